@@ -91,6 +91,7 @@ func (c *Corpus) ConvertTags(to Scheme, repair bool) error {
 	}
 	textCol := c.Column(TextColumn)
 	var spans []Span
+	names := tagNames{}
 	for i := range c.Sentences {
 		s := &c.Sentences[i]
 		tags := s.Columns[col]
@@ -99,7 +100,7 @@ func (c *Corpus) ConvertTags(to Scheme, repair bool) error {
 			n = SplitView(s.Columns[textCol], tags).Len
 		}
 		spans = AppendSpans(spans[:0], tags[:n])
-		copy(tags, Encode(spans, n, to))
+		encodeInto(tags[:n], spans, to, names)
 	}
 	return nil
 }

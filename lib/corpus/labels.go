@@ -14,7 +14,8 @@ const (
 )
 
 // Dictionary maps labels to dense ids and back. Ids are assigned in the
-// order labels are added, so a saved dictionary restores the same ids.
+// order labels are added, so a saved dictionary restores the same ids. The
+// zero value is an empty dictionary ready to use.
 type Dictionary struct {
 	items []string
 	index map[string]int
@@ -34,6 +35,9 @@ func NewDictionary(labels ...string) *Dictionary {
 func (d *Dictionary) Add(label string) int {
 	if id, ok := d.index[label]; ok {
 		return id
+	}
+	if d.index == nil {
+		d.index = map[string]int{}
 	}
 	d.index[label] = len(d.items)
 	d.items = append(d.items, label)
@@ -55,8 +59,15 @@ func (d *Dictionary) Len() int { return len(d.items) }
 // Labels returns the labels in id order (a copy).
 func (d *Dictionary) Labels() []string { return append([]string(nil), d.items...) }
 
-// MarshalJSON writes the labels as a JSON array in id order.
-func (d *Dictionary) MarshalJSON() ([]byte, error) { return json.Marshal(d.items) }
+// MarshalJSON writes the labels as a JSON array in id order ([] when
+// empty). Its value receiver lets a Dictionary held by value (a struct
+// field of a non-addressable struct) marshal as its labels too.
+func (d Dictionary) MarshalJSON() ([]byte, error) {
+	if d.items == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(d.items)
+}
 
 // UnmarshalJSON reads a JSON array of distinct labels.
 func (d *Dictionary) UnmarshalJSON(data []byte) error {

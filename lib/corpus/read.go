@@ -11,7 +11,7 @@ import (
 // ParseError is a problem at one line of an input file.
 type ParseError struct {
 	Path string // file name as given by the caller
-	Line int    // 1-based; 0 when the problem concerns the whole file
+	Line int    // 1-based; 0 when no line applies (a corpus built in memory)
 	Msg  string // what is wrong; what was expected
 }
 
@@ -63,17 +63,26 @@ func Read(r io.Reader, name string, opt ReadOptions) (*Corpus, error) {
 // TAB); a line whose first field is -DOCSTART- opens a document; lines may
 // end in CRLF; a UTF-8 byte order mark is skipped. A line that contains a
 // TAB is split at TABs (so tokens may contain spaces), other lines at runs
-// of spaces. Tokens made only of invisible characters (U+FE0F, U+200B) are
-// kept as they are.
+// of spaces; trailing spaces, TABs and CRs are ignored. A single-field line
+// that starts with one of the metadata prefixes is metadata of the next
+// sentence (and ends the current one). Tokens made only of invisible
+// characters (U+FE0F, U+200B) are kept as they are. Corpus.Separator is
+// the separator of the first token line with two or more columns.
+//
+// Errors are *ParseError at the offending line; an input without token
+// lines is reported at its last line (line 1 when it is empty).
 func Parse(data []byte, name string, opt ReadOptions) (*Corpus, error) {
 	p := parser{name: name, opt: opt, c: &Corpus{Path: name, Columns: opt.Columns}, ncols: -1, tagCol: -1}
 	if opt.MetaPrefixes == nil {
 		p.opt.MetaPrefixes = DefaultMetaPrefixes
 	}
-	// One string for the whole file: every field is a substring of it, so
-	// reading allocates per sentence, not per token.
+	// One string for the whole file: every field is a substring of it, and
+	// the fields of each column go into one slice for the whole file
+	// (setLayout), which sentences share; so reading allocates neither per
+	// token nor per sentence.
 	text := string(data)
 	text = strings.TrimPrefix(text, "\uFEFF")
+	p.validUTF8 = utf8.ValidString(text)
 	if err := p.run(text); err != nil {
 		return nil, err
 	}
@@ -81,13 +90,22 @@ func Parse(data []byte, name string, opt ReadOptions) (*Corpus, error) {
 }
 
 type parser struct {
-	name   string
-	opt    ReadOptions
-	c      *Corpus
-	ncols  int // columns per token line, fixed by the first one
-	tagCol int
-	cur    Sentence
-	fields []string // scratch
+	name      string
+	opt       ReadOptions
+	c         *Corpus
+	validUTF8 bool // the whole text is valid UTF-8: no need to check lines
+	ncols     int  // columns per token line, fixed by the first one
+	tagCol    int
+	fields    []string // scratch
+	docSep    byte     // separator of the first multi-field -DOCSTART- line
+
+	// The sentence being read: its tokens are arena[k][start:start+n].
+	arena     [][]string // per column, the fields of every token line so far
+	start, n  int
+	line      int        // line of its first token
+	meta      []string   // metadata lines before it
+	headers   [][]string // preallocated Sentence.Columns headers
+	firstLine int        // line of the first token line of the file
 }
 
 func (p *parser) errf(line int, format string, args ...any) error {
@@ -104,40 +122,60 @@ func (p *parser) run(text string) error {
 			line, text = text, ""
 		}
 		lineNo++
-		line = strings.TrimSuffix(line, "\r")
+		// CRLF line ends; further CRs before the LF are dropped too, so
+		// that no field ends in a CR that writing would turn into a line end.
+		for len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
 		if isBlank(line) {
 			p.flush()
 			continue
 		}
-		if !utf8.ValidString(line) {
+		if !p.validUTF8 && !utf8.ValidString(line) {
 			return p.errf(lineNo, "invalid UTF-8 at byte %d of the line; expected UTF-8 text", invalidAt(line))
 		}
-		fields, err := p.split(line, lineNo)
+		fields, sep, err := p.split(line, lineNo)
 		if err != nil {
 			return err
 		}
 		if fields[0] == DocStartToken {
 			p.flush()
+			if p.docSep == 0 && len(fields) > 1 {
+				p.docSep = sep
+			}
 			p.c.Docs = append(p.c.Docs, DocStart{Fields: append([]string(nil), fields...), Line: lineNo, Before: len(p.c.Sentences)})
 			continue
 		}
-		if len(fields) == 1 && p.isMeta(line) {
-			if p.cur.Len() > 0 {
-				p.flush()
-			}
-			p.cur.Meta = append(p.cur.Meta, line)
+		if len(fields) == 1 && p.isMeta(fields[0]) {
+			p.flush() // metadata ends a sentence; pending metadata stays
+			p.meta = append(p.meta, line)
 			continue
+		}
+		if p.ncols < 0 {
+			if err := p.setLayout(fields, lineNo, text); err != nil {
+				return err
+			}
 		}
 		if err := p.token(fields, lineNo); err != nil {
 			return err
 		}
+		if p.c.Separator == 0 && len(fields) > 1 {
+			p.c.Separator = sep
+		}
 	}
 	p.flush()
 	if len(p.c.Sentences) == 0 {
+		// Reported at the end of the file, where token lines were due.
 		if lineNo == 0 {
-			return p.errf(0, "empty file; expected CoNLL token lines (a token and its tags per line)")
+			return p.errf(1, "empty file; expected CoNLL token lines (a token and its tags per line)")
 		}
-		return p.errf(0, "no token lines in %d lines; expected CoNLL token lines (a token and its tags per line)", lineNo)
+		return p.errf(lineNo, "end of file after %d lines without a token line; expected CoNLL token lines (a token and its tags per line)", lineNo)
+	}
+	// The separator is the one of the first token line with two or more
+	// columns; metadata lines (IMGID:…) and -DOCSTART- lines, which often
+	// have a single field, do not decide it unless nothing else does.
+	if p.c.Separator == 0 {
+		p.c.Separator = p.docSep
 	}
 	if p.c.Separator == 0 {
 		p.c.Separator = '\t'
@@ -146,13 +184,8 @@ func (p *parser) run(text string) error {
 }
 
 func (p *parser) token(fields []string, lineNo int) error {
-	if p.ncols < 0 {
-		if err := p.setLayout(fields, lineNo); err != nil {
-			return err
-		}
-	}
 	if len(fields) != p.ncols {
-		return p.errf(lineNo, "%d columns; expected %d like line %d (the first token line)", len(fields), p.ncols, p.firstLine())
+		return p.errf(lineNo, "%d columns; expected %d like line %d (the first token line)", len(fields), p.ncols, p.firstLine)
 	}
 	if p.tagCol >= 0 && !p.opt.NoTagCheck {
 		tag := fields[p.tagCol]
@@ -160,64 +193,92 @@ func (p *parser) token(fields []string, lineNo int) error {
 			return p.errf(lineNo, "tag %q in column %d (%s) has an unknown form; expected O, X, or B-/I-/E-/S- followed by a type", tag, p.tagCol, NERColumn)
 		}
 	}
-	if p.cur.Columns == nil {
-		p.cur.Columns = make([][]string, p.ncols)
-		for k := range p.cur.Columns {
-			p.cur.Columns[k] = make([]string, 0, 32)
-		}
-		p.cur.Line = lineNo
+	if p.n == 0 {
+		p.line = lineNo
 	}
 	for k, f := range fields {
-		p.cur.Columns[k] = append(p.cur.Columns[k], f)
+		p.arena[k] = append(p.arena[k], f)
 	}
+	p.n++
 	return nil
 }
 
-func (p *parser) firstLine() int {
-	if len(p.c.Sentences) > 0 {
-		return p.c.Sentences[0].Line
-	}
-	return p.cur.Line
-}
-
-func (p *parser) setLayout(fields []string, lineNo int) error {
+// setLayout fixes the number of columns from the first token line and
+// sizes the column arenas for the rest of the text: at most one token per
+// line, and a token line of n columns takes at least 2n bytes.
+func (p *parser) setLayout(fields []string, lineNo int, rest string) error {
 	p.ncols = len(fields)
+	p.firstLine = lineNo
 	if p.c.Columns == nil {
 		p.c.Columns = DefaultColumns(p.ncols)
 	}
-	for k, name := range p.c.Columns {
-		if k >= p.ncols {
-			return p.errf(lineNo, "%d columns, but the column map names column %d (%s); expected at least %d columns", p.ncols, k, name, k+1)
-		}
+	// The lowest and the highest column named decide (map order is random).
+	minCol, maxCol := 0, -1
+	for k := range p.c.Columns {
+		minCol, maxCol = min(minCol, k), max(maxCol, k)
+	}
+	if minCol < 0 {
+		return p.errf(lineNo, "the column map names column %d (%s); expected column indexes from 0", minCol, p.c.Columns[minCol])
+	}
+	if maxCol >= p.ncols {
+		return p.errf(lineNo, "%d columns, but the column map names column %d (%s); expected at least %d columns", p.ncols, maxCol, p.c.Columns[maxCol], maxCol+1)
 	}
 	p.tagCol = p.c.Columns.Index(NERColumn)
+	size := 2 + len(rest)/(2*p.ncols)
+	if size > 1024 {
+		size = min(size, 2+strings.Count(rest, "\n"))
+	}
+	p.arena = make([][]string, p.ncols)
+	for k := range p.arena {
+		p.arena[k] = make([]string, 0, size)
+	}
 	return nil
 }
 
+// flush ends the sentence being read, if it has tokens; metadata with no
+// tokens after it yet is kept for the next sentence.
 func (p *parser) flush() {
-	if p.cur.Len() == 0 {
-		return // keep pending metadata for the next sentence
+	if p.n == 0 {
+		return
 	}
-	p.c.Sentences = append(p.c.Sentences, p.cur)
-	p.cur = Sentence{}
+	if len(p.headers) < p.ncols {
+		p.headers = make([][]string, max(p.ncols, 1024))
+	}
+	cols := p.headers[:p.ncols:p.ncols]
+	p.headers = p.headers[p.ncols:]
+	end := p.start + p.n
+	for k := range cols {
+		// Capacity ends with the sentence, so appending to a column
+		// copies it instead of overwriting the next sentence.
+		cols[k] = p.arena[k][p.start:end:end]
+	}
+	p.c.Sentences = append(p.c.Sentences, Sentence{Columns: cols, Line: p.line, Meta: p.meta})
+	p.start, p.n, p.meta = end, 0, nil
 }
 
-func (p *parser) isMeta(line string) bool {
+func (p *parser) isMeta(field string) bool {
 	for _, pre := range p.opt.MetaPrefixes {
-		if pre != "" && strings.HasPrefix(line, pre) {
+		if pre != "" && strings.HasPrefix(field, pre) {
 			return true
 		}
 	}
 	return false
 }
 
-// split cuts a line into columns. The first TAB-separated line fixes the
-// separator written back; lines are split independently so that a file
-// mixing the two still reads.
-func (p *parser) split(line string, lineNo int) ([]string, error) {
+// split cuts a line into columns and reports the separator it used: a
+// line that contains a TAB is split at TABs, any other line at runs of
+// spaces. Trailing spaces, TABs and CRs are dropped first. Lines are split
+// independently so that a file mixing the two still reads.
+func (p *parser) split(line string, lineNo int) ([]string, byte, error) {
 	f := p.fields[:0]
+	sep := byte(' ')
 	if strings.IndexByte(line, '\t') >= 0 {
-		line = strings.TrimRight(line, " \t")
+		sep = '\t'
+		end := len(line)
+		for end > 0 && (line[end-1] == ' ' || line[end-1] == '\t' || line[end-1] == '\r') {
+			end--
+		}
+		line = line[:end]
 		for {
 			i := strings.IndexByte(line, '\t')
 			if i < 0 {
@@ -229,17 +290,20 @@ func (p *parser) split(line string, lineNo int) ([]string, error) {
 		}
 		for k, v := range f {
 			if v == "" {
-				return nil, p.errf(lineNo, "column %d is empty (two TABs in a row); expected one TAB between non-empty columns", k)
+				p.fields = f
+				return nil, sep, p.errf(lineNo, "column %d is empty (two TABs in a row); expected one TAB between non-empty columns", k)
 			}
 		}
-		if p.c.Separator == 0 {
-			p.c.Separator = '\t'
-		}
 	} else {
-		for {
-			line = strings.TrimLeft(line, " ")
-			if line == "" {
-				break
+		end := len(line)
+		for end > 0 && (line[end-1] == ' ' || line[end-1] == '\r') {
+			end--
+		}
+		line = line[:end]
+		for len(line) > 0 {
+			if line[0] == ' ' {
+				line = line[1:]
+				continue
 			}
 			i := strings.IndexByte(line, ' ')
 			if i < 0 {
@@ -247,14 +311,11 @@ func (p *parser) split(line string, lineNo int) ([]string, error) {
 				break
 			}
 			f = append(f, line[:i])
-			line = line[i:]
-		}
-		if p.c.Separator == 0 {
-			p.c.Separator = ' '
+			line = line[i+1:]
 		}
 	}
 	p.fields = f
-	return f, nil
+	return f, sep, nil
 }
 
 // isBlank reports whether a line separates sentences: empty or only ASCII

@@ -136,14 +136,7 @@ func StrictSpans(tags []string, scheme Scheme) []Span {
 // AppendStrictSpans is StrictSpans appending to dst.
 func AppendStrictSpans(dst []Span, tags []string, scheme Scheme) []Span {
 	if scheme == IOB1 {
-		// Every IOB1 sequence decodes the same way as conlleval reads it,
-		// except that E- and S- do not exist there.
-		for _, tag := range tags {
-			if p, _, ok := SplitTag(tag); ok && (p == 'E' || p == 'S') {
-				return appendStrictBIOES(dst, tags)
-			}
-		}
-		return AppendSpans(dst, tags)
+		return appendStrictIOB1(dst, tags)
 	}
 	if scheme == BIOES {
 		return appendStrictBIOES(dst, tags)
@@ -162,6 +155,38 @@ func AppendStrictSpans(dst []Span, tags []string, scheme Scheme) []Span {
 		}
 		if ok && p == 'B' {
 			start, typ = i, t
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, Span{Start: start, End: len(tags), Type: typ})
+	}
+	return dst
+}
+
+// appendStrictIOB1: a span starts with I- (after O, another type or the
+// sentence start) or with B- right after a span of the same type, and
+// continues with I-s of its type. A B- anywhere else, and E-/S- (which
+// IOB1 does not have), start a fragment that is dropped whole, together
+// with the I-s of its type that continue it.
+func appendStrictIOB1(dst []Span, tags []string) []Span {
+	start, typ := -1, "" // the open span
+	bad := false         // an ill-formed fragment of type typ is open
+	for i, tag := range tags {
+		p, t, ok := SplitTag(tag)
+		if ok && p == 'I' && (start >= 0 || bad) && t == typ {
+			continue // continues the open span or the dropped fragment
+		}
+		follows := start >= 0 && t == typ
+		if start >= 0 {
+			dst = append(dst, Span{Start: start, End: i, Type: typ})
+		}
+		start, typ, bad = -1, "", false
+		switch {
+		case !ok || p == 'O':
+		case p == 'I' || p == 'B' && follows:
+			start, typ = i, t
+		default: // B- not after a span of its type, E-, S-
+			typ, bad = t, true
 		}
 	}
 	if start >= 0 {
@@ -205,6 +230,37 @@ func appendStrictBIOES(dst []Span, tags []string) []Span {
 // follows a span of the same type.
 func Encode(spans []Span, n int, scheme Scheme) []string {
 	tags := make([]string, n)
+	encodeInto(tags, spans, scheme, nil)
+	return tags
+}
+
+// tagNames interns the tags encodeInto writes (type -> B-, I-, E-, S-), so
+// that converting a corpus allocates per entity type, not per token.
+type tagNames map[string]*[4]string
+
+func (m tagNames) get(prefix byte, typ string) string {
+	if m == nil {
+		return string(prefix) + "-" + typ
+	}
+	t := m[typ]
+	if t == nil {
+		t = &[4]string{"B-" + typ, "I-" + typ, "E-" + typ, "S-" + typ}
+		m[typ] = t
+	}
+	switch prefix {
+	case 'B':
+		return t[0]
+	case 'I':
+		return t[1]
+	case 'E':
+		return t[2]
+	}
+	return t[3]
+}
+
+// encodeInto is Encode writing into tags (n = len(tags)).
+func encodeInto(tags []string, spans []Span, scheme Scheme, names tagNames) {
+	n := len(tags)
 	for i := range tags {
 		tags[i] = Outside
 	}
@@ -216,32 +272,31 @@ func Encode(spans []Span, n int, scheme Scheme) []string {
 		switch scheme {
 		case BIOES:
 			if s.End-s.Start == 1 {
-				tags[s.Start] = "S-" + s.Type
+				tags[s.Start] = names.get('S', s.Type)
 			} else {
-				tags[s.Start] = "B-" + s.Type
+				tags[s.Start] = names.get('B', s.Type)
 				for i := s.Start + 1; i < s.End-1; i++ {
-					tags[i] = "I-" + s.Type
+					tags[i] = names.get('I', s.Type)
 				}
-				tags[s.End-1] = "E-" + s.Type
+				tags[s.End-1] = names.get('E', s.Type)
 			}
 		case IOB1:
-			first := "I-"
+			first := byte('I')
 			if prevEnd == s.Start && prevType == s.Type {
-				first = "B-"
+				first = 'B'
 			}
-			tags[s.Start] = first + s.Type
+			tags[s.Start] = names.get(first, s.Type)
 			for i := s.Start + 1; i < s.End; i++ {
-				tags[i] = "I-" + s.Type
+				tags[i] = names.get('I', s.Type)
 			}
 		default:
-			tags[s.Start] = "B-" + s.Type
+			tags[s.Start] = names.get('B', s.Type)
 			for i := s.Start + 1; i < s.End; i++ {
-				tags[i] = "I-" + s.Type
+				tags[i] = names.get('I', s.Type)
 			}
 		}
 		prevEnd, prevType = s.End, s.Type
 	}
-	return tags
 }
 
 // Convert re-encodes tags in scheme to. It reads them as conlleval does

@@ -19,10 +19,17 @@ func (v View) HasContext() bool { return v.Total > v.Len }
 // which every token (the <EOS> itself included) carries a context tag
 // (X, B-X, I-X, S-X) or, for <EOS> itself, O. Without such an <EOS> the
 // whole sequence is the sentence.
+// Text and tags of different lengths are no view: the whole text is the
+// sentence.
 func SplitView(text, tags []string) View {
 	n := len(text)
+	if len(tags) != n {
+		return View{Len: n, Total: n}
+	}
 	// Walk back over the context-tagged tail; the earliest <EOS> in it is
-	// the boundary (a context may itself hold <EOS> between passages).
+	// the boundary (a context may itself hold <EOS> between passages),
+	// unless the token before the tail is an <EOS> tagged O, which is
+	// earlier still.
 	cut := -1
 	i := n
 	for i > 0 && IsContextTag(tags[i-1]) {
@@ -31,7 +38,7 @@ func SplitView(text, tags []string) View {
 			cut = i
 		}
 	}
-	if cut < 0 && i > 0 && text[i-1] == EOS && tags[i-1] == Outside {
+	if i > 0 && text[i-1] == EOS && tags[i-1] == Outside {
 		cut = i - 1
 	}
 	if cut < 0 {
