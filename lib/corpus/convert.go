@@ -16,10 +16,7 @@ func (c *Corpus) Scheme() (Scheme, error) {
 	var ev SchemeEvidence
 	for i := range c.Sentences {
 		s := &c.Sentences[i]
-		tags := s.Columns[col]
-		if textCol >= 0 {
-			tags = tags[:SplitView(s.Columns[textCol], tags).Len]
-		}
+		tags := sentenceTags(s, textCol, col)
 		ev.Observe(tags)
 	}
 	return ev.Scheme(), nil
@@ -42,10 +39,7 @@ func (c *Corpus) Validate(scheme Scheme, max int) ([]error, error) {
 	var errs []error
 	for i := range c.Sentences {
 		s := &c.Sentences[i]
-		tags := s.Columns[col]
-		if textCol >= 0 {
-			tags = tags[:SplitView(s.Columns[textCol], tags).Len]
-		}
+		tags := sentenceTags(s, textCol, col)
 		for _, p := range Validate(tags, scheme) {
 			errs = append(errs, &ParseError{Path: c.name(), Line: lineOf(s, p.Index), Msg: p.Msg + "; expected well-formed " + scheme.String()})
 			if max > 0 && len(errs) >= max {
@@ -94,13 +88,9 @@ func (c *Corpus) ConvertTags(to Scheme, repair bool) error {
 	names := tagNames{}
 	for i := range c.Sentences {
 		s := &c.Sentences[i]
-		tags := s.Columns[col]
-		n := len(tags)
-		if textCol >= 0 {
-			n = SplitView(s.Columns[textCol], tags).Len
-		}
-		spans = AppendSpans(spans[:0], tags[:n])
-		encodeInto(tags[:n], spans, to, names)
+		tags := sentenceTags(s, textCol, col)
+		spans = AppendSpans(spans[:0], tags)
+		encodeInto(tags, spans, to, names)
 	}
 	return nil
 }

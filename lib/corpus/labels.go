@@ -101,11 +101,7 @@ func TagDictionary(scheme Scheme, crf bool, corpora ...*Corpus) (*Dictionary, er
 		textCol := c.Column(TextColumn)
 		for i := range c.Sentences {
 			s := &c.Sentences[i]
-			n := s.Len()
-			if textCol >= 0 {
-				n = SplitView(s.Columns[textCol], s.Columns[col]).Len
-			}
-			for _, tag := range s.Columns[col][:n] {
+			for _, tag := range sentenceTags(s, textCol, col) {
 				if _, typ, ok := SplitTag(tag); ok && typ != "" && typ != ContextType {
 					types[typ] = true
 				}

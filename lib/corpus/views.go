@@ -47,6 +47,17 @@ func SplitView(text, tags []string) View {
 	return View{Len: cut, Total: n}
 }
 
+// sentenceTags returns the tag column tagCol of s without the <EOS> and
+// context of a CLNER view (all of it when textCol < 0 or s is no view).
+// It shares memory with s.
+func sentenceTags(s *Sentence, textCol, tagCol int) []string {
+	tags := s.Columns[tagCol]
+	if textCol < 0 {
+		return tags
+	}
+	return tags[:SplitView(s.Columns[textCol], tags).Len]
+}
+
 // SentencePart returns the sentence of a view without its context: the same
 // columns cut at the <EOS>. It shares memory with s.
 func (c *Corpus) SentencePart(s *Sentence) Sentence {
