@@ -4,6 +4,19 @@ go 1.26
 
 require github.com/sugarme/gotch v0.8.0
 
+require (
+	codeberg.org/go-fonts/liberation v0.5.0 // indirect
+	codeberg.org/go-latex/latex v0.2.0 // indirect
+	codeberg.org/go-pdf/fpdf v0.11.1 // indirect
+	git.sr.ht/~sbinet/gg v0.7.0 // indirect
+	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect
+	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
+	golang.org/x/image v0.30.0 // indirect
+	golang.org/x/text v0.28.0 // indirect
+	gonum.org/v1/plot v0.17.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
+)
+
 // third_party/gotch is gotch v0.8.0 prepared for the libtorch on this machine
 // by `make setup` (tools/gotchprep); it is generated and git-ignored.
 replace github.com/sugarme/gotch => ./third_party/gotch

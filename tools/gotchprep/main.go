@@ -42,7 +42,7 @@ const (
 	gotchVersion = "v0.8.0"
 	// prepRevision changes whenever this tool's output would change for the
 	// same inputs, so caches written by older revisions are rebuilt.
-	prepRevision = "4"
+	prepRevision = "5"
 	stampFile    = ".nerlab-prepared"
 	disabledFile = "DISABLED_OPS.txt"
 	maxPasses    = 6
@@ -99,6 +99,9 @@ func prepare(out, libtorchRoot string, force bool) error {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	if err := applyPatches(tmp, patches); err != nil {
+		return err
+	}
+	if err := addExtraFiles(tmp, extraFiles); err != nil {
 		return err
 	}
 	libtch := filepath.Join(tmp, "libtch")
@@ -167,6 +170,19 @@ func cacheKey(sum string, lt *Libtorch, flags CgoFlags, compiler string) string 
 		fmt.Sprint(lt.CUDA, lt.CXX11ABI), flags.LibGo(), compiler} {
 		io.WriteString(h, part)
 		h.Write([]byte{0})
+	}
+	// What nerlab adds to or changes in gotch is part of the key, so editing
+	// a patch or an extra file re-prepares without a manual revision bump.
+	for _, p := range patches {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", p.File, p.Old, p.New)
+	}
+	names := make([]string, 0, len(extraFiles))
+	for name := range extraFiles {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(h, "%s\x00%s\x00", name, extraFiles[name])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"reflect"
+
+	"gopkg.in/yaml.v3"
+)
+
+func reflectExperiment(e *Experiment) reflect.Value { return reflect.ValueOf(e).Elem() }
+
+// decodeStruct overlays the mapping m on the struct v, whose keys sit under
+// prefix. Unknown keys become warnings; a wrong value is an error.
+func (r *reader) decodeStruct(v reflect.Value, m *yaml.Node, prefix string) error {
+	d := deref(m)
+	if isNull(d) {
+		return nil // an empty section ("train:" with its keys commented out) changes nothing
+	}
+	if d.Kind != yaml.MappingNode {
+		what := "the file"
+		if prefix != "" {
+			what = prefix
+		}
+		return r.fail(m, prefix, "%s is not a section; expected a mapping of the keys of %s", describe(d), what)
+	}
+	ps, err := r.pairs(d, prefix)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		key := join(prefix, p.name())
+		f, known := fieldByKey[key]
+		fv, found := structField(v, p.name())
+		if !known || !found {
+			r.warn(p.key, "unknown key %s%s", key, didYouMean(p.name(), childNames(prefix)))
+			continue
+		}
+		if err := r.decodeField(v, fv, f, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeField stores one entry of a native mapping into the field fv of
+// the struct owner.
+func (r *reader) decodeField(owner, fv reflect.Value, f *field, p pair) error {
+	switch {
+	case f.section:
+		if isNone(p.val) && !isNull(p.val) {
+			fv.Set(reflect.Zero(fv.Type()))
+			r.set(f.key, p.val)
+			return nil
+		}
+		if isNull(p.val) {
+			return nil
+		}
+		if fv.IsNil() {
+			fv.Set(newSection(owner, fv.Type()))
+		}
+		r.set(f.key, p.key)
+		return r.decodeStruct(fv.Elem(), p.val, f.key)
+	case fv.Kind() == reflect.Struct:
+		return r.decodeStruct(fv, p.val, f.key)
+	}
+	if msg := setFromNode(fv, p.val); msg != "" {
+		return r.fail(p.val, f.key, "%s", msg)
+	}
+	r.set(f.key, p.val)
+	return nil
+}

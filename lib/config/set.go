@@ -1,0 +1,100 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"strings"
+)
+
+// Set applies one override written as KEY=VALUE, where KEY is a dotted key
+// of Keys (train.max_epochs=3, data.context.train=ctx/train.txt) and VALUE
+// is read as the field's type. A section key takes "none" to remove the
+// section (embeddings.char=none); setting a key inside a removed section
+// brings the section back with its defaults. An unknown key is an error
+// that names the closest key.
+func (e *Experiment) Set(assign string) error {
+	key, value, ok := strings.Cut(assign, "=")
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		return &Error{Path: "--set", Msg: fmt.Sprintf("%q is not KEY=VALUE; expected e.g. train.max_epochs=3", assign)}
+	}
+	f, ok := fieldByKey[key]
+	if !ok {
+		return &Error{Path: "--set", Key: key, Msg: "unknown key; " + suggestKey(key)}
+	}
+	fail := func(format string, args ...any) error {
+		return &Error{Path: "--set", Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case f.group:
+		return fail("is a group of keys; expected one of its keys, e.g. %s.%s", key, childNames(key)[0])
+	case f.section:
+		if !strings.EqualFold(strings.TrimSpace(value), "none") {
+			return fail("is a section; expected none to remove it, or one of its keys, e.g. %s.%s=...", key, childNames(key)[0])
+		}
+		if v, ok := locate(e, key, false); ok {
+			v.Set(reflect.Zero(v.Type()))
+		}
+		e.forget(key)
+		return nil
+	}
+	v, _ := locate(e, key, true)
+	if msg := setFromText(v, value); msg != "" {
+		return fail("%s", msg)
+	}
+	e.forget(key)
+	return nil
+}
+
+// forget drops the file lines of key and of the keys under it: after an
+// override the file no longer says where the value came from.
+func (e *Experiment) forget(key string) {
+	for k := range e.Lines {
+		if k == key || strings.HasPrefix(k, key+".") {
+			delete(e.Lines, k)
+		}
+	}
+}
+
+// suggestKey names the settable key closest to key, judged on the whole
+// key and on its last segment.
+func suggestKey(key string) string {
+	keys := Keys()
+	if c := closest(key, keys); c != "" {
+		return "did you mean " + c + "?"
+	}
+	last := key[strings.LastIndex(key, ".")+1:]
+	var lasts []string
+	for _, k := range keys {
+		lasts = append(lasts, k[strings.LastIndex(k, ".")+1:])
+	}
+	if c := closest(last, lasts); c != "" {
+		for _, k := range keys {
+			if strings.HasSuffix(k, "."+c) || k == c {
+				return "did you mean " + k + "?"
+			}
+		}
+	}
+	return "expected a key such as train.max_epochs (the set command lists them all)"
+}
+
+// Clone returns a deep copy, so that overrides on the copy leave e as it is.
+func (e *Experiment) Clone() *Experiment {
+	c := *e
+	if w := e.Embeddings.Word; w != nil {
+		cw := *w
+		c.Embeddings.Word = &cw
+	}
+	if ch := e.Embeddings.Char; ch != nil {
+		cc := *ch
+		c.Embeddings.Char = &cc
+	}
+	if ctx := e.Data.Context; ctx != nil {
+		cx := *ctx
+		c.Data.Context = &cx
+	}
+	c.Warnings = append([]string(nil), e.Warnings...)
+	c.Lines = maps.Clone(e.Lines)
+	return &c
+}
