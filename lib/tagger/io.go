@@ -1,0 +1,90 @@
+package tagger
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/sugarme/gotch"
+
+	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/lib/torch"
+
+	"github.com/nerlab/nerlab/lib/jsonpos"
+)
+
+// Files of a saved model directory.
+const (
+	ConfigFile  = "model.json"
+	WeightsFile = "model.safetensors"
+)
+
+// Save writes the model into dir (created if needed): model.json with the
+// structure, vocabularies and tags, and model.safetensors with the weights.
+// Each file is replaced atomically; the weights carry the config's hash so a
+// directory whose files come from different saves is refused on load.
+func (t *Tagger) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(t.Config, "", " ")
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"format": "nerlab-tagger", "version": strconv.Itoa(FormatVersion), "config_sha": digest(data)}
+	if err := torch.SaveVarStore(filepath.Join(dir, WeightsFile), t.VS, meta); err != nil {
+		return err
+	}
+	return safefile.WriteBytes(filepath.Join(dir, ConfigFile), append(data, '\n'))
+}
+
+// Load reads a model saved by Save. dir may also be a run folder, whose
+// best model (then final model) is used. Corrupt, truncated or mismatched
+// files are refused with an error naming the file.
+func Load(dir string, device gotch.Device) (*Tagger, error) {
+	dir = ResolveModelDir(dir)
+	cfgPath := filepath.Join(dir, ConfigFile)
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	var cfg Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%s: %s", cfgPath, jsonpos.Describe(data, err))
+	}
+	t, _, err := New(cfg, nil, nil, device)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+	}
+	weights := filepath.Join(dir, WeightsFile)
+	meta, err := torch.LoadVarStore(weights, t.VS)
+	if err != nil {
+		return nil, err
+	}
+	if meta["format"] != "nerlab-tagger" {
+		return nil, fmt.Errorf("%s: not a nerlab tagger's weights (format %q)", weights, meta["format"])
+	}
+	if sha := meta["config_sha"]; sha != digest(bytes.TrimSpace(data)) {
+		return nil, fmt.Errorf("%s: the weights were saved with a different %s (was one of them replaced?)", weights, ConfigFile)
+	}
+	return t, nil
+}
+
+// ResolveModelDir maps a run folder to its saved model: best-model if
+// present, else final-model; any other directory is returned unchanged.
+func ResolveModelDir(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+		return dir
+	}
+	for _, sub := range []string{"best-model", "final-model"} {
+		if _, err := os.Stat(filepath.Join(dir, sub, ConfigFile)); err == nil {
+			return filepath.Join(dir, sub)
+		}
+	}
+	return dir
+}

@@ -1,0 +1,280 @@
+package tagger
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+
+	"github.com/nerlab/nerlab/lib/config"
+	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/torch"
+)
+
+// sampleCorpus reads the project's bundled sample (written by
+// data/samplegen, no external data needed).
+func sampleCorpus(t testing.TB) *corpus.Corpus {
+	t.Helper()
+	c, err := corpus.ReadFile("../../data/sample/sample.conll", corpus.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func smallExperiment() *config.Experiment {
+	exp := config.Default()
+	exp.Embeddings.Word.Dim = 16
+	exp.Embeddings.Char.Dim, exp.Embeddings.Char.Hidden = 8, 8
+	exp.Model.HiddenSize = 16
+	return &exp
+}
+
+func build(t testing.TB, exp *config.Experiment, c *corpus.Corpus) *Tagger {
+	t.Helper()
+	torch.Seed(1)
+	tg, _, err := Build(exp, []*corpus.Corpus{c}, nil, gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+// train runs a few plain SGD epochs and returns the mean loss of the first
+// and the last epoch.
+func train(t *testing.T, tg *Tagger, examples []*Example, epochs int) (first, last float64) {
+	t.Helper()
+	opt, err := nn.DefaultSGDConfig().Build(tg.VS, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ep := 0; ep < epochs; ep++ {
+		var sum float64
+		var n int
+		for s := 0; s < len(examples); s += 16 {
+			batch := examples[s:min(s+16, len(examples))]
+			out, err := tg.Forward(batch, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, err := tg.Loss(out, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt.ZeroGrad()
+			loss.MustBackward()
+			opt.Step()
+			sum += loss.Float64Values()[0]
+			n++
+			loss.MustDrop()
+			out.Drop()
+		}
+		if ep == 0 {
+			first = sum / float64(n)
+		}
+		last = sum / float64(n)
+	}
+	return first, last
+}
+
+func TestTaggerLearnsSample(t *testing.T) {
+	c := sampleCorpus(t)
+	for _, useCRF := range []bool{true, false} {
+		exp := smallExperiment()
+		exp.Model.UseCRF = useCRF
+		tg := build(t, exp, c)
+		examples, err := tg.Examples(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last := train(t, tg, examples[:200], 6)
+		if !(last < first*0.6) {
+			t.Errorf("crf=%v: loss %v → %v, expected it to fall by 40%%", useCRF, first, last)
+		}
+		preds, err := tg.Predict(examples[:200], 32, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		correct, total := 0, 0
+		for i, p := range preds {
+			for j, tag := range p.Tags {
+				if tg.Tag(examples[i].Gold[j]) == tag {
+					correct++
+				}
+				total++
+			}
+			for _, e := range p.Entities {
+				if e.Prob < 0 || e.Prob > 1 || e.End <= e.Start || e.Text == "" {
+					t.Errorf("bad entity %+v", e)
+				}
+			}
+			for _, q := range p.Probs {
+				if q < 0 || q > 1+1e-9 {
+					t.Errorf("token probability %v", q)
+				}
+			}
+		}
+		if acc := float64(correct) / float64(total); acc < 0.85 {
+			t.Errorf("crf=%v: training accuracy %.3f after 6 epochs, expected ≥ 0.85", useCRF, acc)
+		}
+		if useCRF {
+			for _, p := range preds {
+				if problems := corpus.Validate(p.Tags, corpus.BIOES); len(problems) > 0 {
+					t.Fatalf("constrained CRF predicted invalid BIOES %v: %v", p.Tags, problems)
+				}
+			}
+		}
+	}
+}
+
+// TestContextTokensAreNotScored: X-tagged context changes the
+// representations (it passes through the BiLSTM) but the CRF sees only the
+// sentence's positions: the loss of a view equals the loss computed from
+// the kept rows of the full emissions.
+func TestContextTokensAreNotScored(t *testing.T) {
+	c := sampleCorpus(t)
+	tg := build(t, smallExperiment(), c)
+	examples, err := tg.Examples(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := examples[0]
+	ctxTokens := append(append(append([]string(nil), plain.Tokens...), corpus.EOS), "the", "context", "words")
+	ctxTags := make([]string, len(ctxTokens))
+	for j := range ctxTags {
+		ctxTags[j] = corpus.ContextType
+		if j < len(plain.Tokens) {
+			ctxTags[j] = tg.Tag(plain.Gold[j])
+		}
+	}
+	view, keptTags := exampleOf(ctxTokens, ctxTags)
+	if len(view.Keep) != len(plain.Tokens) || len(keptTags) != len(plain.Tokens) {
+		t.Fatalf("view keeps %d positions, want the %d sentence tokens", len(view.Keep), len(plain.Tokens))
+	}
+	view.Gold = plain.Gold
+	// Context in the middle too: X tokens anywhere are skipped.
+	mid := &Example{Tokens: []string{"a", "X1", "b", "c"}, Keep: []int{0, 2, 3}, Gold: []int{0, 0, 0}}
+
+	torch.NoGrad(func() {
+		outPlain, err := tg.Forward([]*Example{plain}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outView, err := tg.Forward([]*Example{view, mid}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := outView.Lengths; got[0] != len(plain.Tokens) || got[1] != 3 {
+			t.Errorf("kept lengths %v", got)
+		}
+		size := outView.Emissions.MustSize()
+		if int(size[1]) != len(plain.Tokens) {
+			t.Errorf("compacted emissions have %d positions, want %d", size[1], len(plain.Tokens))
+		}
+		full, _ := torch.Float32s(outPlain.Emissions)
+		withCtx, _ := torch.Float32s(outView.Emissions)
+		// The BiLSTM's backward direction sees the context, so the
+		// sentence's emissions differ from the plain view's.
+		diff := 0.0
+		for i := range full {
+			diff = math.Max(diff, math.Abs(float64(full[i]-withCtx[i])))
+		}
+		if diff == 0 {
+			t.Error("context did not change the sentence's emissions; it should pass through the encoder")
+		}
+		// The middle example's compacted rows are rows 0, 2, 3 of its
+		// uncompacted forward.
+		alone, _ := tg.Forward([]*Example{{Tokens: mid.Tokens}}, false)
+		a, _ := torch.Float32s(alone.Emissions)
+		n := tg.NumTags()
+		T := int(size[1])
+		for j, pos := range mid.Keep {
+			for k := 0; k < n; k++ {
+				if got, want := withCtx[(T+j)*n+k], a[pos*n+k]; math.Abs(float64(got-want)) > 1e-5 {
+					t.Fatalf("compacted row %d tag %d = %v, want row %d's %v", j, k, got, pos, want)
+				}
+			}
+		}
+		// Padding rows of the compacted batch are zero.
+		for j := 3; j < T; j++ {
+			for k := 0; k < n; k++ {
+				if withCtx[(T+j)*n+k] != 0 {
+					t.Fatalf("padding row %d not zero", j)
+				}
+			}
+		}
+		preds, err := tg.Predict([]*Example{view}, 8, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(preds[0].Tokens, " ") != strings.Join(plain.Tokens, " ") {
+			t.Errorf("prediction covers %v, want only the sentence", preds[0].Tokens)
+		}
+	})
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	c := sampleCorpus(t)
+	tg := build(t, smallExperiment(), c)
+	examples, _ := tg.Examples(c)
+	train(t, tg, examples[:64], 1)
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := tg.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(dir, gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := tg.Predict(examples[:50], 16, nil)
+	b, _ := back.Predict(examples[:50], 16, nil)
+	for i := range a {
+		if strings.Join(a[i].Tags, " ") != strings.Join(b[i].Tags, " ") {
+			t.Fatalf("sentence %d: %v before saving, %v after loading", i, a[i].Tags, b[i].Tags)
+		}
+		for j := range a[i].Probs {
+			if math.Abs(a[i].Probs[j]-b[i].Probs[j]) > 1e-6 {
+				t.Fatalf("probabilities differ after loading")
+			}
+		}
+	}
+
+	// Corrupt or mismatched files are refused with the file's name.
+	weights := filepath.Join(dir, WeightsFile)
+	good, _ := os.ReadFile(weights)
+	os.WriteFile(weights, good[:len(good)/2], 0o644)
+	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), WeightsFile) {
+		t.Errorf("truncated weights: %v", err)
+	}
+	os.WriteFile(weights, good, 0o644)
+	cfgPath := filepath.Join(dir, ConfigFile)
+	cfg, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `"hidden_size": 16`, `"hidden_size": 17`, 1)), 0o644)
+	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), "does not match the model") {
+		t.Errorf("mismatched config: %v", err)
+	}
+	os.WriteFile(cfgPath, []byte(`{"format": 1, "tags": [`), 0o644)
+	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), ConfigFile) {
+		t.Errorf("truncated config: %v", err)
+	}
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `"format": 1`, `"format": 9`, 1)), 0o644)
+	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), "format 9") {
+		t.Errorf("future format: %v", err)
+	}
+}
+
+func TestExamplesRejectUnknownType(t *testing.T) {
+	c := sampleCorpus(t)
+	tg := build(t, smallExperiment(), c)
+	other, err := corpus.Parse([]byte("Zorg B-ALIEN\nlands O\n"), "other.conll", corpus.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.Examples(other); err == nil || !strings.Contains(err.Error(), "other.conll:1") || !strings.Contains(err.Error(), "B-ALIEN") {
+		t.Errorf("error %v, want one naming other.conll:1 and B-ALIEN", err)
+	}
+}

@@ -1,0 +1,98 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/nerlab/nerlab/lib/metrics"
+)
+
+// Event kinds, in the order a run emits them.
+const (
+	EventStart      = "start"      // run folder ready, data and model built
+	EventProgress   = "progress"   // during an epoch, a few times per second at most
+	EventEpoch      = "epoch"      // an epoch's training finished
+	EventEval       = "eval"       // an evaluation (dev or test, one view)
+	EventBest       = "best"       // a new best model was saved
+	EventCheckpoint = "checkpoint" // a checkpoint was written
+	EventStop       = "stop"       // training stopped early (min LR, NaN, interrupt)
+	EventDone       = "done"       // the run finished; Path is the run folder
+)
+
+// Event is what a run reports as it goes. The REPL and the kernel render
+// these; the CLI prints them with Printer.
+type Event struct {
+	Kind         string          `json:"kind"`
+	Epoch        int             `json:"epoch"`
+	MaxEpochs    int             `json:"max_epochs"`
+	Batch        int             `json:"batch,omitempty"`
+	Batches      int             `json:"batches,omitempty"`
+	Loss         float64         `json:"loss,omitempty"`
+	LR           float64         `json:"lr,omitempty"`
+	TokensPerSec float64         `json:"tokens_per_sec,omitempty"`
+	ETA          time.Duration   `json:"eta,omitempty"` // rest of the current epoch
+	Seconds      float64         `json:"seconds,omitempty"`
+	Split        string          `json:"split,omitempty"`
+	View         string          `json:"view,omitempty"`
+	Report       *metrics.Report `json:"report,omitempty"`
+	Path         string          `json:"path,omitempty"`
+	Message      string          `json:"message,omitempty"`
+}
+
+// Printer renders events as text: on a terminal the progress is one line
+// rewritten in place; otherwise only epoch-level lines are printed.
+func Printer(w io.Writer, terminal bool) func(Event) {
+	var lastWidth int
+	clearLine := func() {
+		if terminal && lastWidth > 0 {
+			fmt.Fprintf(w, "\r%s\r", strings.Repeat(" ", lastWidth))
+			lastWidth = 0
+		}
+	}
+	return func(e Event) {
+		switch e.Kind {
+		case EventProgress:
+			if !terminal {
+				return
+			}
+			line := fmt.Sprintf("epoch %d/%d  %s %d/%d  loss %.4f  lr %.4g  %.0f tok/s  ETA %s",
+				e.Epoch, e.MaxEpochs, bar(e.Batch, e.Batches, 20), e.Batch, e.Batches, e.Loss, e.LR, e.TokensPerSec,
+				e.ETA.Round(time.Second))
+			clearLine()
+			fmt.Fprint(w, line)
+			lastWidth = len([]rune(line))
+		case EventStart:
+			clearLine()
+			fmt.Fprintln(w, e.Message)
+		case EventEpoch:
+			clearLine()
+			fmt.Fprintf(w, "epoch %d/%d  train loss %.4f  lr %.4g  %.0f tok/s  %.1fs\n",
+				e.Epoch, e.MaxEpochs, e.Loss, e.LR, e.TokensPerSec, e.Seconds)
+		case EventEval:
+			clearLine()
+			view := ""
+			if e.View != "" && e.View != "plain" {
+				view = " (" + e.View + ")"
+			}
+			note := ""
+			if e.Message != "" {
+				note = "  (" + e.Message + ")"
+			}
+			fmt.Fprintf(w, "  %s%s  loss %.4f  P %.2f  R %.2f  F1 %.2f%s\n", e.Split, view, e.Loss,
+				100*e.Report.Micro.Precision, 100*e.Report.Micro.Recall, 100*e.Report.Micro.F1, note)
+		case EventBest, EventStop, EventDone:
+			clearLine()
+			fmt.Fprintln(w, "  "+e.Message)
+		}
+	}
+}
+
+func bar(done, total, width int) string {
+	if total <= 0 {
+		return ""
+	}
+	n := done * width / total
+	return "[" + strings.Repeat("=", n) + strings.Repeat(" ", width-n) + "]"
+}

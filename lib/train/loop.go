@@ -1,0 +1,331 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nerlab/nerlab/lib/optim"
+	"github.com/nerlab/nerlab/lib/tagger"
+	"github.com/nerlab/nerlab/lib/torch"
+)
+
+// run trains from tr.st to the end: the epochs left, then the final model
+// and test evaluation.
+func (tr *trainer) run(ctx context.Context) (*Result, error) {
+	t := tr.exp.Train
+	tr.emit(Event{Kind: EventStart, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Path: tr.dir,
+		Message: fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.train), tr.batchesPerEpoch())})
+	tr.log.Printf("recipe: %s lr %g, batch %d, max epochs %d, seed %d", t.Optimizer, t.LearningRate, t.MiniBatchSize, t.MaxEpochs, t.Seed)
+	for tr.st.Epoch < t.MaxEpochs {
+		if err := tr.epoch(ctx); err != nil {
+			return nil, err
+		}
+		if tr.st.Finished {
+			break
+		}
+	}
+	if !tr.st.Finished {
+		tr.st.Finished, tr.st.StopReason = true, fmt.Sprintf("reached max_epochs %d", t.MaxEpochs)
+	}
+	return tr.finish()
+}
+
+// epoch trains one epoch (or the rest of one, after resuming mid-way),
+// evaluates, and checkpoints.
+func (tr *trainer) epoch(ctx context.Context) error {
+	t := tr.exp.Train
+	st := tr.st
+	epoch := st.Epoch + 1
+	batches := tr.epochBatches(epoch)
+	accum := max(t.Accumulate, 1)
+	started := time.Now()
+	lastEvent := time.Time{}
+	secondsBefore := st.EpochSeconds
+	tr.opt.ZeroGrad()
+	// The partial-epoch sums as of the last optimizer step: an interrupt
+	// inside an accumulation window rewinds to them, since the window's
+	// batches will be trained again on resume.
+	atStep := partial{st.EpochLoss, st.EpochBatches, st.EpochTokens, st.Batch}
+	for bi := st.Batch; bi < len(batches); bi++ {
+		if err := ctx.Err(); err != nil {
+			return tr.interrupt(atStep, secondsBefore+time.Since(started).Seconds())
+		}
+		torch.Seed(batchSeed(st.Seed, epoch, bi))
+		batch := make([]*tagger.Example, len(batches[bi]))
+		tokens := 0
+		for i, j := range batches[bi] {
+			batch[i] = tr.data.train[j]
+			tokens += len(batch[i].Tokens)
+		}
+		value, err := tr.backward(batch, accum)
+		if err != nil {
+			return err
+		}
+		if math.IsNaN(value) || math.IsInf(value, 0) {
+			return tr.diverged(epoch, bi, fmt.Sprintf("the loss is %v", value))
+		}
+		st.EpochLoss += value
+		st.EpochBatches++
+		st.EpochTokens += tokens
+		if (bi+1)%accum == 0 || bi == len(batches)-1 {
+			if t.ClipNorm > 0 {
+				optim.ClipGradNorm(tr.params, t.ClipNorm)
+			}
+			if !optim.GradsFinite(tr.params) {
+				return tr.diverged(epoch, bi, "a gradient is NaN or infinite")
+			}
+			if err := tr.opt.Step(tr.lr()); err != nil {
+				return err
+			}
+			tr.opt.ZeroGrad()
+			st.Steps++
+			if st.Warmup != nil {
+				st.Warmup.Advance()
+			}
+			atStep = partial{st.EpochLoss, st.EpochBatches, st.EpochTokens, bi + 1}
+		}
+		st.Batch = bi + 1
+		if now := time.Now(); now.Sub(lastEvent) > 250*time.Millisecond || bi == len(batches)-1 {
+			lastEvent = now
+			elapsed := secondsBefore + now.Sub(started).Seconds()
+			rate := float64(st.EpochTokens) / math.Max(elapsed, 1e-9)
+			left := time.Duration(float64(len(batches)-bi-1) * elapsed / float64(bi+1) * float64(time.Second))
+			tr.emit(Event{Kind: EventProgress, Epoch: epoch, MaxEpochs: t.MaxEpochs, Batch: bi + 1, Batches: len(batches),
+				Loss: st.EpochLoss / float64(st.EpochBatches), LR: tr.lr(), TokensPerSec: rate, ETA: left})
+		}
+	}
+	seconds := secondsBefore + time.Since(started).Seconds()
+	row := epochRow{Epoch: epoch, Time: time.Now(), LR: tr.lr(), Seconds: seconds,
+		TrainLoss: st.EpochLoss / math.Max(float64(st.EpochBatches), 1), TokensSec: float64(st.EpochTokens) / math.Max(seconds, 1e-9)}
+	row.LR = tr.epochLR()
+	tr.emit(Event{Kind: EventEpoch, Epoch: epoch, MaxEpochs: t.MaxEpochs, Loss: row.TrainLoss, LR: row.LR,
+		TokensPerSec: row.TokensSec, Seconds: seconds})
+	tr.log.Printf("epoch %d: train loss %.5f, lr %.6g, %.1fs, %.0f tokens/s", epoch, row.TrainLoss, row.LR, seconds, row.TokensSec)
+
+	// Evaluate.
+	if len(tr.data.dev) > 0 {
+		ev, err := Evaluate(tr.tg, tr.data.dev, t.EvalBatchSize, nil)
+		if err != nil {
+			return err
+		}
+		row.Dev = &evalRow{Loss: ev.Loss, Report: ev.Report}
+		tr.reportEval(epoch, "dev", ev)
+	}
+	if t.MonitorTest && len(tr.data.test) > 0 {
+		ev, err := Evaluate(tr.tg, tr.data.test, t.EvalBatchSize, nil)
+		if err != nil {
+			return err
+		}
+		row.Test = &evalRow{Loss: ev.Loss, Report: ev.Report}
+		tr.reportEval(epoch, "test", ev)
+	}
+	// The score that picks the best model and drives annealing: dev F1, or
+	// (without dev data) the negated train loss, as flair does.
+	score := -row.TrainLoss
+	if row.Dev != nil {
+		score = row.Dev.Report.Micro.F1
+	}
+	improved := score > st.BestScore
+	if improved {
+		st.BestScore, st.BestEpoch = score, epoch
+		if err := tr.saveModel(BestModelDir); err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("new best model (epoch %d, %s %.4f) saved to %s", epoch, scoreName(row.Dev != nil), score, filepath.Join(tr.dir, BestModelDir))
+		tr.log.Printf("%s", msg)
+		tr.emit(Event{Kind: EventBest, Epoch: epoch, MaxEpochs: t.MaxEpochs, Path: filepath.Join(tr.dir, BestModelDir), Message: msg})
+	}
+	if st.Anneal != nil {
+		before := st.Anneal.LR
+		st.Anneal.Observe(score)
+		row.BadEpochs = st.Anneal.BadEpochsColumn()
+		if st.Anneal.LR != before {
+			tr.log.Printf("no improvement for %d epochs: learning rate %.6g → %.6g", st.Anneal.Patience+1, before, st.Anneal.LR)
+		}
+		if st.Anneal.Done() {
+			st.Finished, st.StopReason = true, fmt.Sprintf("learning rate %.6g fell below min_learning_rate %g", st.Anneal.LR, st.Anneal.MinLR)
+		}
+	}
+	row.RSSMB, row.PeakRSSMB = memoryMB()
+	if err := writeEpoch(tr.dir, row, t.MonitorTest && len(tr.data.test) > 0); err != nil {
+		return err
+	}
+	// The epoch is complete: reset the partial sums and checkpoint.
+	st.Epoch, st.Batch = epoch, 0
+	st.EpochLoss, st.EpochBatches, st.EpochTokens, st.EpochSeconds = 0, 0, 0, 0
+	path, err := saveCheckpoint(tr.dir, fmt.Sprintf("epoch-%03d", epoch), tr.tg, tr.opt, st)
+	if err != nil {
+		return err
+	}
+	if err := pruneCheckpoints(tr.dir, t.KeepCheckpoints); err != nil {
+		return err
+	}
+	tr.emit(Event{Kind: EventCheckpoint, Epoch: epoch, MaxEpochs: t.MaxEpochs, Path: path})
+	if st.Finished {
+		tr.log.Printf("stopping: %s", st.StopReason)
+		tr.emit(Event{Kind: EventStop, Epoch: epoch, MaxEpochs: t.MaxEpochs, Message: "stopping: " + st.StopReason})
+	}
+	return nil
+}
+
+// epochLR is the learning rate the epoch trained with (for AdamW, the one
+// of its last step).
+func (tr *trainer) epochLR() float64 {
+	if w := tr.st.Warmup; w != nil {
+		prev := *w
+		if prev.Step > 0 {
+			prev.Step--
+		}
+		return prev.LR()
+	}
+	return tr.st.Anneal.LR
+}
+
+func scoreName(dev bool) string {
+	if dev {
+		return "dev F1"
+	}
+	return "-train loss"
+}
+
+// backward runs forward and backward on a batch, scaled for accumulation,
+// and returns the batch's loss value.
+func (tr *trainer) backward(batch []*tagger.Example, accum int) (float64, error) {
+	out, err := tr.tg.Forward(batch, true)
+	if err != nil {
+		return 0, err
+	}
+	defer out.Drop()
+	loss, err := tr.tg.Loss(out, batch)
+	if err != nil {
+		return 0, err
+	}
+	value := loss.Float64Values()[0]
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		loss.MustDrop()
+		return value, nil
+	}
+	if accum > 1 {
+		loss = loss.MustDivScalar(scalar(float64(accum)), true)
+	}
+	loss.MustBackward()
+	loss.MustDrop()
+	return value, nil
+}
+
+func (tr *trainer) reportEval(epoch int, split string, ev *Evaluation) {
+	rep := ev.Report
+	tr.log.Printf("  %s: loss %.5f  precision %.4f  recall %.4f  F1 %.4f  accuracy %.4f", split, ev.Loss,
+		rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1, rep.Accuracy)
+	tr.emit(Event{Kind: EventEval, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Split: split, View: "plain", Loss: ev.Loss, Report: &rep})
+}
+
+func (tr *trainer) saveModel(name string) error {
+	return tr.tg.Save(filepath.Join(tr.dir, name))
+}
+
+// partial is the position and sums of an epoch in progress.
+type partial struct {
+	loss            float64
+	batches, tokens int
+	next            int // the next batch to train
+}
+
+// interrupt writes a mid-epoch checkpoint at the last optimizer step and
+// returns ErrInterrupted. Gradients accumulated since that step are not
+// part of the checkpoint: resume trains those batches again.
+func (tr *trainer) interrupt(at partial, seconds float64) error {
+	st := tr.st
+	if skipped := st.Batch - at.next; skipped > 0 {
+		tr.log.Printf("note: %d accumulated batches without an optimizer step will be trained again on resume", skipped)
+	}
+	st.Batch, st.EpochLoss, st.EpochBatches, st.EpochTokens, st.EpochSeconds = at.next, at.loss, at.batches, at.tokens, seconds
+	name := fmt.Sprintf("epoch-%03d-batch-%05d", st.Epoch+1, st.Batch)
+	path, err := saveCheckpoint(tr.dir, name, tr.tg, tr.opt, st)
+	if err != nil {
+		return fmt.Errorf("%w, and writing the checkpoint failed: %v", ErrInterrupted, err)
+	}
+	msg := fmt.Sprintf("interrupted in epoch %d after %d batches; checkpoint %s; continue with `nerlab resume %s`", st.Epoch+1, st.Batch, path, tr.dir)
+	tr.log.Printf("%s", msg)
+	tr.emit(Event{Kind: EventStop, Epoch: st.Epoch + 1, MaxEpochs: tr.exp.Train.MaxEpochs, Path: path, Message: msg})
+	return fmt.Errorf("%w: %s", ErrInterrupted, msg)
+}
+
+// diverged stops on a NaN/Inf loss or gradient, keeping the last good
+// checkpoint (the one of the previous epoch).
+func (tr *trainer) diverged(epoch, batch int, why string) error {
+	last, _ := latestCheckpoint(tr.dir)
+	msg := fmt.Sprintf("stopping: %s at epoch %d batch %d; the last good checkpoint is %s (lower the learning rate or clip gradients with train.clip_norm)", why, epoch, batch+1, orNone(last))
+	tr.log.Printf("%s", msg)
+	tr.emit(Event{Kind: EventStop, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Message: msg})
+	return fmt.Errorf("%s", msg)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none (no epoch finished)"
+	}
+	return s
+}
+
+// finish saves the final model, evaluates the test set with the best model
+// (or the final one) and writes the predictions and results.
+func (tr *trainer) finish() (*Result, error) {
+	t := tr.exp.Train
+	res := &Result{RunDir: tr.dir, Epochs: tr.st.Epoch, BestEpoch: tr.st.BestEpoch, Stopped: tr.st.StopReason}
+	if tr.st.BestEpoch > 0 {
+		res.BestDevF1 = tr.st.BestScore
+	}
+	if t.SaveFinalModel {
+		if err := tr.saveModel(FinalModelDir); err != nil {
+			return nil, err
+		}
+	}
+	if len(tr.data.test) > 0 {
+		model := tr.tg
+		which := "final"
+		if _, err := os.Stat(filepath.Join(tr.dir, BestModelDir, tagger.ConfigFile)); err == nil {
+			best, err := tagger.Load(filepath.Join(tr.dir, BestModelDir), tr.tg.Device)
+			if err != nil {
+				return nil, err
+			}
+			model, which = best, "best"
+		}
+		ev, err := Evaluate(model, tr.data.test, t.EvalBatchSize, nil)
+		if err != nil {
+			return nil, err
+		}
+		res.Test = ev
+		if err := WritePredictions(filepath.Join(tr.dir, TestPredFile), model, tr.data.test, ev.Predictions, false); err != nil {
+			return nil, err
+		}
+		loss, rep := ev.Loss, ev.Report
+		if err := appendMetrics(tr.dir, metricsLine{Kind: "final", Epoch: tr.st.Epoch, Split: "test", View: "plain", Loss: &loss,
+			Report: &rep, Path: which}); err != nil {
+			return nil, err
+		}
+		tr.log.Printf("test (%s model): precision %.4f  recall %.4f  F1 %.4f", which, rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1)
+		tr.emit(Event{Kind: EventEval, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Split: "test", View: "plain", Loss: loss, Report: &rep,
+			Message: which + " model"})
+	}
+	// Mark the run finished in a last checkpoint state so resume refuses it.
+	if last, err := latestCheckpoint(tr.dir); err == nil {
+		if st, err := ReadState(filepath.Join(last, stateFile)); err == nil {
+			st.Finished, st.StopReason = true, tr.st.StopReason
+			if data, err := marshalState(st); err == nil {
+				_ = writeStateFile(filepath.Join(last, stateFile), data)
+			}
+		}
+	}
+	if err := writeResults(tr.dir, res); err != nil {
+		return nil, err
+	}
+	msg := fmt.Sprintf("done: %s (%s)", tr.dir, res.Stopped)
+	tr.log.Printf("%s", msg)
+	tr.emit(Event{Kind: EventDone, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Path: tr.dir, Message: msg})
+	return res, nil
+}

@@ -1,0 +1,270 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/safefile"
+)
+
+// Files of a run folder.
+const (
+	ConfigCopy     = "config.yaml"
+	LogFile        = "training.log"
+	LossFile       = "loss.tsv"
+	MetricsFile    = "metrics.jsonl"
+	CheckpointsDir = "checkpoints"
+	BestModelDir   = "best-model"
+	FinalModelDir  = "final-model"
+	TestPredFile   = "test.conll"
+	ResultsFile    = "results.json"
+)
+
+// lossColumns are flair's loss.tsv columns; the TEST_ ones only appear when
+// the test set is monitored.
+var (
+	lossColumns = []string{"EPOCH", "TIMESTAMP", "BAD_EPOCHS", "LEARNING_RATE", "TRAIN_LOSS",
+		"DEV_LOSS", "DEV_PRECISION", "DEV_RECALL", "DEV_F1", "DEV_ACCURACY"}
+	testColumns = []string{"TEST_LOSS", "TEST_PRECISION", "TEST_RECALL", "TEST_F1", "TEST_ACCURACY"}
+)
+
+// evalRow is one evaluation as loss.tsv and metrics.jsonl record it.
+type evalRow struct {
+	Loss   float64
+	Report metrics.Report
+}
+
+// epochRow is everything recorded about one epoch.
+type epochRow struct {
+	Epoch     int
+	Time      time.Time
+	BadEpochs int
+	LR        float64
+	TrainLoss float64
+	Seconds   float64
+	TokensSec float64
+	RSSMB     float64
+	PeakRSSMB float64
+	Dev, Test *evalRow
+}
+
+func (r epochRow) tsv(withTest bool) string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
+	cells := []string{strconv.Itoa(r.Epoch), r.Time.Format("15:04:05"), strconv.Itoa(r.BadEpochs),
+		strconv.FormatFloat(r.LR, 'g', 6, 64), f(r.TrainLoss)}
+	add := func(e *evalRow) {
+		if e == nil {
+			cells = append(cells, "_", "_", "_", "_", "_")
+			return
+		}
+		cells = append(cells, f(e.Loss), f(e.Report.Micro.Precision), f(e.Report.Micro.Recall), f(e.Report.Micro.F1), f(e.Report.Accuracy))
+	}
+	add(r.Dev)
+	if withTest {
+		add(r.Test)
+	}
+	return strings.Join(cells, "\t")
+}
+
+// metricsLine is one line of metrics.jsonl.
+type metricsLine struct {
+	Kind         string          `json:"kind"`
+	Epoch        int             `json:"epoch"`
+	Split        string          `json:"split,omitempty"`
+	View         string          `json:"view,omitempty"`
+	Loss         *float64        `json:"loss,omitempty"`
+	LR           float64         `json:"lr,omitempty"`
+	Seconds      float64         `json:"seconds,omitempty"`
+	TokensPerSec float64         `json:"tokens_per_sec,omitempty"`
+	RSSMB        float64         `json:"rss_mb,omitempty"`
+	PeakRSSMB    float64         `json:"peak_rss_mb,omitempty"`
+	Report       *metrics.Report `json:"report,omitempty"`
+	Path         string          `json:"path,omitempty"`
+	Time         string          `json:"time"`
+}
+
+func (r epochRow) jsonl() []metricsLine {
+	loss := r.TrainLoss
+	stamp := r.Time.UTC().Format(time.RFC3339)
+	lines := []metricsLine{{Kind: "train", Epoch: r.Epoch, Loss: &loss, LR: r.LR, Seconds: r.Seconds,
+		TokensPerSec: r.TokensSec, RSSMB: r.RSSMB, PeakRSSMB: r.PeakRSSMB, Time: stamp}}
+	for _, e := range []struct {
+		split string
+		row   *evalRow
+	}{{"dev", r.Dev}, {"test", r.Test}} {
+		if e.row == nil {
+			continue
+		}
+		l, rep := e.row.Loss, e.row.Report
+		lines = append(lines, metricsLine{Kind: "eval", Epoch: r.Epoch, Split: e.split, View: "plain", Loss: &l, Report: &rep, Time: stamp})
+	}
+	return lines
+}
+
+// appendLines appends text to path and syncs it, so a crash loses at most
+// the line being written.
+func appendLines(path string, text string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeEpoch records an epoch in loss.tsv (with its header when new) and
+// metrics.jsonl.
+func writeEpoch(dir string, r epochRow, withTest bool) error {
+	lossPath := filepath.Join(dir, LossFile)
+	if _, err := os.Stat(lossPath); os.IsNotExist(err) {
+		cols := lossColumns
+		if withTest {
+			cols = append(append([]string(nil), lossColumns...), testColumns...)
+		}
+		if err := appendLines(lossPath, strings.Join(cols, "\t")+"\n"); err != nil {
+			return err
+		}
+	}
+	if err := appendLines(lossPath, r.tsv(withTest)+"\n"); err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, l := range r.jsonl() {
+		data, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		b.Write(data)
+		b.WriteByte('\n')
+	}
+	return appendLines(filepath.Join(dir, MetricsFile), b.String())
+}
+
+// appendMetrics adds one line to metrics.jsonl.
+func appendMetrics(dir string, l metricsLine) error {
+	if l.Time == "" {
+		l.Time = time.Now().UTC().Format(time.RFC3339)
+	}
+	data, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	return appendLines(filepath.Join(dir, MetricsFile), string(data)+"\n")
+}
+
+// truncateAfter removes the rows of epochs after epoch from loss.tsv and
+// metrics.jsonl, so a resumed run continues the curve instead of repeating
+// epochs that ran after the checkpoint it resumes from.
+func truncateAfter(dir string, epoch int) error {
+	keep := func(path string, epochOf func(line string) (int, bool)) error {
+		data, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if e, ok := epochOf(line); ok && e > epoch {
+				continue
+			}
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			out.WriteString(line)
+			out.WriteByte('\n')
+		}
+		return safefile.WriteBytes(path, out.Bytes())
+	}
+	if err := keep(filepath.Join(dir, LossFile), func(line string) (int, bool) {
+		first, _, _ := strings.Cut(line, "\t")
+		e, err := strconv.Atoi(first)
+		return e, err == nil
+	}); err != nil {
+		return err
+	}
+	return keep(filepath.Join(dir, MetricsFile), func(line string) (int, bool) {
+		var l struct {
+			Epoch *int `json:"epoch"`
+		}
+		if json.Unmarshal([]byte(line), &l) != nil || l.Epoch == nil {
+			return math.MaxInt, true // a torn line from a crash: drop it
+		}
+		return *l.Epoch, true
+	})
+}
+
+// logger writes timestamped lines to training.log and, optionally, a copy
+// elsewhere.
+type logger struct {
+	f    *os.File
+	copy io.Writer
+}
+
+func openLog(dir string, copy io.Writer) (*logger, error) {
+	f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &logger{f: f, copy: copy}, nil
+}
+
+func (l *logger) Printf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(l.f, "%s %s\n", time.Now().Format("2006-01-02 15:04:05"), msg)
+	if l.copy != nil {
+		fmt.Fprintln(l.copy, msg)
+	}
+}
+
+func (l *logger) Close() error { return l.f.Close() }
+
+// memoryMB reports the process's resident and peak resident memory
+// (Linux; zeros elsewhere).
+func memoryMB() (rss, peak float64) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		field := func(name string) (float64, bool) {
+			if !strings.HasPrefix(line, name+":") {
+				return 0, false
+			}
+			parts := strings.Fields(line[len(name)+1:])
+			if len(parts) == 0 {
+				return 0, false
+			}
+			kb, err := strconv.ParseFloat(parts[0], 64)
+			return kb / 1024, err == nil
+		}
+		if v, ok := field("VmRSS"); ok {
+			rss = v
+		}
+		if v, ok := field("VmHWM"); ok {
+			peak = v
+		}
+	}
+	return rss, peak
+}

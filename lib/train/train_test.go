@@ -1,0 +1,262 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch"
+
+	"github.com/nerlab/nerlab/lib/config"
+	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/tagger"
+)
+
+// splitSample writes the bundled sample as train/dev/test files.
+func splitSample(t testing.TB) (train, dev, test string) {
+	t.Helper()
+	c, err := corpus.ReadFile("../../data/sample/sample.conll", corpus.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, from, to int) string {
+		part := *c
+		part.Sentences = c.Sentences[from:to]
+		part.Docs = nil
+		path := filepath.Join(dir, name)
+		if err := corpus.WriteFile(path, &part); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	return write("train.conll", 0, 240), write("dev.conll", 240, 320), write("test.conll", 320, 400)
+}
+
+func tinyExperiment(t testing.TB, epochs int) *config.Experiment {
+	train, dev, test := splitSample(t)
+	exp := config.Default()
+	exp.Name = "tiny"
+	exp.Data.Train, exp.Data.Dev, exp.Data.Test = train, dev, test
+	exp.Embeddings.Word.Dim = 16
+	exp.Embeddings.Char.Dim, exp.Embeddings.Char.Hidden = 8, 8
+	exp.Model.HiddenSize = 16
+	exp.Train.MaxEpochs = epochs
+	exp.Train.MiniBatchSize = 16
+	exp.Train.Threads = 1
+	exp.Train.KeepCheckpoints = 0
+	return &exp
+}
+
+func readLossRows(t *testing.T, dir string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, LossFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows [][]string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rows = append(rows, strings.Split(sc.Text(), "\t"))
+	}
+	return rows
+}
+
+func TestTrainWritesRunFolder(t *testing.T) {
+	exp := tinyExperiment(t, 3)
+	exp.Train.MonitorTest = true
+	dir := filepath.Join(t.TempDir(), "run")
+	var kinds []string
+	res, err := Train(context.Background(), exp, Options{RunDir: dir, Events: func(e Event) { kinds = append(kinds, e.Kind) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readLossRows(t, dir)
+	wantHeader := append(append([]string(nil), lossColumns...), testColumns...)
+	if strings.Join(rows[0], " ") != strings.Join(wantHeader, " ") {
+		t.Errorf("loss.tsv header %v", rows[0])
+	}
+	if len(rows) != 4 {
+		t.Fatalf("loss.tsv has %d rows, want header + 3 epochs", len(rows))
+	}
+	for i, r := range rows[1:] {
+		if r[0] != []string{"1", "2", "3"}[i] || len(r) != len(wantHeader) {
+			t.Errorf("row %d: %v", i+1, r)
+		}
+	}
+	// Training on this easy sample must make progress in three epochs.
+	if res.BestDevF1 < 0.3 || res.Test == nil || res.Test.Report.Micro.F1 < 0.3 {
+		t.Errorf("best dev F1 %.3f, test %+v; expected > 0.3 after 3 epochs", res.BestDevF1, res.Test)
+	}
+	for _, name := range []string{ConfigCopy, LogFile, MetricsFile, TestPredFile, ResultsFile,
+		filepath.Join(BestModelDir, tagger.ConfigFile), filepath.Join(FinalModelDir, tagger.WeightsFile),
+		filepath.Join(CheckpointsDir, "epoch-003", stateFile)} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("run folder lacks %s", name)
+		}
+	}
+	// metrics.jsonl: a train row and dev+test eval rows per epoch, then the final test.
+	data, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 3*3+1 {
+		t.Errorf("metrics.jsonl has %d lines, want 10", len(lines))
+	}
+	var last metricsLine
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Kind != "final" || last.Report == nil {
+		t.Errorf("last metrics line %s (%v)", lines[len(lines)-1], err)
+	}
+	for _, k := range []string{EventStart, EventProgress, EventEpoch, EventEval, EventBest, EventCheckpoint, EventDone} {
+		if !strings.Contains(strings.Join(kinds, " "), k) {
+			t.Errorf("no %s event", k)
+		}
+	}
+	// The saved best model loads and predicts.
+	if _, err := tagger.Load(dir, gotch.CPU); err != nil {
+		t.Error(err)
+	}
+	// A second Train into the same folder is refused; resuming a finished run too.
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("reusing a run folder: %v", err)
+	}
+	if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
+		t.Errorf("resuming a finished run: %v", err)
+	}
+}
+
+// TestResumeContinuesSameCurve interrupts runs after an epoch and in the
+// middle of one, resumes them, and compares loss.tsv with an uninterrupted
+// run of the same seed: every number must be equal.
+func TestResumeContinuesSameCurve(t *testing.T) {
+	for _, recipe := range []string{"sgd", "adamw"} {
+		t.Run(recipe, func(t *testing.T) {
+			exp := tinyExperiment(t, 4)
+			exp.Train.Optimizer = recipe
+			if recipe == "adamw" {
+				exp.Train.LearningRate = 0.01
+				exp.Train.Accumulate = 2
+			}
+			ref := filepath.Join(t.TempDir(), "ref")
+			if _, err := Train(context.Background(), exp, Options{RunDir: ref}); err != nil {
+				t.Fatal(err)
+			}
+			want := readLossRows(t, ref)
+
+			stops := map[string]func(e Event) bool{
+				"after epoch 2": func(e Event) bool { return e.Kind == EventCheckpoint && e.Epoch == 2 },
+				"inside epoch 3": func(e Event) bool {
+					return e.Kind == EventProgress && e.Epoch == 3 && e.Batch >= 5 && e.Batch < e.Batches
+				},
+			}
+			for name, stop := range stops {
+				dir := filepath.Join(t.TempDir(), "run")
+				ctx, cancel := context.WithCancel(context.Background())
+				_, err := Train(ctx, exp, Options{RunDir: dir, Events: func(e Event) {
+					if stop(e) {
+						cancel()
+					}
+				}})
+				cancel()
+				if !errors.Is(err, ErrInterrupted) {
+					t.Fatalf("%s: expected an interruption, got %v", name, err)
+				}
+				if _, err := Resume(context.Background(), dir, Options{}); err != nil {
+					t.Fatalf("%s: resume: %v", name, err)
+				}
+				got := readLossRows(t, dir)
+				if len(got) != len(want) {
+					t.Fatalf("%s: %d rows after resume, %d uninterrupted", name, len(got), len(want))
+				}
+				for i := range want {
+					for j := range want[i] {
+						if j == 1 && i > 0 {
+							continue // TIMESTAMP
+						}
+						if got[i][j] != want[i][j] {
+							t.Errorf("%s: loss.tsv row %d column %s = %s, uninterrupted %s", name, i, want[0][j], got[i][j], want[i][j])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDivergenceStopsAndKeepsCheckpoint(t *testing.T) {
+	exp := tinyExperiment(t, 3)
+	exp.Train.LearningRate = 1e30
+	exp.Train.ClipNorm = 0
+	dir := filepath.Join(t.TempDir(), "run")
+	_, err := Train(context.Background(), exp, Options{RunDir: dir})
+	if err == nil || !(strings.Contains(err.Error(), "NaN") || strings.Contains(err.Error(), "Inf") || strings.Contains(err.Error(), "infinite")) {
+		t.Fatalf("expected a divergence error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "last good checkpoint") {
+		t.Errorf("error does not name the last good checkpoint: %v", err)
+	}
+}
+
+func TestParseStateRejectsCorruptFiles(t *testing.T) {
+	cases := map[string]string{
+		"truncated":      `{"format": 1, "epoch": `,
+		"unknown field":  `{"format": 1, "epochs": 3}`,
+		"wrong format":   `{"format": 7}`,
+		"negative":       `{"format": 1, "epoch": -1, "optimizer": "sgd", "anneal": {"LR": 0.1, "Factor": 0.5, "MinLR": 0.0001, "Patience": 3}}`,
+		"no schedule":    `{"format": 1, "optimizer": "sgd"}`,
+		"both schedules": `{"format": 1, "optimizer": "sgd", "anneal": {"LR": 0.1, "Factor": 0.5}, "warmup": {"Peak": 1, "Total": 3}}`,
+		"wrong type":     "{\n\"format\": 1,\n\"epoch\": \"two\"\n}",
+	}
+	for name, text := range cases {
+		if _, err := ParseState([]byte(text), "trainer.json"); err == nil || !strings.Contains(err.Error(), "trainer.json") {
+			t.Errorf("%s: error %v, want one naming trainer.json", name, err)
+		}
+	}
+	if _, err := ParseState([]byte("{\n\"format\": 1,\n\"epoch\": \"two\"\n}"), "x"); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("type error without its line: %v", err)
+	}
+}
+
+func FuzzParseState(f *testing.F) {
+	f.Add([]byte(`{"format": 1, "seed": 1, "epoch": 2, "optimizer": "sgd", "anneal": {"LR": 0.1, "Factor": 0.5, "MinLR": 0.0001, "Patience": 3}}`))
+	f.Add([]byte(`{"format": 1, "optimizer": "adamw", "warmup": {"Peak": 0.001, "Warmup": 10, "Total": 100, "Step": 5}}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, err := ParseState(data, "fuzz")
+		if err == nil && (st.Epoch < 0 || (st.Anneal == nil) == (st.Warmup == nil)) {
+			t.Fatalf("accepted an inconsistent state %+v", st)
+		}
+	})
+}
+
+// TestMemoryFlat trains ten epochs and checks that peak resident memory
+// stops growing after the second: tensors are freed every step.
+func TestMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ten epochs")
+	}
+	exp := tinyExperiment(t, 10)
+	exp.Data.Dev = ""
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	var peaks []float64
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var l metricsLine
+		if json.Unmarshal([]byte(line), &l) == nil && l.Kind == "train" {
+			peaks = append(peaks, l.PeakRSSMB)
+		}
+	}
+	if len(peaks) != 10 {
+		t.Fatalf("%d train rows", len(peaks))
+	}
+	if growth := peaks[9]/peaks[1] - 1; growth > 0.05 {
+		t.Errorf("peak RSS grew %.1f%% from epoch 2 (%.1f MB) to epoch 10 (%.1f MB)", 100*growth, peaks[1], peaks[9])
+	}
+}
