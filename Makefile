@@ -3,10 +3,12 @@
 #   make test   go vet and every test (runs setup first)
 SHELL := /bin/bash
 GO ?= go
-# Debian packages the build and the tests need (setup installs what is missing).
-APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread
+# Debian packages the build and the tests need (setup installs what is missing):
+# python3-torch is the PyTorch on the same libtorch that the numerical tests
+# and the benchmark compare against (run with /usr/bin/python3).
+APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy
 
-.PHONY: setup deps gotch build test demo bench fuzz sample clean
+.PHONY: setup deps gotch build test demo bench bench-compare fuzz sample clean
 
 setup: deps gotch
 
@@ -32,19 +34,40 @@ build: setup
 test: setup
 	$(GO) vet ./...
 	$(GO) test -timeout 40m ./...
+	/usr/bin/python3 -m unittest discover -s bench/pytorch
 
 demo: build
-	@echo "== statistics of the bundled sample: bin/nerlab stats data/sample/sample.conll"
-	@bin/nerlab stats data/sample/sample.conll
+	@echo "== statistics of the bundled training split: bin/nerlab stats data/sample/train.conll"
+	@bin/nerlab stats data/sample/train.conll
 	@echo
-	@echo "== scoring its simulated predictions: bin/nerlab score data/sample/sample.pred.conll"
-	@bin/nerlab score data/sample/sample.pred.conll
+	@echo "== training a BiLSTM-CRF on it: bin/nerlab train data/configs/demo.yaml --out runs/demo --fresh"
+	@bin/nerlab train data/configs/demo.yaml --out runs/demo --fresh
+	@echo
+	@echo "== evaluating the best model on the test split: bin/nerlab eval --model runs/demo --data data/sample/test.conll"
+	@bin/nerlab eval --model runs/demo --data data/sample/test.conll
+	@echo
+	@echo "== tagging new text: bin/nerlab predict --model runs/demo --json --text ..."
+	@bin/nerlab predict --model runs/demo --json --text "Stedian Restous left Siastias Systems to join a guild near Razaerholm ."
+	@echo
+	@echo "== plotting the curves: bin/nerlab plot runs/demo --out runs/demo/curves.png (and .svg)"
+	@bin/nerlab plot runs/demo --out runs/demo/curves.png
+	@bin/nerlab plot runs/demo --out runs/demo/curves.svg
 
+# Go benchmarks, then nerlab's BiLSTM-CRF against the same model in PyTorch
+# eager, side by side (bench/bilstmcrf runs bench/pytorch/bilstm_crf.py).
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem ./lib/...
+	$(GO) test -run '^$$' -bench . -benchmem ./lib/... ./plots
+	$(GO) run ./bench/bilstmcrf --json bench/last.json
+
+# Only the side-by-side comparison with PyTorch.
+bench-compare: setup
+	$(GO) run ./bench/bilstmcrf --json bench/last.json
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./lib/corpus
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./lib/config
+	$(GO) test -run '^$$' -fuzz FuzzParseState -fuzztime 60s ./lib/train
+	$(GO) test -run '^$$' -fuzz FuzzParseSafetensors -fuzztime 60s ./lib/torch
 
 # Regenerates data/sample from its seed (a test checks it is up to date).
 sample:

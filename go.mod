@@ -2,7 +2,11 @@ module github.com/nerlab/nerlab
 
 go 1.26
 
-require github.com/sugarme/gotch v0.8.0
+require (
+	github.com/sugarme/gotch v0.8.0
+	gonum.org/v1/plot v0.17.0
+	gopkg.in/yaml.v3 v3.0.1
+)
 
 require (
 	codeberg.org/go-fonts/liberation v0.5.0 // indirect
@@ -13,8 +17,6 @@ require (
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	golang.org/x/image v0.30.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
-	gonum.org/v1/plot v0.17.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 // third_party/gotch is gotch v0.8.0 prepared for the libtorch on this machine

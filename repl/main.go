@@ -24,7 +24,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	l := lab.New()
-	env := &lab.Env{Stdout: stdout, Stderr: stderr, Session: &lab.Session{}}
+	env := &lab.Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Session: &lab.Session{}}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		args = []string{"help"}
 	}

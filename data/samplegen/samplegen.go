@@ -92,6 +92,19 @@ var templates = []string{
 	"{PER} wrote about the {PRODUCT} for {ORG} .",
 }
 
+// SplitSizes are the sentence counts of the bundled train, dev and test
+// splits that `make demo` trains on.
+var SplitSizes = [3]int{800, 200, 200}
+
+// Splits returns the demo's train, dev and test sentences: one stream from
+// the world of seed, cut into SplitSizes (the same invented entities recur
+// across splits, as names do in real corpora).
+func Splits(seed uint64) (train, dev, test []Sentence) {
+	all := Generate(seed, SplitSizes[0]+SplitSizes[1]+SplitSizes[2])
+	a, b := SplitSizes[0], SplitSizes[0]+SplitSizes[1]
+	return all[:a], all[a:b], all[b:]
+}
+
 // Generate returns n sentences from the world of seed.
 func Generate(seed uint64, n int) []Sentence {
 	w := newWorld(seed)

@@ -11,9 +11,13 @@ import (
 // nobody edits it by hand and the generator stays deterministic.
 func TestCommittedSampleIsUpToDate(t *testing.T) {
 	sents := Generate(DefaultSeed, DefaultSentences)
+	train, dev, test := Splits(DefaultSeed)
 	for name, write := range map[string]func(*bytes.Buffer) error{
 		"sample.conll":      func(b *bytes.Buffer) error { return WriteGold(b, sents) },
 		"sample.pred.conll": func(b *bytes.Buffer) error { return WritePredictions(b, sents) },
+		"train.conll":       func(b *bytes.Buffer) error { return WriteGold(b, train) },
+		"dev.conll":         func(b *bytes.Buffer) error { return WriteGold(b, dev) },
+		"test.conll":        func(b *bytes.Buffer) error { return WriteGold(b, test) },
 	} {
 		var want bytes.Buffer
 		if err := write(&want); err != nil {

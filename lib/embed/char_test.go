@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -71,6 +72,10 @@ func TestCharEncoders(t *testing.T) {
 			loss := out.MustSum(gotch.Float, false)
 			loss.MustBackward()
 			loss.MustDrop()
+			// Variables returns copies of the variables' handles: the
+			// encoder (which owns the VarStore) must stay reachable while
+			// they are used, or gotch's finalizers free the weights.
+			defer runtime.KeepAlive(c)
 			for name, v := range vs.Variables() {
 				g := v.MustGrad(false)
 				gv := values(t, g)

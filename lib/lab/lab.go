@@ -13,6 +13,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nerlab/nerlab/lib/train"
+
+	"github.com/nerlab/nerlab/lib/textdist"
 )
 
 // Kind is the type of a parameter's value; it drives parsing, help and
@@ -37,6 +41,7 @@ type Param struct {
 	Default  string   // flags only; "" means unset
 	Choices  []string // for Choice
 	Optional bool     // positional arguments only
+	Repeat   bool     // flags only: may be given several times (read with Input.Flags)
 }
 
 // Command is one user action.
@@ -52,13 +57,18 @@ type Command struct {
 
 // Env is what a command may touch: its output streams and the session.
 type Env struct {
+	Stdin          io.Reader // nil when the front-end has no input stream
 	Stdout, Stderr io.Writer
 	Session        *Session
 }
 
 // Session holds the state that lives across commands in one REPL or kernel
 // (loaded corpora, models, runs and settings as later commands add them).
-type Session struct{}
+type Session struct {
+	// Events, when set, receives training events instead of the default
+	// text printer (the REPL and the kernel render them their own way).
+	Events func(train.Event)
+}
 
 // Lab is the registry of commands.
 type Lab struct {
@@ -68,7 +78,7 @@ type Lab struct {
 // New returns a Lab with every built-in command registered.
 func New() *Lab {
 	l := &Lab{commands: map[string]*Command{}}
-	for _, c := range builtins() {
+	for _, c := range append(builtins(), modelCommands()...) {
 		l.Register(c)
 	}
 	l.Register(helpCommand(l))
@@ -140,7 +150,7 @@ func (l *Lab) Exec(ctx context.Context, env *Env, argv []string) error {
 func (l *Lab) suggest(name string) string {
 	best, bestD := "", 3
 	for n := range l.commands {
-		if d := editDistance(name, n); d < bestD {
+		if d := textdist.Edit(name, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -150,33 +160,17 @@ func (l *Lab) suggest(name string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 // Input is a parsed command line: positional values by argument name and
 // flag values by flag name (defaults filled in).
 type Input struct {
 	cmd   *Command
 	args  map[string][]string
 	flags map[string]string
+	lists map[string][]string // values of Repeat flags, in order
 }
+
+// Flags returns every value of a repeatable flag, in the order given.
+func (in *Input) Flags(name string) []string { return in.lists[name] }
 
 // Arg returns the value of a positional argument ("" when an optional one
 // was not given).
@@ -208,7 +202,7 @@ func (in *Input) Float(name string) float64 {
 // Parse reads words as c's arguments: flags (--name value, --name=value,
 // -x value, --bool) may appear anywhere; "--" ends flags.
 func Parse(c *Command, words []string) (*Input, error) {
-	in := &Input{cmd: c, args: map[string][]string{}, flags: map[string]string{}}
+	in := &Input{cmd: c, args: map[string][]string{}, flags: map[string]string{}, lists: map[string][]string{}}
 	for _, f := range c.Flags {
 		if f.Default != "" {
 			in.flags[f.Name] = f.Default
@@ -251,6 +245,9 @@ func Parse(c *Command, words []string) (*Input, error) {
 			return nil, &UsageError{Command: c.Name, Msg: "--" + f.Name + ": " + err.Error()}
 		}
 		in.flags[f.Name] = value
+		if f.Repeat {
+			in.lists[f.Name] = append(in.lists[f.Name], value)
+		}
 	}
 	k := 0
 	for _, a := range c.Args {

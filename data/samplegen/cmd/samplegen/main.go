@@ -1,6 +1,6 @@
-// Command samplegen writes data/sample: sample.conll (text, gold tag) and
-// sample.pred.conll (text, gold tag, simulated prediction), generated from
-// a fixed seed by package samplegen.
+// Command samplegen writes data/sample: sample.conll (text, gold tag),
+// sample.pred.conll (text, gold tag, simulated prediction) and the demo's
+// train/dev/test.conll, generated from a fixed seed by package samplegen.
 package main
 
 import (
@@ -24,11 +24,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "samplegen:", err)
 		os.Exit(1)
 	}
-	for name, write := range map[string]func(io.Writer, []samplegen.Sentence) error{
-		"sample.conll":      samplegen.WriteGold,
-		"sample.pred.conll": samplegen.WritePredictions,
+	train, dev, test := samplegen.Splits(*seed)
+	for name, file := range map[string]struct {
+		write func(io.Writer, []samplegen.Sentence) error
+		sents []samplegen.Sentence
+	}{
+		"sample.conll":      {samplegen.WriteGold, sents},
+		"sample.pred.conll": {samplegen.WritePredictions, sents},
+		"train.conll":       {samplegen.WriteGold, train},
+		"dev.conll":         {samplegen.WriteGold, dev},
+		"test.conll":        {samplegen.WriteGold, test},
 	} {
-		err := safefile.Write(filepath.Join(*out, name), func(w io.Writer) error { return write(w, sents) })
+		err := safefile.Write(filepath.Join(*out, name), func(w io.Writer) error { return file.write(w, file.sents) })
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "samplegen:", err)
 			os.Exit(1)

@@ -1,0 +1,164 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/train"
+)
+
+// trainDemo trains the demo experiment briefly through the command layer
+// (from the repository root, where its relative paths point) and returns
+// the run folder.
+func trainDemo(t *testing.T) string {
+	t.Helper()
+	run := filepath.Join(t.TempDir(), "run")
+	root, _ := filepath.Abs("../..")
+	t.Chdir(root)
+	var out, errOut bytes.Buffer
+	err := New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}},
+		[]string{"train", "data/configs/demo.yaml", "--set", "train.max_epochs=2", "--set", "train.monitor_test=false", "--out", run})
+	if err != nil {
+		t.Fatalf("train: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"run folder", "best epoch", "test        P"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("train output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(errOut.String(), "epoch 2/2") {
+		t.Errorf("no epoch lines on stderr:\n%s", errOut.String())
+	}
+	return run
+}
+
+func TestModelCommands(t *testing.T) {
+	run := trainDemo(t)
+	l := New()
+	exec := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := l.Exec(context.Background(), &Env{Stdin: strings.NewReader("Stedian Restous left Siastias Systems .\n\nSiastias Systems opened a site near Razaerholm .\n"),
+			Stdout: &out, Stderr: &errOut, Session: &Session{}}, args)
+		return out.String(), err
+	}
+
+	// eval --json has the same keys as score --json.
+	out, err := exec("eval", "--model", run, "--data", "data/sample/test.conll", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep metrics.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Sentences != 200 || rep.Micro.F1 < 0.5 {
+		t.Errorf("eval --json: %v %+v\n%s", err, rep, out)
+	}
+
+	// predict from stdin: CoNLL with one blank line per sentence, empty lines skipped.
+	out, err = exec("predict", "--model", run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(strings.TrimSpace(out), "\n\n")
+	if len(blocks) != 2 || !strings.HasPrefix(blocks[0], "Stedian ") || len(strings.Split(blocks[1], "\n")) != 8 {
+		t.Errorf("predict output:\n%s", out)
+	}
+	out, err = exec("predict", "--model", run, "--json", "--text", "Stedian Restous left Siastias Systems .")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"entities"`) || !strings.Contains(out, `"confidence"`) {
+		t.Errorf("predict --json: %s", out)
+	}
+
+	// predict --conll appends a column to every token line and keeps blank lines.
+	out, err = exec("predict", "--model", run, "--conll", "data/sample/dev.conll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := os.ReadFile("data/sample/dev.conll")
+	srcLines := strings.Split(strings.TrimRight(string(src), "\n"), "\n")
+	outLines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(srcLines) != len(outLines) {
+		t.Fatalf("predict --conll: %d lines for %d input lines", len(outLines), len(srcLines))
+	}
+	for i := range srcLines {
+		if srcLines[i] == "" {
+			if outLines[i] != "" {
+				t.Fatalf("line %d: blank line became %q", i+1, outLines[i])
+			}
+			continue
+		}
+		if !strings.HasPrefix(outLines[i], srcLines[i]+"\t") && !strings.HasPrefix(outLines[i], srcLines[i]+" ") {
+			t.Fatalf("line %d: %q does not extend %q", i+1, outLines[i], srcLines[i])
+		}
+	}
+
+	// parse writes token gold pred score.
+	parseDir := t.TempDir()
+	dataDir := t.TempDir()
+	data, _ := os.ReadFile("data/sample/dev.conll")
+	os.WriteFile(filepath.Join(dataDir, "dev.txt"), data, 0o644)
+	if _, err := exec("parse", "--model", run, "--dir", dataDir, "--out", parseDir); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := os.ReadFile(filepath.Join(parseDir, "dev.txt.parse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Fields(strings.SplitN(string(parsed), "\n", 2)[0])
+	if len(first) != 4 || first[0] != strings.Fields(srcLines[0])[0] {
+		t.Errorf("parse line %q", first)
+	}
+
+	// plot writes PNG and SVG.
+	for _, name := range []string{"c.png", "c.svg"} {
+		path := filepath.Join(t.TempDir(), name)
+		if _, err := exec("plot", run, "--out", path); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(path); err != nil || st.Size() < 1000 {
+			t.Errorf("plot %s: %v", name, err)
+		}
+	}
+
+	// Mistakes are one-line usage errors.
+	for _, args := range [][]string{{"train"}, {"eval", "--model", run}, {"predict"}, {"train", "data/configs/demo.yaml", "--set", "train.nope=1"}} {
+		if _, err := exec(args...); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want a one-line error", args, err)
+		}
+	}
+}
+
+// TestTrainInterruptAndResume cancels training through the command layer
+// (as Ctrl-C does) and resumes it.
+func TestTrainInterruptAndResume(t *testing.T) {
+	run := filepath.Join(t.TempDir(), "run")
+	root, _ := filepath.Abs("../..")
+	t.Chdir(root)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sess := &Session{Events: func(e train.Event) {
+		if e.Kind == train.EventCheckpoint && e.Epoch == 1 {
+			cancel()
+		}
+	}}
+	var out, errOut bytes.Buffer
+	err := New().Exec(ctx, &Env{Stdout: &out, Stderr: &errOut, Session: sess},
+		[]string{"train", "data/configs/demo.yaml", "--set", "train.max_epochs=2", "--out", run})
+	if err == nil || !strings.Contains(err.Error(), "nerlab resume") {
+		t.Fatalf("interrupted train: %v", err)
+	}
+	err = New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}}, []string{"resume", run})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := os.ReadFile(filepath.Join(run, "loss.tsv"))
+	if n := strings.Count(string(rows), "\n"); n != 3 {
+		t.Errorf("loss.tsv has %d lines after resume, want header + 2 epochs:\n%s", n, rows)
+	}
+}

@@ -1,0 +1,137 @@
+package plots
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Grid is several plots tiled in rows under an optional heading, drawn
+// onto one canvas with their data areas aligned.
+type Grid struct {
+	Title string
+	Plots [][]*plot.Plot // rows of equal length
+}
+
+// Draw draws the grid onto c; *Grid, like *plot.Plot, can be drawn on
+// any vg canvas.
+func (g *Grid) Draw(c draw.Canvas) {
+	c.SetColor(backgroundColor)
+	c.Fill(c.Rectangle.Path())
+	if g.Title != "" {
+		sty := g.titleStyle()
+		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y - vg.Points(4)}, g.Title)
+	}
+	for row, canvases := range g.layout(c) {
+		for col, tile := range canvases {
+			if p := g.Plots[row][col]; p != nil {
+				p.Draw(tile)
+			}
+		}
+	}
+}
+
+func (g *Grid) titleStyle() text.Style {
+	return text.Style{Color: trainColor, Font: sans(titleSize + 2), XAlign: draw.XCenter, YAlign: draw.YTop,
+		Handler: plot.DefaultTextHandler}
+}
+
+// layout returns the canvas of each plot: tiles below the heading,
+// aligned so that the data areas of a row (and of a column) line up.
+func (g *Grid) layout(c draw.Canvas) [][]draw.Canvas {
+	if g.Title != "" {
+		c.Max.Y -= g.titleStyle().Rectangle(g.Title).Size().Y + vg.Points(10)
+	}
+	if len(g.Plots) == 0 {
+		return nil
+	}
+	tiles := draw.Tiles{Rows: len(g.Plots), Cols: len(g.Plots[0]),
+		PadX: vg.Points(24), PadY: vg.Points(16), PadLeft: vg.Points(6), PadRight: vg.Points(10), PadBottom: vg.Points(6)}
+	return plot.Align(g.Plots, tiles, c)
+}
+
+// fits tells whether every plot of g keeps a data area on c.
+func (g *Grid) fits(c draw.Canvas) bool {
+	for row, canvases := range g.layout(c) {
+		for col, tile := range canvases {
+			if p := g.Plots[row][col]; p != nil && !plotFits(p, tile) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Dashboard tiles the four charts two by two: loss and F1 above, learning
+// rate and per-type F1 below, under a heading that names the run and its
+// best dev score. A chart the run has no data for is replaced by a panel
+// saying so, so that a loss.tsv run still gets its curves; only a run with
+// nothing at all to show is an error.
+func Dashboard(r *Run) (*Grid, error) {
+	if r == nil {
+		return nil, errNilRun
+	}
+	charts := []struct {
+		title, note string // for the panel that stands in when there is no data
+		make        func(*Run) (*plot.Plot, error)
+	}{
+		{"Loss", "no losses logged yet", LossCurves},
+		{"Span F1", "no evaluation logged yet", F1Curves},
+		{"Learning rate", "no learning rates logged", LearningRate},
+		{"F1 per type", "no per-type scores logged", PerTypeF1},
+	}
+	plots := make([]*plot.Plot, len(charts))
+	empty := 0
+	for k, chart := range charts {
+		p, err := chart.make(r)
+		if errors.Is(err, ErrNoData) {
+			p, err = placeholder(chart.title, chart.note), nil
+			empty++
+		}
+		if err != nil {
+			return nil, err
+		}
+		plots[k] = p
+	}
+	if empty == len(charts) {
+		return nil, fmt.Errorf("dashboard of %s: no epochs logged yet: %w", r.name(), ErrNoData)
+	}
+	return &Grid{Title: dashboardTitle(r), Plots: [][]*plot.Plot{plots[:2], plots[2:]}}, nil
+}
+
+func dashboardTitle(r *Run) string {
+	title := "Training run"
+	if r.Dir != "" {
+		title = filepath.Base(filepath.Clean(r.Dir))
+	}
+	if view := r.MainView(); view != "" {
+		i, _ := r.BestDev(view)
+		title += fmt.Sprintf(": best dev F1 %.2f at epoch %d", 100*r.Series("dev", view).F1[i], r.Epochs[i])
+		if len(r.Views()) > 1 {
+			title += " (" + view + " view)"
+		}
+	}
+	return title
+}
+
+// placeholder is a panel with a title and a note in place of a chart.
+func placeholder(title, note string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = sans(titleSize)
+	p.HideAxes()
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: 0.5, Y: 0.5}}, Labels: []string{note}})
+	if err == nil { // it cannot fail for one finite point
+		labels.TextStyle[0] = text.Style{Color: markColor, Font: sans(labelSize), XAlign: draw.XCenter,
+			YAlign: draw.YCenter, Handler: p.TextHandler}
+		p.Add(labels)
+	}
+	return p
+}
