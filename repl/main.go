@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/nerlab/nerlab/lib/lab"
@@ -21,6 +22,11 @@ func main() {
 // run executes one command and returns the process exit code: 0 on
 // success, 1 on any error (printed to stderr as one line, never a stack).
 func run(args []string, stdout, stderr io.Writer) int {
+	// Commands call libtorch from this goroutine; keeping it on one OS
+	// thread keeps libtorch's per-thread state (grad mode, OpenMP team) in
+	// one place.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	l := lab.New()

@@ -95,6 +95,10 @@ func fail(err error) {
 func runPython(python, script, train, test string, threads, warmup, steps, repeats int) (*result, error) {
 	cmd := exec.Command(python, script, "--train-file", train, "--test-file", test, "--threads", strconv.Itoa(threads),
 		"--warmup", strconv.Itoa(warmup), "--train-steps", strconv.Itoa(steps), "--tag", "--repeats", strconv.Itoa(repeats), "--rss")
+	// The same thread setup as nerlab's torch.SetThreads: libtorch's own
+	// threads, OpenBLAS single-threaded (both sides run faster and steadier
+	// so on 2 cores).
+	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -112,7 +116,9 @@ func runPython(python, script, train, test string, threads, warmup, steps, repea
 // batches of 32 training sentences in file order, plain SGD 0.1 with
 // gradient clipping at 5.
 func runGo(trainPath, testPath string, threads, warmup, steps, repeats int) (*result, error) {
-	torch.SetThreads(threads)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	torch.SetThreads(threads) // also makes OpenBLAS single-threaded
 	torch.Seed(1)
 	cols, _ := corpus.ParseColumns("text,pos,chunk,ner")
 	trainC, err := corpus.ReadFile(trainPath, corpus.ReadOptions{Columns: cols})

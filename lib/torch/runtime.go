@@ -13,12 +13,17 @@ import (
 // so a run with the same seed draws the same numbers.
 func Seed(seed int64) { libtch.AtManualSeed(seed) }
 
-// SetThreads sets libtorch's intra-op thread count; n <= 0 keeps the
-// current setting. It returns the count in effect afterwards.
+// SetThreads sets libtorch's intra-op thread count (n <= 0 keeps the
+// current setting) and makes OpenBLAS single-threaded, so that the only
+// thread pool is libtorch's (see singleThreadedBLAS). It returns the count
+// in effect afterwards. libtorch's OpenMP team belongs to the OS thread that
+// calls it: long computations should run on a goroutine locked to its
+// thread (runtime.LockOSThread), as training and inference in nerlab do.
 func SetThreads(n int) int {
 	if n > 0 {
 		libtch.AtSetNumThreads(n)
 	}
+	singleThreadedBLAS()
 	return libtch.AtGetNumThreads()
 }
 

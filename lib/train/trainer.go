@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 
@@ -76,6 +77,10 @@ type trainer struct {
 
 // Train starts a new run of exp.
 func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, error) {
+	// One OS thread for the whole run: libtorch's grad mode and its OpenMP
+	// thread team are per thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := exp.Validate(); err != nil {
 		return nil, err
 	}
@@ -127,6 +132,8 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 // Resume continues the run in dir from its latest checkpoint, with the
 // experiment saved in its config.yaml.
 func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	exp, err := config.Load(filepath.Join(dir, ConfigCopy))
 	if err != nil {
 		return nil, err
