@@ -163,12 +163,20 @@ func (t *Tagger) Word() *embed.Word { return t.word }
 
 // Params returns the trainable parameters by VarStore name, so optimizers
 // can group them (the CRF transitions are "crf.transitions").
+//
+// The tensors are the VarStore's own (matched by their C handles, since
+// VarStore.Variables returns copies): a copy's handle dangles once gotch's
+// finalizer frees the original, while the originals live as long as the
+// store does.
 func (t *Tagger) Params() map[string]*ts.Tensor {
+	byHandle := map[uintptr]*ts.Tensor{}
+	for _, p := range t.VS.TrainableVariables() {
+		byHandle[uintptr(p.Ctensor())] = p
+	}
 	out := map[string]*ts.Tensor{}
 	for name, v := range t.VS.Variables() {
-		v := v
-		if v.MustRequiresGrad() {
-			out[name] = &v
+		if p, ok := byHandle[uintptr(v.Ctensor())]; ok {
+			out[name] = p
 		}
 	}
 	return out

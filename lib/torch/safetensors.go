@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"unsafe"
@@ -277,7 +278,11 @@ func SaveVarStore(path string, vs *nn.VarStore, meta map[string]string) error {
 		v := v
 		tensors[name] = &v
 	}
-	return WriteSafetensors(path, tensors, meta)
+	err := WriteSafetensors(path, tensors, meta)
+	// Variables returns copies of the handles; the store's own tensors
+	// (whose finalizers free the C memory) must outlive their use.
+	runtime.KeepAlive(vs)
+	return err
 }
 
 // LoadVarStore copies the tensors of a safetensors file into the variables
@@ -332,6 +337,7 @@ func LoadVarStore(path string, vs *nn.VarStore) (map[string]string, error) {
 			src.MustDrop()
 		}
 	})
+	runtime.KeepAlive(vs) // see SaveVarStore
 	return meta, loadErr
 }
 
