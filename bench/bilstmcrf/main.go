@@ -27,6 +27,7 @@ import (
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
+	"github.com/nerlab/nerlab/lib/train"
 )
 
 type result struct {
@@ -199,7 +200,7 @@ func runGo(trainPath, testPath string, threads, warmup, steps, repeats int) (*re
 		}
 		rates = append(rates, float64(words)/time.Since(t0).Seconds())
 	}
-	_, peak := peakRSS()
+	_, peak := train.MemoryMB()
 	return &result{Impl: "nerlab", Threads: threads, Batch: batchSize, Steps: steps,
 		StepMsMedian: median(stepMs), StepMsMean: mean(stepMs), StepMsP90: quantile(stepMs, 0.9),
 		ForwardMsMedian: median(fwdMs), BackwardMsMedian: median(bwdMs),
@@ -254,24 +255,4 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(max(len(v), 1))
-}
-
-func peakRSS() (rss, peak float64) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			switch f[0] {
-			case "VmRSS:":
-				rss = kb / 1024
-			case "VmHWM:":
-				peak = kb / 1024
-			}
-		}
-	}
-	return rss, peak
 }

@@ -81,11 +81,7 @@ func saveCheckpoint(runDir, name string, tg *tagger.Tagger, opt optim.Optimizer,
 		return "", err
 	}
 	st.OptimizerName, st.OptimizerMeta = opt.Name(), meta
-	data, err := json.MarshalIndent(st, "", " ")
-	if err != nil {
-		return "", err
-	}
-	if err := safefile.WriteBytes(filepath.Join(tmp, stateFile), append(data, '\n')); err != nil {
+	if err := writeState(tmp, st); err != nil {
 		return "", err
 	}
 	final := filepath.Join(root, name)
@@ -99,6 +95,15 @@ func saveCheckpoint(runDir, name string, tg *tagger.Tagger, opt optim.Optimizer,
 		return "", err
 	}
 	return final, nil
+}
+
+// writeState writes st as dir/trainer.json, atomically.
+func writeState(dir string, st *State) error {
+	data, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return err
+	}
+	return safefile.WriteBytes(filepath.Join(dir, stateFile), append(data, '\n'))
 }
 
 // latestCheckpoint returns the directory named by checkpoints/latest.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sugarme/gotch/ts"
+
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
@@ -150,7 +152,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 			st.Finished, st.StopReason = true, fmt.Sprintf("learning rate %.6g fell below min_learning_rate %g", st.Anneal.LR, st.Anneal.MinLR)
 		}
 	}
-	row.RSSMB, row.PeakRSSMB = memoryMB()
+	row.RSSMB, row.PeakRSSMB = MemoryMB()
 	if err := writeEpoch(tr.dir, row, t.MonitorTest && len(tr.data.test) > 0); err != nil {
 		return err
 	}
@@ -210,7 +212,7 @@ func (tr *trainer) backward(batch []*tagger.Example, accum int) (float64, error)
 		return value, nil
 	}
 	if accum > 1 {
-		loss = loss.MustDivScalar(scalar(float64(accum)), true)
+		loss = loss.MustDivScalar(ts.FloatScalar(float64(accum)), true)
 	}
 	loss.MustBackward()
 	loss.MustDrop()
@@ -312,14 +314,15 @@ func (tr *trainer) finish() (*Result, error) {
 		tr.emit(Event{Kind: EventEval, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Split: "test", View: "plain", Loss: loss, Report: &rep,
 			Message: which + " model"})
 	}
-	// Mark the run finished in a last checkpoint state so resume refuses it.
-	if last, err := latestCheckpoint(tr.dir); err == nil {
-		if st, err := ReadState(filepath.Join(last, stateFile)); err == nil {
-			st.Finished, st.StopReason = true, tr.st.StopReason
-			if data, err := marshalState(st); err == nil {
-				_ = writeStateFile(filepath.Join(last, stateFile), data)
-			}
-		}
+	// Mark the latest checkpoint finished so resume refuses the run. The
+	// trainer's state is that checkpoint's (it was written at the end of
+	// the last epoch) plus the stop reason.
+	last, err := latestCheckpoint(tr.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeState(last, tr.st); err != nil {
+		return nil, err
 	}
 	if err := writeResults(tr.dir, res); err != nil {
 		return nil, err

@@ -240,9 +240,9 @@ func (l *logger) Printf(format string, args ...any) {
 
 func (l *logger) Close() error { return l.f.Close() }
 
-// memoryMB reports the process's resident and peak resident memory
-// (Linux; zeros elsewhere).
-func memoryMB() (rss, peak float64) {
+// MemoryMB reports the process's resident and peak resident memory in MB
+// (from /proc/self/status on Linux; zeros elsewhere).
+func MemoryMB() (rss, peak float64) {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0, 0

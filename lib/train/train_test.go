@@ -149,8 +149,12 @@ func TestResumeContinuesSameCurve(t *testing.T) {
 
 			stops := map[string]func(e Event) bool{
 				"after epoch 2": func(e Event) bool { return e.Kind == EventCheckpoint && e.Epoch == 2 },
+				// The first progress event of an epoch always comes after its
+				// first batch (later ones are throttled by time, so which
+				// batch they follow depends on the machine's speed). With
+				// accumulation 2 this also rewinds an open window.
 				"inside epoch 3": func(e Event) bool {
-					return e.Kind == EventProgress && e.Epoch == 3 && e.Batch >= 5 && e.Batch < e.Batches
+					return e.Kind == EventProgress && e.Epoch == 3 && e.Batch < e.Batches
 				},
 			}
 			for name, stop := range stops {

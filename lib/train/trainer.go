@@ -106,15 +106,11 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	if err := safefile.WriteBytes(filepath.Join(dir, ConfigCopy), yaml); err != nil {
 		return nil, err
 	}
-	tr, err := newTrainer(exp, opts, dir)
+	tr, data, device, err := newTrainer(exp, opts, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.log.Close()
-	data, device, err := setup(exp)
-	if err != nil {
-		return nil, err
-	}
 	torch.Seed(exp.Train.Seed)
 	tg, info, err := tagger.Build(exp, data.train, data.dev, device)
 	if err != nil {
@@ -149,15 +145,11 @@ func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if st.Finished {
 		return nil, fmt.Errorf("%s: the run already finished (%s); start a new one to train further", dir, st.StopReason)
 	}
-	tr, err := newTrainer(exp, opts, dir)
+	tr, data, device, err := newTrainer(exp, opts, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.log.Close()
-	data, device, err := setup(exp)
-	if err != nil {
-		return nil, err
-	}
 	tg, err := tagger.Load(ckpt, device)
 	if err != nil {
 		return nil, err
@@ -177,16 +169,22 @@ func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	return tr.run(ctx)
 }
 
-func newTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, error) {
+// newTrainer opens the run's log, applies the experiment's device and
+// thread settings and reads its data.
+func newTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, corpora, gotch.Device, error) {
+	data, device, err := setup(exp)
+	if err != nil {
+		return nil, data, device, err
+	}
 	log, err := openLog(dir, opts.Log)
 	if err != nil {
-		return nil, err
+		return nil, data, device, err
 	}
 	emit := opts.Events
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	return &trainer{exp: exp, opts: opts, dir: dir, log: log, emit: emit}, nil
+	return &trainer{exp: exp, opts: opts, dir: dir, log: log, emit: emit}, data, device, nil
 }
 
 // corpora are the experiment's data files as read.

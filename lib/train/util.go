@@ -4,19 +4,8 @@ import (
 	"encoding/json"
 	"path/filepath"
 
-	"github.com/sugarme/gotch/ts"
-
 	"github.com/nerlab/nerlab/lib/safefile"
 )
-
-func scalar(v float64) *ts.Scalar { return ts.FloatScalar(v) }
-
-func marshalState(st *State) ([]byte, error) {
-	data, err := json.MarshalIndent(st, "", " ")
-	return append(data, '\n'), err
-}
-
-func writeStateFile(path string, data []byte) error { return safefile.WriteBytes(path, data) }
 
 // resultsJSON is results.json: the run's summary for scripts.
 type resultsJSON struct {
