@@ -223,37 +223,10 @@ func (r *reader) columnFormat(n *yaml.Node, key string) (string, error) {
 // files are skipped; two candidates for one split are an error rather
 // than flair's arbitrary pick.
 func (r *reader) findSplits(dir string, at *yaml.Node, explicit [3]*yaml.Node, key, prefix string, dst *Data) error {
-	entries, err := os.ReadDir(dir)
+	found, err := SplitCandidates(dir)
 	if err != nil {
 		return &Error{Path: r.path, Line: at.Line, Key: key + ".data_folder",
 			Msg: fmt.Sprintf("cannot read the folder %s; expected a folder with train, dev and test files (relative paths are relative to the working directory)", dir), Err: err}
-	}
-	var names []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".gz") {
-			continue
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	found := [3][]string{}
-	for _, n := range names {
-		switch {
-		case strings.Contains(n, "train"):
-			found[0] = append(found[0], n)
-		case strings.Contains(n, "dev") || strings.Contains(n, "testa"):
-			found[1] = append(found[1], n)
-		case strings.Contains(n, "testb"):
-			found[2] = append(found[2], n)
-		}
-	}
-	if len(found[2]) == 0 {
-		for _, n := range names {
-			if strings.Contains(n, "test") && !strings.Contains(n, "testa") && !strings.Contains(n, "train") {
-				found[2] = append(found[2], n)
-			}
-		}
 	}
 	splits := []string{"train", "dev", "test"}
 	dsts := []*string{&dst.Train, &dst.Dev, &dst.Test}
@@ -282,4 +255,44 @@ func (r *reader) findSplits(dir string, at *yaml.Node, explicit [3]*yaml.Node, k
 		}
 	}
 	return nil
+}
+
+// SplitCandidates lists the files of a corpus folder that flair's
+// ColumnCorpus would take for each split (train, dev, test): names
+// containing "train"; "dev" or "testa"; "testb", else "test". Gzipped and
+// hidden files are skipped. More than one name for a split is ambiguous;
+// callers decide how to report it.
+func SplitCandidates(dir string) ([3][]string, error) {
+	var found [3][]string
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return found, err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".gz") {
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		switch {
+		case strings.Contains(n, "train"):
+			found[0] = append(found[0], n)
+		case strings.Contains(n, "dev") || strings.Contains(n, "testa"):
+			found[1] = append(found[1], n)
+		case strings.Contains(n, "testb"):
+			found[2] = append(found[2], n)
+		}
+	}
+	if len(found[2]) == 0 {
+		for _, n := range names {
+			if strings.Contains(n, "test") && !strings.Contains(n, "testa") && !strings.Contains(n, "train") {
+				found[2] = append(found[2], n)
+			}
+		}
+	}
+	return found, nil
 }

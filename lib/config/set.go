@@ -98,3 +98,27 @@ func (e *Experiment) Clone() *Experiment {
 	c.Lines = maps.Clone(e.Lines)
 	return &c
 }
+
+// Get returns the value of a dotted key of Keys as Set would read it back:
+// "none" for a removed section, the value's text otherwise; a section that is
+// present reads "(section)".
+func (e *Experiment) Get(key string) (string, error) {
+	f, ok := fieldByKey[key]
+	if !ok {
+		return "", &Error{Path: "get", Key: key, Msg: "unknown key; " + suggestKey(key)}
+	}
+	v, ok := locate(e, key, false)
+	if !ok {
+		return "none", nil
+	}
+	switch {
+	case f.group:
+		return "(group)", nil
+	case f.section:
+		if v.IsNil() {
+			return "none", nil
+		}
+		return "(section)", nil
+	}
+	return fmt.Sprint(v.Interface()), nil
+}

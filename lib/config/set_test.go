@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -141,5 +142,31 @@ func TestCloneIsDeep(t *testing.T) {
 	c.Lines["x"] = 1
 	if e.Embeddings.Word.Dim != 100 || e.Data.Context.Train != "b" || e.Lines["x"] != 0 {
 		t.Errorf("changing the clone changed the original: %+v %+v", e.Embeddings.Word, e.Data.Context)
+	}
+}
+
+func TestGetReadsBackSet(t *testing.T) {
+	e := Default()
+	for _, assign := range []string{"train.max_epochs=7", "train.learning_rate=0.05", "data.columns=text ner", "model.use_crf=false"} {
+		if err := e.Set(assign); err != nil {
+			t.Fatal(err)
+		}
+		key, want, _ := strings.Cut(assign, "=")
+		got, err := e.Get(key)
+		if err != nil || got != want {
+			t.Errorf("Get(%s) = %q, %v; want %q", key, got, err, want)
+		}
+	}
+	if err := e.Set("embeddings.char=none"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.Get("embeddings.char"); got != "none" {
+		t.Errorf("removed section reads %q", got)
+	}
+	if got, _ := e.Get("embeddings.char.hidden"); got != "none" {
+		t.Errorf("key in removed section reads %q", got)
+	}
+	if _, err := e.Get("train.max_epoch"); err == nil || !strings.Contains(err.Error(), "max_epochs") {
+		t.Errorf("unknown key: %v", err)
 	}
 }

@@ -42,8 +42,9 @@ func LongestFirst(examples []*Example) []int {
 
 // Predict tags examples in batches of batchSize (sorted by length so that
 // batches pad little; the results are in input order). progress, if not
-// nil, is called after each batch with the number of examples done.
-func (t *Tagger) Predict(examples []*Example, batchSize int, progress func(done int)) ([]*Prediction, error) {
+// nil, is called after each batch with the number of examples done; an
+// error it returns (a cancelled context) stops the work and is returned.
+func (t *Tagger) Predict(examples []*Example, batchSize int, progress func(done int) error) ([]*Prediction, error) {
 	if batchSize <= 0 {
 		batchSize = 64
 	}
@@ -64,8 +65,8 @@ func (t *Tagger) Predict(examples []*Example, batchSize int, progress func(done 
 				}
 			}
 		})
-		if progress != nil {
-			progress(start + len(idx))
+		if progress != nil && err == nil {
+			err = progress(start + len(idx))
 		}
 	}
 	return out, err

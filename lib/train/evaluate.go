@@ -20,8 +20,9 @@ type Evaluation struct {
 
 // Evaluate runs the tagger over examples with gold tags in batches (sorted
 // by length) and scores its predictions with conlleval semantics. One
-// forward pass per batch gives both the loss and the predictions.
-func Evaluate(tg *tagger.Tagger, examples []*tagger.Example, batchSize int, progress func(done int)) (*Evaluation, error) {
+// forward pass per batch gives both the loss and the predictions. progress
+// is called as for tagger.Predict; an error it returns stops evaluation.
+func Evaluate(tg *tagger.Tagger, examples []*tagger.Example, batchSize int, progress func(done int) error) (*Evaluation, error) {
 	if batchSize <= 0 {
 		batchSize = 64
 	}
@@ -58,8 +59,8 @@ func Evaluate(tg *tagger.Tagger, examples []*tagger.Example, batchSize int, prog
 				ev.Predictions[j] = preds[i]
 			}
 		})
-		if progress != nil {
-			progress(start + len(idx))
+		if progress != nil && err == nil {
+			err = progress(start + len(idx))
 		}
 	}
 	if err != nil {

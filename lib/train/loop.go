@@ -131,7 +131,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	if row.Dev != nil {
 		score = row.Dev.Report.Micro.F1
 	}
-	improved := score > st.BestScore
+	improved := st.BestEpoch == 0 || score > st.BestScore
 	if improved {
 		st.BestScore, st.BestEpoch = score, epoch
 		if err := tr.saveModel(BestModelDir); err != nil {

@@ -156,6 +156,11 @@ func TestResumeContinuesSameCurve(t *testing.T) {
 				"inside epoch 3": func(e Event) bool {
 					return e.Kind == EventProgress && e.Epoch == 3 && e.Batch < e.Batches
 				},
+				// Before any best model: the checkpoint's state must still
+				// be writable (no -Inf best score).
+				"inside epoch 1": func(e Event) bool {
+					return e.Kind == EventProgress && e.Epoch == 1 && e.Batch < e.Batches
+				},
 			}
 			for name, stop := range stops {
 				dir := filepath.Join(t.TempDir(), "run")

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -317,7 +316,7 @@ func (tr *trainer) batchesPerEpoch() int {
 
 func (tr *trainer) freshState() *State {
 	t := tr.exp.Train
-	st := &State{Format: stateFormat, Seed: t.Seed, BestScore: math.Inf(-1)}
+	st := &State{Format: stateFormat, Seed: t.Seed} // BestScore counts once BestEpoch > 0
 	if t.Optimizer == "adamw" {
 		steps := t.MaxEpochs * ((tr.batchesPerEpoch() + max(t.Accumulate, 1) - 1) / max(t.Accumulate, 1))
 		st.Warmup = &optim.LinearWarmupDecay{Peak: t.LearningRate, Warmup: int(float64(steps) * t.WarmupFraction), Total: steps}
