@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/nerlab/nerlab/lib/corpus"
@@ -39,19 +40,47 @@ func statsCommand() *Command {
 does an I- or E- after O or after another type. -DOCSTART- lines count as
 documents, never as tokens. In CLNER context views the context tokens after
 <EOS> are counted apart.`,
-		Args:  []Param{{Name: "FILE", Kind: Path, Help: "CoNLL column file"}},
-		Flags: []Param{columnsFlag, {Name: "json", Kind: Bool, Help: "print a JSON object"}},
+		Args: []Param{{Name: "DATA", Kind: Path, Optional: true, Values: datasetCandidates,
+			Help: "a loaded dataset's name, a CoNLL file or a corpus folder (default: the current dataset)"}},
+		Flags: []Param{columnsFlag, {Name: "json", Kind: Bool, Help: "print a JSON object (per split for a dataset)"}},
 		Examples: []string{
-			"stats data/sample/sample.conll",
+			"stats data/sample/train.conll",
 			"stats train.txt --columns text,pos,chunk,ner --json",
+			"stats wnut   (after load wnut ../shared/datasets/wnut17)",
 		},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
+			arg := in.Arg("DATA")
+			d := env.Session.Dataset(arg)
+			if d == nil && arg == "" {
+				return &UsageError{Command: "stats", Msg: "no dataset loaded; give a file or `load NAME PATH` first"}
+			}
+			if d == nil {
+				st, err := os.Stat(arg)
+				if err != nil {
+					return err
+				}
+				if st.IsDir() {
+					if d, err = readDataset(filepath.Base(arg), arg, in.Flag("columns")); err != nil {
+						return err
+					}
+				}
+			}
+			if d != nil {
+				if in.Bool("json") {
+					out := map[string]corpus.Stats{}
+					for _, sp := range d.Splits {
+						out[sp.Name] = sp.Corpus.Stats()
+					}
+					return writeJSON(env.Stdout, out)
+				}
+				writeDatasetStats(env.Stdout, d)
+				return nil
+			}
 			opt, err := readOptions(in)
 			if err != nil {
 				return err
 			}
-			path := in.Arg("FILE")
-			c, err := corpus.ReadFile(path, opt)
+			c, err := corpus.ReadFile(arg, opt)
 			if err != nil {
 				return err
 			}
@@ -59,7 +88,7 @@ documents, never as tokens. In CLNER context views the context tokens after
 			if in.Bool("json") {
 				return writeJSON(env.Stdout, st)
 			}
-			return writeStatsText(env.Stdout, path, st)
+			return writeStatsText(env.Stdout, arg, st)
 		},
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nerlab/nerlab/lib/train"
-
 	"github.com/nerlab/nerlab/lib/textdist"
 )
 
@@ -42,6 +40,10 @@ type Param struct {
 	Choices  []string // for Choice
 	Optional bool     // positional arguments only
 	Repeat   bool     // flags only: may be given several times (read with Input.Flags)
+	Rest     bool     // last positional only: takes every remaining word (read with Input.Args)
+	// Values, when set, lists completion candidates beyond what Kind gives
+	// (dataset names, runs, config keys), drawn from the session.
+	Values func(s *Session) []Candidate
 }
 
 // Command is one user action.
@@ -62,14 +64,6 @@ type Env struct {
 	Session        *Session
 }
 
-// Session holds the state that lives across commands in one REPL or kernel
-// (loaded corpora, models, runs and settings as later commands add them).
-type Session struct {
-	// Events, when set, receives training events instead of the default
-	// text printer (the REPL and the kernel render them their own way).
-	Events func(train.Event)
-}
-
 // Lab is the registry of commands.
 type Lab struct {
 	commands map[string]*Command
@@ -78,7 +72,7 @@ type Lab struct {
 // New returns a Lab with every built-in command registered.
 func New() *Lab {
 	l := &Lab{commands: map[string]*Command{}}
-	for _, c := range append(builtins(), modelCommands()...) {
+	for _, c := range append(append(builtins(), modelCommands()...), sessionCommands()...) {
 		l.Register(c)
 	}
 	l.Register(helpCommand(l))
@@ -129,6 +123,9 @@ func (l *Lab) Exec(ctx context.Context, env *Env, argv []string) error {
 	if len(argv) == 0 {
 		return &UsageError{Msg: "no command; try 'help'"}
 	}
+	if env.Session == nil {
+		env.Session = NewSession()
+	}
 	c, ok := l.commands[argv[0]]
 	if !ok {
 		return &UsageError{Msg: fmt.Sprintf("unknown command %q%s; try 'help'", argv[0], l.suggest(argv[0]))}
@@ -169,16 +166,16 @@ type Input struct {
 	lists map[string][]string // values of Repeat flags, in order
 }
 
+// Args returns every word of a Rest argument (or the one word of another).
+func (in *Input) Args(name string) []string { return in.args[name] }
+
 // Flags returns every value of a repeatable flag, in the order given.
 func (in *Input) Flags(name string) []string { return in.lists[name] }
 
 // Arg returns the value of a positional argument ("" when an optional one
-// was not given).
+// was not given); a Rest argument's words are joined by spaces.
 func (in *Input) Arg(name string) string {
-	if v := in.args[name]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
+	return strings.Join(in.args[name], " ")
 }
 
 // Flag returns a flag's value or its default.
@@ -256,6 +253,11 @@ func Parse(c *Command, words []string) (*Input, error) {
 				return nil, &UsageError{Command: c.Name, Msg: fmt.Sprintf("missing %s (%s)", a.Name, a.Help)}
 			}
 			continue
+		}
+		if a.Rest {
+			in.args[a.Name] = positional[k:]
+			k = len(positional)
+			break
 		}
 		if err := a.check(positional[k]); err != nil {
 			return nil, &UsageError{Command: c.Name, Msg: a.Name + ": " + err.Error()}
@@ -348,10 +350,16 @@ func (c *Command) Usage() string {
 func (c *Command) Synopsis() string {
 	parts := []string{c.Name}
 	for _, a := range c.Args {
+		name := a.Name
+		if a.Rest {
+			name += "…"
+		}
 		if a.Optional {
-			parts = append(parts, "["+a.Name+"]")
+			parts = append(parts, "["+name+"]")
+		} else if a.Rest {
+			parts = append(parts, name)
 		} else {
-			parts = append(parts, a.Name)
+			parts = append(parts, name)
 		}
 	}
 	for _, f := range c.Flags {
@@ -375,7 +383,13 @@ func helpCommand(l *Lab) *Command {
 	return &Command{
 		Name:    "help",
 		Summary: "List the commands, or show one command's help.",
-		Args:    []Param{{Name: "COMMAND", Optional: true, Help: "the command to explain"}},
+		Args: []Param{{Name: "COMMAND", Optional: true, Help: "the command to explain", Values: func(*Session) []Candidate {
+			var out []Candidate
+			for _, c := range l.Commands() {
+				out = append(out, Candidate{Text: c.Name, Description: c.Summary})
+			}
+			return out
+		}}},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			if name := in.Arg("COMMAND"); name != "" {
 				c, ok := l.Command(name)

@@ -9,13 +9,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/tagger"
-	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
 )
@@ -68,37 +68,54 @@ working directory (run from the repository root).`,
 			"train data/configs/wnut17.yaml --set train.max_epochs=3 --out runs/wnut-quick",
 		},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
+			s := env.Session
 			path := in.Flag("config")
 			if path == "" {
 				path = in.Arg("CONFIG")
 			}
-			if path == "" {
-				return &UsageError{Command: "train", Msg: "missing the experiment file (train CONFIG or --config CONFIG)"}
+			if path != "" {
+				exp, err := config.Load(path)
+				if err != nil {
+					return err
+				}
+				for _, w := range exp.Warnings {
+					fmt.Fprintln(env.Stderr, "warning:", w)
+				}
+				s.SetExperiment(exp)
 			}
-			exp, err := config.Load(path)
+			exp, err := s.Experiment()
 			if err != nil {
+				if IsUsage(err) {
+					return &UsageError{Command: "train", Msg: "missing the experiment: train CONFIG, or load a config or a dataset first"}
+				}
 				return err
 			}
-			for _, w := range exp.Warnings {
-				fmt.Fprintln(env.Stderr, "warning:", w)
+			if o := s.Overrides(); len(o) > 0 {
+				fmt.Fprintf(env.Stderr, "with set %s\n", strings.Join(o, " "))
 			}
-			for _, s := range in.Flags("set") {
-				if err := exp.Set(s); err != nil {
-					return &UsageError{Command: "train", Msg: "--set " + s + ": " + err.Error()}
+			for _, a := range in.Flags("set") {
+				if err := exp.Set(a); err != nil {
+					return &UsageError{Command: "train", Msg: "--set " + a + ": " + err.Error()}
 				}
 			}
-			res, err := train.Train(ctx, exp, train.Options{RunDir: in.Flag("out"), Events: events(env), Fresh: in.Bool("fresh")})
-			return reportRun(env, res, err)
+			dir := in.Flag("out")
+			if dir == "" {
+				dir = filepath.Join(exp.TargetDir, exp.Name)
+			}
+			res, err := train.Train(ctx, exp, train.Options{RunDir: dir, Events: events(env), Fresh: in.Bool("fresh")})
+			return reportRun(env, dir, res, err)
 		},
 	}
 }
 
-func reportRun(env *Env, res *train.Result, err error) error {
+// reportRun prints a run's outcome and makes it the session's current run
+// and model (an interrupted run too: it can be resumed or evaluated).
+func reportRun(env *Env, dir string, res *train.Result, err error) error {
+	if isRunDir(dir) && (err == nil || errors.Is(err, train.ErrInterrupted)) {
+		env.Session.addRun(dir)
+	}
 	if err != nil {
-		if errors.Is(err, train.ErrInterrupted) {
-			// The printer already said where the checkpoint is.
-			return err
-		}
+		// An interruption's message names the checkpoint and how to resume.
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "run folder  %s\n", res.RunDir)
@@ -120,31 +137,25 @@ func resumeCommand() *Command {
 		Help: `Loads the run's config.yaml, model, optimizer and trainer state from its latest
 checkpoint (written every epoch and on interrupt) and continues: the loss curve
 goes on exactly as if the run had not stopped.`,
-		Args:     []Param{{Name: "RUN", Kind: Path, Help: "run folder"}},
+		Args:     []Param{{Name: "RUN", Kind: Path, Help: "run folder", Values: runCandidates}},
 		Examples: []string{"resume runs/conll03"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			res, err := train.Resume(ctx, in.Arg("RUN"), train.Options{Events: events(env)})
-			return reportRun(env, res, err)
+			return reportRun(env, in.Arg("RUN"), res, err)
 		},
 	}
 }
 
-var modelFlag = Param{Name: "model", Short: "m", Kind: Path, Help: "model folder or run folder (its best model is used)"}
+var modelFlag = Param{Name: "model", Short: "m", Kind: Path, Values: modelCandidates,
+	Help: "model folder, run folder (its best model) or loaded model name; default: the current model"}
 var batchFlag = Param{Name: "batch", Kind: Int, Default: "64", Help: "sentences per batch"}
-
-func loadModel(in *Input) (*tagger.Tagger, error) {
-	path := in.Flag("model")
-	if path == "" {
-		return nil, &UsageError{Command: in.cmd.Name, Msg: "missing --model (a model or run folder)"}
-	}
-	dev, err := torch.Device(in.Flag("device"))
-	if err != nil {
-		return nil, err
-	}
-	return tagger.Load(path, dev)
-}
-
 var deviceFlag = Param{Name: "device", Kind: String, Default: "cpu", Help: "cpu, cuda, cuda:N or auto"}
+
+// loadModel returns the tagger a command uses: --model, else the session's
+// current model.
+func loadModel(env *Env, in *Input) (*tagger.Tagger, error) {
+	return env.Session.modelFor(in.cmd.Name, in.Flag("model"), in.Flag("device"))
+}
 
 func evalCommand() *Command {
 	return &Command{
@@ -153,28 +164,65 @@ func evalCommand() *Command {
 		Help: `Tags the file's sentences and scores them against its gold tags with conlleval
 semantics (the same report and JSON as score). Context tokens of CLNER views
 are encoded but not scored.`,
-		Flags: []Param{modelFlag, {Name: "data", Short: "d", Kind: Path, Help: "CoNLL file with gold tags"}, columnsFlag,
+		Flags: []Param{modelFlag, {Name: "data", Short: "d", Kind: Path, Help: "CoNLL file with gold tags (default: the current dataset's split)"},
+			{Name: "split", Kind: String, Default: "test", Help: "split of the current dataset to evaluate when --data is not given",
+				Values: func(s *Session) []Candidate {
+					var out []Candidate
+					if d := s.Dataset(""); d != nil {
+						for _, sp := range d.Splits {
+							out = append(out, Candidate{Text: sp.Name, Description: sp.Path})
+						}
+					}
+					return out
+				}},
+			columnsFlag,
 			{Name: "json", Kind: Bool, Help: "print a JSON object"}, batchFlag, deviceFlag,
 			{Name: "out", Short: "o", Kind: Path, Help: "also write token gold pred lines here"}},
-		Examples: []string{"eval --model runs/conll03 --data ../shared/datasets/conll03/test.txt"},
+		Examples: []string{"eval --model runs/conll03 --data ../shared/datasets/conll03/test.txt", "eval --split dev   (current model, current dataset)"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			if in.Flag("data") == "" {
-				return &UsageError{Command: "eval", Msg: "missing --data FILE"}
-			}
-			tg, err := loadModel(in)
+			c, err := dataForEval(env, in)
 			if err != nil {
 				return err
 			}
-			ev, err := evaluateFile(in, tg, in.Flag("data"), in.Flag("out"), false)
+			tg, err := loadModel(env, in)
+			if err != nil {
+				return err
+			}
+			ev, err := evaluateCorpus(ctx, env, in, tg, c, in.Flag("out"), false)
 			if err != nil {
 				return err
 			}
 			if in.Bool("json") {
 				return writeJSON(env.Stdout, ev.Report)
 			}
+			fmt.Fprintf(env.Stdout, "%s\n", c.Path)
 			return ev.Report.WriteText(env.Stdout)
 		},
 	}
+}
+
+// dataForEval reads --data, or takes the current dataset's --split.
+func dataForEval(env *Env, in *Input) (*corpus.Corpus, error) {
+	if path := in.Flag("data"); path != "" {
+		opt, err := readOptions(in)
+		if err != nil {
+			return nil, err
+		}
+		return corpus.ReadFile(path, opt)
+	}
+	d := env.Session.Dataset("")
+	if d == nil {
+		return nil, &UsageError{Command: in.cmd.Name, Msg: "missing --data FILE (or `load NAME DATA_DIR` first)"}
+	}
+	sp := d.Split(in.Flag("split"))
+	if sp == nil {
+		var names []string
+		for _, x := range d.Splits {
+			names = append(names, x.Name)
+		}
+		return nil, &UsageError{Command: in.cmd.Name, Msg: fmt.Sprintf("dataset %s has no %s split (it has %s)", d.Name, in.Flag("split"), strings.Join(names, ", "))}
+	}
+	return sp.Corpus, nil
 }
 
 func predictCommand() *Command {
@@ -187,6 +235,7 @@ sentences) or, with --json, one JSON object per sentence with its entities and
 their confidences (the CRF's posterior probability of exactly that span).
 With --conll FILE each input line is printed with the predicted tag appended as
 its last column; blank and -DOCSTART- lines are kept, context tokens get X.`,
+		Args: []Param{{Name: "TEXT", Optional: true, Rest: true, Help: "text to tag, shown with its entities highlighted"}},
 		Flags: []Param{modelFlag, {Name: "conll", Kind: Path, Help: "tag this CoNLL file instead of raw text"}, columnsFlag,
 			{Name: "text", Short: "t", Kind: String, Help: "tag this text instead of reading stdin"},
 			{Name: "json", Kind: Bool, Help: "print JSON lines with entities"}, batchFlag, deviceFlag},
@@ -194,14 +243,18 @@ its last column; blank and -DOCSTART- lines are kept, context tokens get X.`,
 			`echo "Angela Merkel visited Paris ." | nerlab predict --model runs/conll03`,
 			"predict --model runs/conll03 --conll test.txt > test.pred",
 			`predict --model runs/conll03 --text "Apple opened a store in Berlin." --json`,
+			"predict Angela Merkel visited Paris .   (current model; entities highlighted)",
 		},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			tg, err := loadModel(in)
+			tg, err := loadModel(env, in)
 			if err != nil {
 				return err
 			}
 			if path := in.Flag("conll"); path != "" {
-				return predictConll(env, in, tg, path)
+				return predictConll(ctx, env, in, tg, path)
+			}
+			if text := in.Arg("TEXT"); text != "" {
+				return predictShow(env, in, tg, text)
 			}
 			var lines []string
 			if text := in.Flag("text"); text != "" {
@@ -225,7 +278,9 @@ its last column; blank and -DOCSTART- lines are kept, context tokens get X.`,
 					examples = append(examples, tagger.ExampleOfTokens(toks))
 				}
 			}
-			preds, err := tg.Predict(examples, in.Int("batch"), nil)
+			report, finish := progress(ctx, env, "tagging", len(examples))
+			preds, err := tg.Predict(examples, in.Int("batch"), report)
+			finish()
 			if err != nil {
 				return err
 			}
@@ -247,9 +302,34 @@ its last column; blank and -DOCSTART- lines are kept, context tokens get X.`,
 	}
 }
 
+// predictShow tags one text and prints it with its entities highlighted,
+// then each entity with its type and confidence.
+func predictShow(env *Env, in *Input, tg *tagger.Tagger, text string) error {
+	toks := tagger.Tokenize(text)
+	if len(toks) == 0 {
+		return &UsageError{Command: "predict", Msg: "no tokens in the text"}
+	}
+	preds, err := tg.Predict([]*tagger.Example{tagger.ExampleOfTokens(toks)}, 1, nil)
+	if err != nil {
+		return err
+	}
+	p := preds[0]
+	if in.Bool("json") {
+		return writeJSON(env.Stdout, p)
+	}
+	fmt.Fprintln(env.Stdout, Highlight(p, env.Session.Color))
+	if len(p.Entities) == 0 {
+		fmt.Fprintln(env.Stdout, "  (no entities)")
+	}
+	for _, e := range p.Entities {
+		fmt.Fprintf(env.Stdout, "  %-16s %-30s %.3f\n", e.Type, e.Text, e.Prob)
+	}
+	return nil
+}
+
 // predictConll prints each line of a CoNLL file with the predicted tag
 // appended.
-func predictConll(env *Env, in *Input, tg *tagger.Tagger, path string) error {
+func predictConll(ctx context.Context, env *Env, in *Input, tg *tagger.Tagger, path string) error {
 	opt, err := readOptions(in)
 	if err != nil {
 		return err
@@ -273,7 +353,9 @@ func predictConll(env *Env, in *Input, tg *tagger.Tagger, path string) error {
 		}
 		examples[i] = ex
 	}
-	preds, err := tg.Predict(examples, in.Int("batch"), nil)
+	report, finish := progress(ctx, env, "tagging "+path, len(examples))
+	preds, err := tg.Predict(examples, in.Int("batch"), report)
+	finish()
 	if err != nil {
 		return err
 	}
@@ -324,58 +406,75 @@ func parseCommand() *Command {
 or every *.txt / *.conll / *.tsv file), tags its sentences in order and writes
 OUT/<file>.parse with one "token gold predicted probability" line per scored
 token and a blank line between sentences.`,
-		Flags: []Param{modelFlag, {Name: "dir", Kind: Path, Help: "data folder"}, columnsFlag, batchFlag, deviceFlag,
+		Flags: []Param{modelFlag, {Name: "dir", Kind: Path, Help: "data folder (default: the current dataset's splits)"}, columnsFlag, batchFlag, deviceFlag,
 			{Name: "out", Short: "o", Kind: Path, Help: "output folder (default: the model's folder)"}},
-		Examples: []string{"parse --model runs/wnut17 --dir ../shared/datasets/wnut17"},
+		Examples: []string{"parse --model runs/wnut17 --dir ../shared/datasets/wnut17", "parse   (current model, current dataset)"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			dir := in.Flag("dir")
-			if dir == "" {
-				return &UsageError{Command: "parse", Msg: "missing --dir DIR"}
+			var corpora []*corpus.Corpus
+			if dir := in.Flag("dir"); dir != "" {
+				files, err := dataFiles(dir)
+				if err != nil {
+					return err
+				}
+				opt, err := readOptions(in)
+				if err != nil {
+					return err
+				}
+				for _, f := range files {
+					c, err := corpus.ReadFile(f, opt)
+					if err != nil {
+						return err
+					}
+					corpora = append(corpora, c)
+				}
+			} else if d := env.Session.Dataset(""); d != nil {
+				for _, sp := range d.Splits {
+					corpora = append(corpora, sp.Corpus)
+				}
+			} else {
+				return &UsageError{Command: "parse", Msg: "missing --dir DIR (or `load NAME DATA_DIR` first)"}
 			}
-			tg, err := loadModel(in)
-			if err != nil {
-				return err
-			}
-			files, err := dataFiles(dir)
+			tg, err := loadModel(env, in)
 			if err != nil {
 				return err
 			}
 			out := in.Flag("out")
 			if out == "" {
-				out = tagger.ResolveModelDir(in.Flag("model"))
+				if m := in.Flag("model"); m != "" {
+					out = tagger.ResolveModelDir(m)
+				} else {
+					out = env.Session.Model("").Dir()
+				}
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
-			for _, f := range files {
-				dst := filepath.Join(out, filepath.Base(f)+".parse")
-				ev, err := evaluateFile(in, tg, f, dst, true)
+			for _, c := range corpora {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				dst := filepath.Join(out, filepath.Base(c.Path)+".parse")
+				ev, err := evaluateCorpus(ctx, env, in, tg, c, dst, true)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Stdout, "%s → %s  (F1 %.2f)\n", f, dst, 100*ev.Report.Micro.F1)
+				fmt.Fprintf(env.Stdout, "%s → %s  (F1 %.2f)\n", c.Path, dst, 100*ev.Report.Micro.F1)
 			}
 			return nil
 		},
 	}
 }
 
-// evaluateFile tags and scores a labelled CoNLL file and, when out is set,
+// evaluateCorpus tags and scores a labelled corpus and, when out is set,
 // writes token gold predicted (and the probability with probs) lines there.
-func evaluateFile(in *Input, tg *tagger.Tagger, path, out string, probs bool) (*train.Evaluation, error) {
-	opt, err := readOptions(in)
-	if err != nil {
-		return nil, err
-	}
-	c, err := corpus.ReadFile(path, opt)
-	if err != nil {
-		return nil, err
-	}
+func evaluateCorpus(ctx context.Context, env *Env, in *Input, tg *tagger.Tagger, c *corpus.Corpus, out string, probs bool) (*train.Evaluation, error) {
 	examples, err := tg.Examples(c)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := train.Evaluate(tg, examples, in.Int("batch"), nil)
+	report, finish := progress(ctx, env, "tagging "+c.Path, len(examples))
+	ev, err := train.Evaluate(tg, examples, in.Int("batch"), report)
+	finish()
 	if err != nil {
 		return nil, err
 	}
@@ -425,23 +524,50 @@ func plotCommand() *Command {
 		Summary: "Draw a run's curves (loss, F1, learning rate, per-type F1) as PNG or SVG.",
 		Help: "Reads the run folder's metrics.jsonl (or loss.tsv) and draws:\n  " + strings.Join(kinds, "\n  ") +
 			"\nThe format follows the --out extension (.png or .svg; SVG embeds its fonts).",
-		Args: []Param{{Name: "RUN", Kind: Path, Help: "run folder"}},
-		Flags: []Param{{Name: "out", Short: "o", Kind: Path, Help: "output file (.png or .svg); default RUN/curves.png"},
+		Args: []Param{{Name: "RUN", Kind: Path, Optional: true, Help: "run folder (default: this session's latest run)", Values: runCandidates},
+			{Name: "WHAT", Kind: Choice, Choices: names, Optional: true, Help: "which chart (default all, or --what)"}},
+		Flags: []Param{{Name: "out", Short: "o", Kind: Path, Help: "output file (.png or .svg); default RUN/curves.png, or RUN/WHAT.png for one chart"},
 			{Name: "what", Kind: Choice, Choices: names, Default: "all", Help: "which chart"}},
-		Examples: []string{"plot runs/conll03 --out conll03.svg", "plot runs/wnut17 --what f1 -o f1.png"},
+		Examples: []string{"plot runs/conll03 --out conll03.svg", "plot runs/wnut17 f1 -o f1.png", "plot f1   (the latest run of this session)"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			run, err := plots.ReadRun(in.Arg("RUN"))
+			dir, what := in.Arg("RUN"), in.Flag("what")
+			if w := in.Arg("WHAT"); w != "" {
+				what = w
+			}
+			if _, err := os.Stat(dir); err != nil && slices.Contains(names, dir) && in.Arg("WHAT") == "" {
+				dir, what = "", dir // `plot f1`: the chart of the latest run
+			}
+			if dir == "" {
+				runs := env.Session.Runs()
+				if len(runs) == 0 {
+					return &UsageError{Command: "plot", Msg: "missing RUN: no run trained in this session (`runs` lists run folders)"}
+				}
+				dir = runs[len(runs)-1]
+			}
+			run, err := plots.ReadRun(dir)
 			if err != nil {
 				return err
 			}
 			out := in.Flag("out")
 			if out == "" {
-				out = filepath.Join(in.Arg("RUN"), "curves.png")
+				name := "curves"
+				if what != "all" {
+					name = what
+				}
+				out = filepath.Join(dir, name+".png")
 			}
-			if err := plots.WriteFile(run, in.Flag("what"), out); err != nil {
+			if err := plots.WriteFile(run, what, out); err != nil {
 				return err
 			}
 			fmt.Fprintln(env.Stdout, out)
+			if p := env.Session.Images; p != NoImages {
+				w, h := plots.DefaultSize(what)
+				png, err := plots.Render(run, what, "png", w, h)
+				if err != nil {
+					return err
+				}
+				return WriteInlineImage(env.Stdout, p, png)
+			}
 			return nil
 		},
 	}
