@@ -5,10 +5,11 @@ SHELL := /bin/bash
 GO ?= go
 # Debian packages the build and the tests need (setup installs what is missing):
 # python3-torch is the PyTorch on the same libtorch that the numerical tests
-# and the benchmark compare against (run with /usr/bin/python3).
-APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy
+# and the benchmark compare against (run with /usr/bin/python3); tmux drives
+# the REPL's end-to-end test.
+APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy tmux
 
-.PHONY: setup deps gotch build test demo bench bench-compare fuzz sample clean
+.PHONY: setup deps gotch build repl test demo bench bench-compare fuzz sample clean
 
 setup: deps gotch
 
@@ -28,8 +29,15 @@ deps:
 gotch:
 	@$(GO) run ./tools/gotchprep
 
+# bin/nerlab is the front-end (REPL, and the door to everything else);
+# bin/nerlab-engine, beside it, runs the commands on libtorch.
 build: setup
 	$(GO) build -o bin/nerlab ./repl
+	$(GO) build -o bin/nerlab-engine ./repl/engine
+
+# The interactive REPL.
+repl: build
+	@bin/nerlab
 
 test: setup
 	$(GO) vet ./...
@@ -56,7 +64,7 @@ demo: build
 # Go benchmarks, then nerlab's BiLSTM-CRF against the same model in PyTorch
 # eager, side by side (bench/bilstmcrf runs bench/pytorch/bilstm_crf.py).
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem ./lib/... ./plots
+	$(GO) test -run '^$$' -bench . -benchmem ./lib/... ./plots ./repl
 	$(GO) run ./bench/bilstmcrf --json bench/last.json
 
 # Only the side-by-side comparison with PyTorch.

@@ -1,42 +1,55 @@
-// Command nerlab is nerlab's command-line face: `nerlab COMMAND [ARGS]`
-// runs one command of the shared command layer (lib/lab) and exits;
-// `nerlab help` lists them.
+// Command nerlab is nerlab's front door. With arguments, or without a
+// terminal, it execs nerlab-engine (the binary that runs commands on
+// libtorch) with the same arguments, so one-shot commands and scripts
+// behave exactly as the engine does. On a terminal without arguments it is
+// the interactive REPL: go-prompt line editing, completion and history
+// here, and the commands in an engine process started beside it, so the
+// prompt is ready before libtorch has finished loading.
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
-	"runtime"
+	"os/exec"
+	"path/filepath"
 	"syscall"
-
-	"github.com/nerlab/nerlab/lib/lab"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	engine, err := findEngine()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "nerlab:", err)
+		os.Exit(1)
+	}
+	if len(os.Args) > 1 || !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
+		// argv[0] stays "nerlab": usage and errors read as the user typed.
+		err := syscall.Exec(engine, append([]string{"nerlab"}, os.Args[1:]...), os.Environ())
+		fmt.Fprintf(os.Stderr, "nerlab: running %s: %v\n", engine, err)
+		os.Exit(1)
+	}
+	os.Exit(runShell(engine))
 }
 
-// run executes one command and returns the process exit code: 0 on
-// success, 1 on any error (printed to stderr as one line, never a stack).
-func run(args []string, stdout, stderr io.Writer) int {
-	// Commands call libtorch from this goroutine; keeping it on one OS
-	// thread keeps libtorch's per-thread state (grad mode, OpenMP team) in
-	// one place.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	l := lab.New()
-	env := &lab.Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Session: &lab.Session{}}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		args = []string{"help"}
+// findEngine locates nerlab-engine: $NERLAB_ENGINE, else beside this
+// binary, else on PATH.
+func findEngine() (string, error) {
+	if p := os.Getenv("NERLAB_ENGINE"); p != "" {
+		return p, nil
 	}
-	if err := l.Exec(ctx, env, args); err != nil {
-		fmt.Fprintln(stderr, "nerlab:", err)
-		return 1
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), "nerlab-engine")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
 	}
-	return 0
+	if p, err := exec.LookPath("nerlab-engine"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("cannot find nerlab-engine beside this binary or on PATH (make build puts both in bin/; NERLAB_ENGINE names it)")
+}
+
+// isTerminal reports whether f is a terminal (a character device).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -10,7 +10,7 @@ import (
 
 func TestExitCodes(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"stats", filepath.Join("..", "data", "sample", "sample.conll")}, &out, &errOut); code != 0 {
+	if code := run([]string{"stats", filepath.Join("..", "..", "data", "sample", "sample.conll")}, nil, &out, &errOut); code != 0 {
 		t.Fatalf("stats exit %d, stderr %q", code, errOut.String())
 	}
 	if !strings.Contains(out.String(), "sentences  400") {
@@ -27,22 +27,22 @@ func TestExitCodes(t *testing.T) {
 	} {
 		out.Reset()
 		errOut.Reset()
-		code := run(args, &out, &errOut)
+		code := run(args, nil, &out, &errOut)
 		msg := errOut.String()
 		if code != 1 || !strings.HasPrefix(msg, "nerlab: ") || strings.Count(msg, "\n") != 1 || strings.Contains(msg, "goroutine") {
 			t.Errorf("%q: exit %d, stderr %q; want exit 1 and one error line", args, code, msg)
 		}
 	}
 	errOut.Reset()
-	run([]string{"stats", bad}, &out, &errOut)
+	run([]string{"stats", bad}, nil, &out, &errOut)
 	if want := "nerlab: " + bad + ":2: 3 columns; expected 2 like line 1 (the first token line)\n"; errOut.String() != want {
 		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 }
 
-func TestNoArgumentsPrintsHelp(t *testing.T) {
+func TestNoArgumentsWithoutTerminalReadsStdin(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run(nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "commands:") {
+	if code := run(nil, strings.NewReader("# comment\nhelp\n"), &out, &errOut); code != 0 || !strings.Contains(out.String(), "commands:") {
 		t.Errorf("exit %d, out %q", code, out.String())
 	}
 }

@@ -15,7 +15,7 @@ import (
 // can run it as a child process.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("NERLAB_TEST_MAIN"); args != "" {
-		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 // first epoch and checks that it exits with an error that names the
 // checkpoint, that the checkpoint exists, and that resume finishes the run.
 func TestSIGINTWritesCheckpoint(t *testing.T) {
-	root, _ := filepath.Abs("..")
+	root, _ := filepath.Abs("../..")
 	runDir := filepath.Join(t.TempDir(), "run")
 	child := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
