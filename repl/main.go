@@ -21,7 +21,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "nerlab:", err)
 		os.Exit(1)
 	}
-	if len(os.Args) > 1 || !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
+	if len(os.Args) == 1 && isTerminal(os.Stdin) && !isTerminal(os.Stdout) {
+		fmt.Fprintln(os.Stderr, "nerlab: the REPL needs a terminal on stdout too; give a command, or -f SCRIPT for a script")
+		os.Exit(2)
+	}
+	if len(os.Args) > 1 || !isTerminal(os.Stdin) {
 		// argv[0] stays "nerlab": usage and errors read as the user typed.
 		err := syscall.Exec(engine, append([]string{"nerlab"}, os.Args[1:]...), os.Environ())
 		fmt.Fprintf(os.Stderr, "nerlab: running %s: %v\n", engine, err)

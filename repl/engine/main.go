@@ -81,7 +81,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return serve(req, resp, stdout, stderr, true)
 	case len(args) == 0 && isTerminal(stdin):
-		fmt.Fprint(stderr, "nerlab-engine runs commands for nerlab; run nerlab for the REPL\n"+usage)
+		fmt.Fprint(stderr, "nerlab-engine runs the commands of nerlab; run nerlab for the REPL\n"+usage)
 		return 2
 	case len(args) == 0:
 		return runScript("(stdin)", stdin, stdout, stderr, trace)
