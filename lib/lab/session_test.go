@@ -88,8 +88,8 @@ func TestLoadAndStatsOfADatasetFolder(t *testing.T) {
 func TestLoadRefusesWhatItCannotRead(t *testing.T) {
 	s := newSession(t)
 	for line, want := range map[string]string{
-		"load x /no/such/path":                   "no such file",
-		"load x":                                 "missing PATH",
+		"load x /no/such/path": "no such file",
+		"load x":               "missing PATH",
 		"load x " + wnut17(t) + " text bogus ner 7": "COLUMNS",
 	} {
 		_, err := s.try(line)
