@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
 var (
@@ -72,10 +74,7 @@ type tmuxREPL struct {
 func startTmuxREPL(t *testing.T, root string) *tmuxREPL {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed (make setup installs it)")
-		}
-		t.Skip("tmux is not installed (make setup installs it)")
+		shareddata.Missing(t, "tmux is not installed (make setup installs it)")
 	}
 	bin := nerlabBinary(t)
 	dir := t.TempDir()
@@ -161,12 +160,8 @@ func TestREPLInTmux(t *testing.T) {
 		t.Skip("end-to-end REPL test")
 	}
 	root, _ := filepath.Abs("..")
-	if _, err := os.Stat(filepath.Join(root, "..", "shared", "datasets", "wnut17")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared datasets missing: %v", err)
-		}
-		t.Skipf("shared datasets missing: %v", err)
-	}
+	wnut17 := shareddata.Path(t, "datasets", "wnut17")
+	datasets := filepath.Dir(wnut17)
 	runDir := filepath.Join(t.TempDir(), "run")
 	r := startTmuxREPL(t, root)
 	r.waitFor("the prompt", regexp.MustCompile(`(?m)^nerlab>\s*$`), 20*time.Second)
@@ -176,11 +171,11 @@ func TestREPLInTmux(t *testing.T) {
 	r.waitFor("completion candidates", regexp.MustCompile(`load\s+Load a dataset folder`), 5*time.Second)
 	r.send("Tab")
 	r.waitFor("the completed command", regexp.MustCompile(`(?m)^nerlab> load\s*$`), 5*time.Second)
-	r.send(" wnut ../shared/datasets/wnu")
+	r.send(" wnut " + datasets + "/wnu")
 	r.send("Tab")
-	r.waitFor("a completed path", regexp.MustCompile(`nerlab> load wnut \.\./shared/datasets/wnut1[67]/`), 5*time.Second)
+	r.waitFor("a completed path", regexp.MustCompile(`nerlab> load wnut `+regexp.QuoteMeta(datasets)+`/wnut1[67]/`), 5*time.Second)
 	r.send("C-u") // clear the line; type the exact path
-	r.send("load wnut ../shared/datasets/wnut17", "Enter")
+	r.send("load wnut "+wnut17, "Enter")
 	r.waitFor("the loaded splits", regexp.MustCompile(`test\s+1287 sentences\s+23394 tokens\s+1079 entities`), 20*time.Second)
 
 	r.send("stats", "Enter")

@@ -8,29 +8,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
-// datasetsDir returns the shared datasets folder as an absolute path:
-// $NERLAB_DATASETS, else ../../../shared/datasets from this package. When it
-// is missing the test fails under CI=true and is skipped elsewhere.
-func datasetsDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("NERLAB_DATASETS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "datasets")
-	}
-	abs, err := filepath.Abs(dir)
-	if err == nil {
-		if _, err = os.Stat(filepath.Join(abs, "wnut17", "train.txt")); err == nil {
-			return abs
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("shared datasets not found at %s (set NERLAB_DATASETS): %v", dir, err)
-	}
-	t.Skipf("shared datasets not found at %s (set NERLAB_DATASETS to run this test): %v", dir, err)
-	return ""
-}
+// datasetsDir returns the shared datasets folder as an absolute path; the
+// test skips without it (fails under CI=true).
+func datasetsDir(t *testing.T) string { return shareddata.Path(t, "datasets") }
 
 // parseFromRoot reads a file of the repository as nerlab run from the
 // repository root reads it, with ../shared/datasets pointed at the

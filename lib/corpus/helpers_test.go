@@ -3,45 +3,20 @@ package corpus_test
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
-// datasetsDir returns the shared datasets directory: $NERLAB_DATASETS when
-// set, otherwise shared/datasets three levels above this package
-// (../../../shared/datasets from lib/corpus), located from this source file
-// so that it does not depend on the working directory.
-func datasetsDir(tb testing.TB) string {
-	tb.Helper()
-	if d := os.Getenv("NERLAB_DATASETS"); d != "" {
-		return d
-	}
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "datasets")
-	}
-	// -trimpath: fall back to the package directory, where go test runs.
-	return filepath.Join("..", "..", "..", "shared", "datasets")
-}
-
-// dataset returns the path of a file under datasetsDir. When it is missing
-// the test fails under CI (CI=true) and is skipped otherwise.
+// dataset returns the path of a file under the shared datasets folder
+// (rel is slash-separated); the test skips without it, or fails under CI.
 func dataset(tb testing.TB, rel string) string {
 	tb.Helper()
-	path := filepath.Join(datasetsDir(tb), filepath.FromSlash(rel))
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("dataset %s is missing: %v", path, err)
-		}
-		tb.Skipf("dataset %s is missing (set NERLAB_DATASETS to the datasets directory): %v", path, err)
-	}
-	return path
+	return shareddata.Path(tb, append([]string{"datasets"}, strings.Split(rel, "/")...)...)
 }
 
 // readDataset reads a dataset file with zero ReadOptions.

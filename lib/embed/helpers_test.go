@@ -2,39 +2,19 @@ package embed
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/nerlab/nerlab/lib/shareddata"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
-// sharedDir finds a folder of the shared data ("datasets" or "vectors"):
-// $NERLAB_DATASETS (and its sibling) or ../../../shared. Missing data skips
-// the test, or fails it under CI.
-func sharedDir(t testing.TB, name string) string {
-	t.Helper()
-	var dir string
-	if env := os.Getenv("NERLAB_DATASETS"); env != "" {
-		dir = filepath.Join(env, "..", name)
-		if name == "datasets" {
-			dir = env
-		}
-	} else {
-		dir = filepath.Join("..", "..", "..", "shared", name)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s is missing (set NERLAB_DATASETS): %v", name, err)
-		}
-		t.Skipf("shared data %s not found at %s; set NERLAB_DATASETS to run this test", name, dir)
-	}
-	return dir
-}
+// sharedDir finds a folder of the shared data ("datasets" or "vectors");
+// missing data skips the test, or fails it under CI.
+func sharedDir(t testing.TB, name string) string { return shareddata.Path(t, name) }
 
 // values copies a float32 tensor into Go.
 func values(t testing.TB, x *ts.Tensor) []float32 {

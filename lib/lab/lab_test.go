@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
 func run(t *testing.T, argv ...string) (string, error) {
@@ -22,20 +24,8 @@ func repoFile(parts ...string) string {
 	return filepath.Join(append([]string{"..", ".."}, parts...)...)
 }
 
-func datasets(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("NERLAB_DATASETS")
-	if dir == "" {
-		dir = repoFile("..", "shared", "datasets")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared datasets missing at %s: %v", dir, err)
-		}
-		t.Skipf("shared datasets missing at %s", dir)
-	}
-	return dir
-}
+// datasets is the shared datasets folder (skips, or fails under CI, without it).
+func datasets(t *testing.T) string { return shareddata.Path(t, "datasets") }
 
 func TestParseFlagsAnywhere(t *testing.T) {
 	c := scoreCommand()

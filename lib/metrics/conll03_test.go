@@ -10,11 +10,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/metrics"
-)
-
-const (
-	conll03Test = "../../../shared/datasets/conll03/test.txt"
-	conllppTest = "../../../shared/datasets/conllpp/test.txt"
+	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
 // readConll reads a CoNLL column file: blank lines end sentences,
@@ -52,13 +48,10 @@ func readConll(path string) (words, tags [][]string, err error) {
 // skipping, or failing under CI, when they are absent.
 func loadPair(tb testing.TB) (gold, pred [][]string) {
 	tb.Helper()
-	wordsG, gold, errG := readConll(conll03Test)
-	wordsP, pred, errP := readConll(conllppTest)
+	wordsG, gold, errG := readConll(shareddata.Path(tb, "datasets", "conll03", "test.txt"))
+	wordsP, pred, errP := readConll(shareddata.Path(tb, "datasets", "conllpp", "test.txt"))
 	if errG != nil || errP != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("CoNLL-2003 test files: %v; %v", errG, errP)
-		}
-		tb.Skipf("CoNLL-2003 test files not available: %v; %v", errG, errP)
+		tb.Fatalf("CoNLL-2003 test files: %v; %v", errG, errP)
 	}
 	if !slices.EqualFunc(wordsG, wordsP, slices.Equal[[]string]) {
 		tb.Fatal("conll03 and conll++ test files do not hold the same tokens")

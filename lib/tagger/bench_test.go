@@ -1,8 +1,6 @@
 package tagger
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -10,19 +8,13 @@ import (
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/optim"
+	"github.com/nerlab/nerlab/lib/shareddata"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
 // conll03 reads a CoNLL-03 split from the shared datasets, or skips.
 func conll03(b *testing.B, split string) *corpus.Corpus {
-	dir := os.Getenv("NERLAB_DATASETS")
-	if dir == "" {
-		dir = "../../../shared/datasets"
-	}
-	path := filepath.Join(dir, "conll03", split+".txt")
-	if _, err := os.Stat(path); err != nil {
-		b.Skipf("%s not available", path)
-	}
+	path := shareddata.Path(b, "datasets", "conll03", split+".txt")
 	cols, _ := corpus.ParseColumns("text,pos,chunk,ner")
 	c, err := corpus.ReadFile(path, corpus.ReadOptions{Columns: cols})
 	if err != nil {
