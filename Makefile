@@ -6,10 +6,12 @@ GO ?= go
 # Debian packages the build and the tests need (setup installs what is missing):
 # python3-torch is the PyTorch on the same libtorch that the numerical tests
 # and the benchmark compare against (run with /usr/bin/python3); tmux drives
-# the REPL's end-to-end test.
-APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy tmux
+# the REPL's end-to-end test; Jupyter's client and kernel_test run the
+# kernel's conformance suite.
+APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy tmux \
+	python3-jupyter-client python3-jupyter-kernel-test jupyter-client
 
-.PHONY: setup deps gotch build repl test demo bench bench-compare fuzz sample clean
+.PHONY: setup deps gotch build repl kernel-install test demo bench bench-compare fuzz sample clean
 
 setup: deps gotch
 
@@ -34,10 +36,15 @@ gotch:
 build: setup
 	$(GO) build -o bin/nerlab ./repl
 	$(GO) build -o bin/nerlab-engine ./repl/engine
+	$(GO) build -o bin/nerlab-kernel ./kernel
 
 # The interactive REPL.
 repl: build
 	@bin/nerlab
+
+# Installs the Jupyter kernelspec "nerlab" for the current user.
+kernel-install: build
+	bin/nerlab-kernel install --user
 
 test: setup
 	$(GO) vet ./...
@@ -64,7 +71,7 @@ demo: build
 # Go benchmarks, then nerlab's BiLSTM-CRF against the same model in PyTorch
 # eager, side by side (bench/bilstmcrf runs bench/pytorch/bilstm_crf.py).
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem ./lib/... ./plots ./repl
+	$(GO) test -run '^$$' -bench . -benchmem ./lib/... ./plots ./repl ./kernel
 	$(GO) run ./bench/bilstmcrf --json bench/last.json
 
 # Only the side-by-side comparison with PyTorch.
@@ -76,6 +83,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./lib/config
 	$(GO) test -run '^$$' -fuzz FuzzParseState -fuzztime 60s ./lib/train
 	$(GO) test -run '^$$' -fuzz FuzzParseSafetensors -fuzztime 60s ./lib/torch
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./kernel/jupyter
 
 # Regenerates data/sample from its seed (a test checks it is up to date).
 sample:

@@ -1,0 +1,8 @@
+// Package bindings pre-binds nerlab's packages into the kernel's gomacro
+// interpreter: importing it registers them, so notebook cells can import
+// them without plugins or a Go toolchain. The files are written by
+// kernel/bindgen; regenerate them with `go generate ./kernel/bindings`
+// after changing a bound package's API.
+package bindings
+
+//go:generate go run ../bindgen -out . github.com/nerlab/nerlab/kernel/display github.com/nerlab/nerlab/lib/config github.com/nerlab/nerlab/lib/corpus github.com/nerlab/nerlab/lib/crf github.com/nerlab/nerlab/lib/embed github.com/nerlab/nerlab/lib/lab github.com/nerlab/nerlab/lib/metrics github.com/nerlab/nerlab/lib/optim github.com/nerlab/nerlab/lib/tagger github.com/nerlab/nerlab/lib/torch github.com/nerlab/nerlab/lib/train github.com/nerlab/nerlab/plots
