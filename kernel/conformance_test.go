@@ -1,42 +1,18 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/shareddata"
-)
-
-var (
-	kernelOnce sync.Once
-	kernelBin  string
-	kernelErr  error
+	"github.com/nerlab/nerlab/lib/testbin"
 )
 
 // kernelBinary builds nerlab-kernel once per test process.
-func kernelBinary(t testing.TB) string {
-	t.Helper()
-	kernelOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "nerlab-kernel-")
-		if err != nil {
-			kernelErr = err
-			return
-		}
-		kernelBin = filepath.Join(dir, "nerlab-kernel")
-		if out, err := exec.Command("go", "build", "-o", kernelBin, ".").CombinedOutput(); err != nil {
-			kernelErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if kernelErr != nil {
-		t.Fatal(kernelErr)
-	}
-	return kernelBin
-}
+func kernelBinary(t testing.TB) string { return testbin.Build(t, ".", "nerlab-kernel") }
 
 // jupyterEnv installs the kernelspec of a freshly built kernel into a
 // temporary JUPYTER_PATH and returns the environment that finds it.

@@ -9,57 +9,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/lib/testbin"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// nerlabBinary builds the real nerlab front-end and its engine, side by
-// side, once per test process, and returns the front-end.
+// nerlabBinary builds the real nerlab front-end and, beside it, its
+// engine, and returns the front-end.
 func nerlabBinary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		// The binaries are built from every package of the module, most of
-		// which this test binary does not link; stat their sources so that
-		// go test's cache knows this test depends on them.
-		filepath.WalkDir("..", func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return nil
-			}
-			if d.IsDir() && (d.Name() == "third_party" || d.Name() == "runs" || d.Name() == "bin" || strings.HasPrefix(d.Name(), ".") && p != "..") {
-				return filepath.SkipDir
-			}
-			if strings.HasSuffix(p, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum" {
-				os.Stat(p)
-			}
-			return nil
-		})
-		dir, err := os.MkdirTemp("", "nerlab-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "nerlab")
-		for _, b := range [][2]string{{binPath, "."}, {filepath.Join(dir, "nerlab-engine"), "./engine"}} {
-			out, err := exec.Command("go", "build", "-o", b[0], b[1]).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", b[1], err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	testbin.Build(t, "./engine", "nerlab-engine")
+	return testbin.Build(t, ".", "nerlab")
 }
 
 // tmuxREPL is the real REPL running in a detached tmux session on a
