@@ -46,3 +46,22 @@ func TestJupyterConformance(t *testing.T) {
 	}
 	t.Logf("%s", out)
 }
+
+// TestMagicsThroughJupyterClient drives the kernel with jupyter_client:
+// a training cell interrupted after its first epoch ends with an
+// Interrupted error and leaves a checkpoint, its live display was updated
+// in place, the next cell runs in the same kernel, and the magics render
+// predictions, scores, plots and runs as HTML and PNG.
+func TestMagicsThroughJupyterClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	root, _ := filepath.Abs("..")
+	cmd := exec.Command("/usr/bin/python3", "-m", "unittest", "-v", "testdata/magics.py")
+	cmd.Env = append(jupyterEnv(t), "NERLAB_ROOT="+root, "NERLAB_RUN="+filepath.Join(t.TempDir(), "run"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("magics suite failed: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}

@@ -22,6 +22,8 @@ import (
 
 	"github.com/nerlab/nerlab/kernel/display"
 	"github.com/nerlab/nerlab/kernel/jupyter"
+	"github.com/nerlab/nerlab/kernel/notebook"
+	"github.com/nerlab/nerlab/lib/lab"
 )
 
 // goHandler evaluates cells as Go with gomacro's fast interpreter. Cells
@@ -29,6 +31,8 @@ import (
 type goHandler struct {
 	ir      *interp.Interp
 	capture *capture
+	lab     *lab.Lab
+	session *lab.Session
 }
 
 func newGoHandler(c *capture) *goHandler {
@@ -38,7 +42,9 @@ func newGoHandler(c *capture) *goHandler {
 	g.Options &^= base.OptTrapPanic | base.OptShowPrompt | base.OptShowEval | base.OptShowEvalType
 	g.Output.Stdout = os.Stdout
 	g.Output.Stderr = warningFilter{os.Stderr}
-	return &goHandler{ir: ir, capture: c}
+	h := &goHandler{ir: ir, capture: c, lab: lab.New(), session: lab.NewSession()}
+	h.session.RunsDir = "runs"
+	return h
 }
 
 // dropImportWarnings removes the lines gomacro prints (to stdout, from
@@ -93,6 +99,19 @@ func (h *goHandler) Execute(ctx context.Context, code string, out *jupyter.Outpu
 	defer h.capture.detach()
 	display.SetSink(cellSink{out})
 	defer display.SetSink(nil)
+	notebook.SetContext(ctx)
+	defer notebook.SetContext(context.Background())
+	notebook.Attach(h.lab, h.session, func(ctx context.Context, line string) error { return h.runCommand(ctx, line, out) })
+	magics, rest := splitMagics(code)
+	for _, line := range magics {
+		if err := h.runCommand(ctx, line, out); err != nil {
+			return nil, err
+		}
+	}
+	if strings.TrimSpace(rest) == "" {
+		return nil, nil
+	}
+	code = rest
 	stop := context.AfterFunc(ctx, func() { h.ir.Interrupt(os.Interrupt) })
 	defer stop()
 	values, err := h.eval(code)

@@ -62,6 +62,11 @@ type Env struct {
 	Stdin          io.Reader // nil when the front-end has no input stream
 	Stdout, Stderr io.Writer
 	Session        *Session
+	// Display, when set, shows a MIME bundle (text/html, image/png as
+	// base64, ...) the way the front-end can: the kernel puts it in the
+	// notebook. Commands with a rich form (predict, eval, plot, runs) use
+	// it instead of their text.
+	Display func(data map[string]any) error
 }
 
 // Lab is the registry of commands.

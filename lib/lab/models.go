@@ -3,9 +3,11 @@ package lab
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"path/filepath"
@@ -195,6 +197,11 @@ are encoded but not scored.`,
 			if in.Bool("json") {
 				return writeJSON(env.Stdout, ev.Report)
 			}
+			if env.Display != nil {
+				var text strings.Builder
+				ev.Report.WriteText(&text)
+				return env.Display(map[string]any{"text/html": "<p>" + html.EscapeString(c.Path) + "</p>" + HTMLReport(ev.Report), "text/plain": text.String()})
+			}
 			fmt.Fprintf(env.Stdout, "%s\n", c.Path)
 			return ev.Report.WriteText(env.Stdout)
 		},
@@ -316,6 +323,9 @@ func predictShow(env *Env, in *Input, tg *tagger.Tagger, text string) error {
 	p := preds[0]
 	if in.Bool("json") {
 		return writeJSON(env.Stdout, p)
+	}
+	if env.Display != nil {
+		return env.Display(map[string]any{"text/html": HTMLPrediction(p), "text/plain": Highlight(p, false)})
 	}
 	fmt.Fprintln(env.Stdout, Highlight(p, env.Session.Color))
 	if len(p.Entities) == 0 {
@@ -558,6 +568,14 @@ func plotCommand() *Command {
 			}
 			if err := plots.WriteFile(run, what, out); err != nil {
 				return err
+			}
+			if env.Display != nil {
+				w, h := plots.DefaultSize(what)
+				png, err := plots.Render(run, what, "png", w, h)
+				if err != nil {
+					return err
+				}
+				return env.Display(map[string]any{"image/png": base64.StdEncoding.EncodeToString(png), "text/plain": out})
 			}
 			fmt.Fprintln(env.Stdout, out)
 			if p := env.Session.Images; p != NoImages {

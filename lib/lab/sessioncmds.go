@@ -457,6 +457,11 @@ session, newest first. Status is finished (results written), interrupted
 				}
 				return writeJSON(env.Stdout, runs)
 			}
+			if env.Display != nil && len(runs) > 0 {
+				var text strings.Builder
+				writeRunsTable(&text, runs, root)
+				return env.Display(map[string]any{"text/html": HTMLRuns(runs), "text/plain": text.String()})
+			}
 			writeRunsTable(env.Stdout, runs, root)
 			return nil
 		},

@@ -1,0 +1,75 @@
+// Package notebook is the kernel's session as Go cells see it: the same
+// lab.Session that the magics (%load, %train, %predict, ...) use, the
+// running cell's context, and Run for a command line. It lets a notebook
+// mix the two: `%load wnut ../shared/datasets/wnut17` in one cell, then
+// notebook.Session().Dataset("wnut") in Go in the next.
+package notebook
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/nerlab/nerlab/lib/lab"
+)
+
+var (
+	mu     sync.Mutex
+	cmds   *lab.Lab
+	sess   *lab.Session
+	cellCx = context.Background()
+	runner func(ctx context.Context, line string) error
+)
+
+// ErrNoKernel is returned by Run outside a nerlab kernel.
+var ErrNoKernel = errors.New("notebook: not running in a nerlab kernel")
+
+// Session returns the kernel's session (nil outside a kernel).
+func Session() *lab.Session {
+	mu.Lock()
+	defer mu.Unlock()
+	return sess
+}
+
+// Lab returns the kernel's command layer (nil outside a kernel).
+func Lab() *lab.Lab {
+	mu.Lock()
+	defer mu.Unlock()
+	return cmds
+}
+
+// Context returns the running cell's context. An interrupt cancels it:
+// pass it to long calls, such as train.Train(notebook.Context(), exp,
+// opts), so that they stop cleanly (training writes a checkpoint).
+func Context() context.Context {
+	mu.Lock()
+	defer mu.Unlock()
+	return cellCx
+}
+
+// Run executes a command line as the magic %LINE would, with its output
+// in the running cell.
+func Run(line string) error {
+	mu.Lock()
+	run, ctx := runner, cellCx
+	mu.Unlock()
+	if run == nil {
+		return ErrNoKernel
+	}
+	return run(ctx, line)
+}
+
+// Attach is called once by the kernel with its command layer, session and
+// the function that runs a command line in the current cell.
+func Attach(l *lab.Lab, s *lab.Session, run func(ctx context.Context, line string) error) {
+	mu.Lock()
+	cmds, sess, runner = l, s, run
+	mu.Unlock()
+}
+
+// SetContext is called by the kernel as each cell starts and ends.
+func SetContext(ctx context.Context) {
+	mu.Lock()
+	cellCx = ctx
+	mu.Unlock()
+}

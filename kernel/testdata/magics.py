@@ -1,0 +1,108 @@
+"""Magics, rich output and interrupting a training cell, through jupyter_client.
+
+Run by kernel/conformance_test.go (TestMagicsThroughJupyterClient) with
+JUPYTER_PATH pointing at a temporary kernelspec, NERLAB_ROOT at the
+repository root (the kernel's working directory) and NERLAB_RUN at a fresh
+run folder.
+"""
+import os
+import time
+import unittest
+
+import jupyter_client
+
+ROOT = os.environ["NERLAB_ROOT"]
+RUN = os.environ["NERLAB_RUN"]
+
+
+class MagicsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = jupyter_client.manager.start_new_kernel(kernel_name="nerlab", cwd=ROOT)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel(now=True)
+
+    def collect(self, msg_id, timeout=120):
+        """The iopub messages of one request, up to its idle status, and its reply."""
+        msgs = []
+        while True:
+            m = self.kc.get_iopub_msg(timeout=timeout)
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                break
+            msgs.append(m)
+        # Skip replies to other requests (start-up may have sent a second
+        # kernel_info_request).
+        while True:
+            reply = self.kc.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return msgs, reply["content"]
+
+    def run_cell(self, code):
+        return self.collect(self.kc.execute(code))
+
+    def displays(self, msgs, mime):
+        return [m["content"]["data"][mime] for m in msgs
+                if m["msg_type"] in ("display_data", "update_display_data") and mime in m["content"]["data"]]
+
+    def test_1_interrupt_training_leaves_a_checkpoint(self):
+        msg_id = self.kc.execute("%%train data/configs/demo.yaml --out %s --set train.max_epochs=60" % RUN)
+        # Interrupt once the first epoch has saved a best model.
+        deadline = time.time() + 120
+        while not os.path.exists(os.path.join(RUN, "best-model", "model.json")):
+            self.assertLess(time.time(), deadline, "training never finished an epoch")
+            time.sleep(0.2)
+        time.sleep(1)
+        self.km.interrupt_kernel()
+        msgs, reply = self.collect(msg_id)
+        self.assertEqual(reply["status"], "error")
+        self.assertEqual(reply["ename"], "Interrupted")
+        self.assertIn("checkpoint", reply["evalue"])
+        self.assertTrue(os.path.exists(os.path.join(RUN, "checkpoints", "latest")))
+        # One live display, replaced in place with curves as epochs end.
+        ids = {m["content"]["transient"].get("display_id") for m in msgs
+               if m["msg_type"] in ("display_data", "update_display_data")}
+        self.assertEqual(len(ids), 1)
+        updates = [m for m in msgs if m["msg_type"] == "update_display_data"]
+        self.assertGreaterEqual(len(updates), 1)
+        self.assertTrue(any("data:image/png;base64," in m["content"]["data"]["text/html"] for m in updates))
+        # The kernel lives on.
+        msgs, reply = self.run_cell("1 + 1")
+        self.assertEqual(reply["status"], "ok")
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in msgs if m["msg_type"] == "execute_result"], ["2"])
+
+    def test_2_magics_render_rich_output(self):
+        msgs, reply = self.run_cell("%%load sample data/sample\n%%load model %s\n%%stats" % RUN)
+        self.assertEqual(reply["status"], "ok")
+        text = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
+        self.assertIn("800 sentences", text)
+
+        msgs, reply = self.run_cell("%predict Stedian Restous left Siastias Systems .")
+        self.assertEqual(reply["status"], "ok")
+        html = self.displays(msgs, "text/html")
+        self.assertEqual(len(html), 1)
+        self.assertIn("<mark", html[0])
+
+        msgs, reply = self.run_cell("%%plot %s loss" % RUN)
+        self.assertEqual(reply["status"], "ok")
+        self.assertEqual(len(self.displays(msgs, "image/png")), 1)
+
+        msgs, reply = self.run_cell("%eval --split dev")
+        self.assertEqual(reply["status"], "ok")
+        self.assertIn("<table", self.displays(msgs, "text/html")[0])
+
+        msgs, reply = self.run_cell('import "github.com/nerlab/nerlab/kernel/notebook"\nnotebook.Session().Dataset("").Name')
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in msgs if m["msg_type"] == "execute_result"], ["sample"])
+
+        msgs, reply = self.run_cell("%trian")
+        self.assertEqual(reply["status"], "error")
+        self.assertEqual(reply["ename"], "UsageError")
+        self.assertIn('did you mean "train"', reply["evalue"])
+
+
+if __name__ == "__main__":
+    unittest.main()
