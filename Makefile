@@ -9,7 +9,7 @@ GO ?= go
 # the REPL's end-to-end test; Jupyter's client and kernel_test run the
 # kernel's conformance suite.
 APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy tmux \
-	python3-jupyter-client python3-jupyter-kernel-test jupyter-client
+	python3-jupyter-client python3-jupyter-kernel-test jupyter-client python3-nbclient python3-nbformat
 
 .PHONY: setup deps gotch build repl kernel-install test demo bench bench-compare fuzz sample clean
 

@@ -20,6 +20,7 @@ import (
 	interp "github.com/cosmos72/gomacro/fast"
 	"github.com/cosmos72/gomacro/imports"
 
+	"github.com/nerlab/nerlab/kernel/bindings"
 	"github.com/nerlab/nerlab/kernel/display"
 	"github.com/nerlab/nerlab/kernel/jupyter"
 	"github.com/nerlab/nerlab/kernel/notebook"
@@ -126,8 +127,8 @@ func (h *goHandler) Execute(ctx context.Context, code string, out *jupyter.Outpu
 		if !v.IsValid() || !v.CanInterface() || isNil(v) {
 			continue
 		}
-		if d, ok := v.Interface().(display.Data); ok && len(values) == 1 {
-			return d.Data, nil
+		if d, ok := render(v.Interface()); ok && len(values) == 1 {
+			return d, nil
 		}
 		parts = append(parts, fmt.Sprint(v.Interface()))
 	}
@@ -238,7 +239,8 @@ func byteOffset(s string, chars int) int {
 	return i
 }
 
-// Inspect shows the type of the identifier (or pkg.Name) at the cursor.
+// Inspect shows the type of the identifier (or pkg.Name) at the cursor
+// and, for nerlab's packages, its documentation.
 func (h *goHandler) Inspect(code string, cursor, detail int) (map[string]any, bool) {
 	pos := byteOffset(code, cursor)
 	start, end := pos, pos
@@ -252,27 +254,35 @@ func (h *goHandler) Inspect(code string, cursor, detail int) (map[string]any, bo
 	if name == "" {
 		return nil, false
 	}
+	pkg, member, qualified := strings.Cut(name, ".")
+	var path string
+	var bound imports.Package
+	found := false
+	if qualified {
+		path, bound, found = lookupPackage(pkg)
+	}
 	typ, err := h.typeOf(name)
 	if err != nil {
-		// An identifier of a package not imported yet.
-		pkg, member, ok := strings.Cut(name, ".")
-		if !ok {
-			return nil, false
-		}
-		path, p, found := lookupPackage(pkg)
+		// An identifier of a package the cells have not imported yet.
 		if !found {
 			return nil, false
 		}
-		if v, ok := p.Binds[member]; ok {
+		if v, ok := bound.Binds[member]; ok {
 			typ = v.Type().String()
-		} else if t, ok := p.Types[member]; ok {
+		} else if t, ok := bound.Types[member]; ok {
 			typ = "type " + t.String() + " " + t.Kind().String()
 		} else {
 			return nil, false
 		}
-		return map[string]any{"text/plain": fmt.Sprintf("%s %s\n(package %q)", name, typ, path)}, true
 	}
-	return map[string]any{"text/plain": name + " " + typ}, true
+	text := name + " " + typ
+	if found {
+		text += fmt.Sprintf("\n(package %q)", path)
+		if d := bindings.Doc(path, member); d != "" {
+			text += "\n\n" + d
+		}
+	}
+	return map[string]any{"text/plain": text}, true
 }
 
 // qualifiedBefore splits a trailing "pkg.Prefix" off text.

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/nerlab/nerlab/kernel/jupyter"
 	"github.com/nerlab/nerlab/lib/lab"
@@ -28,24 +30,48 @@ func splitMagics(code string) (magics []string, rest string) {
 	return magics, strings.Join(lines[i:], "\n")
 }
 
-// streamWriter writes a command's output to the cell's stream.
+// streamWriter writes a command's output to the cell's stream. Commands
+// print with many small writes; it sends whole lines, gathered for up to a
+// tenth of a second, so a table arrives as one message and a long
+// command's lines still appear as they come. Flush sends the rest.
 type streamWriter struct {
-	out  *jupyter.Output
-	name string
+	out     *jupyter.Output
+	name    string
+	pending []byte
+	sent    time.Time
 }
 
-func (w streamWriter) Write(p []byte) (int, error) {
-	w.out.Stream(w.name, string(p))
+func (w *streamWriter) Write(p []byte) (int, error) {
+	w.pending = append(w.pending, p...)
+	if w.sent.IsZero() {
+		w.sent = time.Now()
+	}
+	if i := bytes.LastIndexByte(w.pending, '\n'); i >= 0 && time.Since(w.sent) > 100*time.Millisecond {
+		w.sent = time.Now()
+		w.out.Stream(w.name, string(w.pending[:i+1]))
+		w.pending = append(w.pending[:0], w.pending[i+1:]...)
+	}
 	return len(p), nil
+}
+
+// Flush sends text not yet ended by a newline.
+func (w *streamWriter) Flush() {
+	if len(w.pending) > 0 {
+		w.out.Stream(w.name, string(w.pending))
+		w.pending = w.pending[:0]
+	}
 }
 
 // runCommand runs a command line of the shared command layer in the cell:
 // text to the cell's streams, rich forms (predictions, scores, plots, runs)
 // as displays, training as one live display.
 func (h *goHandler) runCommand(ctx context.Context, line string, out *jupyter.Output) error {
+	stdout, stderr := &streamWriter{out: out, name: "stdout"}, &streamWriter{out: out, name: "stderr"}
+	defer stdout.Flush()
+	defer stderr.Flush()
 	env := &lab.Env{
-		Stdout:  streamWriter{out, "stdout"},
-		Stderr:  streamWriter{out, "stderr"},
+		Stdout:  stdout,
+		Stderr:  stderr,
 		Session: h.session,
 		Display: func(data map[string]any) error {
 			out.Display(data, nil, "")

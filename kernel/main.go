@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime"
 
-	_ "github.com/nerlab/nerlab/kernel/bindings" // nerlab's packages, importable from cells
 	"github.com/nerlab/nerlab/kernel/jupyter"
 )
 

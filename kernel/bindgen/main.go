@@ -14,7 +14,9 @@ import (
 	"flag"
 	"fmt"
 	"go/constant"
+	"go/doc"
 	"go/format"
+	"go/token"
 	"go/types"
 	"math"
 	"os"
@@ -34,7 +36,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: bindgen -out DIR PACKAGE...")
 		os.Exit(2)
 	}
-	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes}
+	cfg := &packages.Config{Mode: loadMode}
 	pkgs, err := packages.Load(cfg, flag.Args()...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bindgen:", err)
@@ -49,7 +51,7 @@ func main() {
 		if failed {
 			continue
 		}
-		src, err := generate(p.Types)
+		src, err := generate(p.Types, docsOf(p))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bindgen: %s: %v\n", p.PkgPath, err)
 			failed = true
@@ -71,8 +73,57 @@ func fileName(pkgPath string) string {
 	return strings.ReplaceAll(strings.TrimPrefix(pkgPath, "github.com/nerlab/nerlab/"), "/", "_") + ".go"
 }
 
+// loadMode is what bindgen needs of a package: its types and its syntax
+// (for the doc comments).
+const loadMode = packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedFiles
+
+// docsOf returns the doc comments of a package's exported names, and of
+// exported methods as Type.Method, for the kernel's inspect.
+func docsOf(p *packages.Package) map[string]string {
+	out := map[string]string{}
+	if len(p.Syntax) == 0 {
+		return out
+	}
+	d, err := doc.NewFromFiles(p.Fset, p.Syntax, p.PkgPath)
+	if err != nil {
+		return out
+	}
+	add := func(name, text string) {
+		if text = strings.TrimSpace(text); text != "" && token.IsExported(name[strings.LastIndex(name, ".")+1:]) {
+			out[name] = text
+		}
+	}
+	for _, f := range d.Funcs {
+		add(f.Name, f.Doc)
+	}
+	for _, group := range [][]*doc.Value{d.Vars, d.Consts} {
+		for _, v := range group {
+			for _, n := range v.Names {
+				add(n, v.Doc)
+			}
+		}
+	}
+	for _, t := range d.Types {
+		add(t.Name, t.Doc)
+		for _, f := range t.Funcs {
+			add(f.Name, f.Doc)
+		}
+		for _, m := range t.Methods {
+			add(t.Name+"."+m.Name, m.Doc)
+		}
+		for _, group := range [][]*doc.Value{t.Vars, t.Consts} {
+			for _, v := range group {
+				for _, n := range v.Names {
+					add(n, v.Doc)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // generate writes the binding file of one package.
-func generate(pkg *types.Package) ([]byte, error) {
+func generate(pkg *types.Package, docs map[string]string) ([]byte, error) {
 	var binds, typeNames, untypeds, skipped []string
 	scope := pkg.Scope()
 	alias := "p"
@@ -130,7 +181,20 @@ func generate(pkg *types.Package) ([]byte, error) {
 	section("Binds", binds, "r.Value")
 	section("Types", typeNames, "r.Type")
 	section("Untypeds", untypeds, "string")
-	b.WriteString("\t}\n}\n")
+	b.WriteString("\t}\n")
+	if len(docs) > 0 {
+		names := make([]string, 0, len(docs))
+		for n := range docs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(&b, "\tdocs[%q] = map[string]string{\n", pkg.Path())
+		for _, n := range names {
+			fmt.Fprintf(&b, "\t\t%q: %q,\n", n, docs[n])
+		}
+		b.WriteString("\t}\n")
+	}
+	b.WriteString("}\n")
 	if len(binds) == 0 && len(typeNames) == 0 {
 		return nil, fmt.Errorf("nothing to bind: no exported non-generic functions, variables, constants or types")
 	}

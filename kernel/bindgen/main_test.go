@@ -28,12 +28,12 @@ func TestBindingsAreUpToDate(t *testing.T) {
 	if len(paths) == 0 {
 		t.Fatal("no go:generate line in kernel/bindings/doc.go")
 	}
-	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes}, paths...)
+	pkgs, err := packages.Load(&packages.Config{Mode: loadMode}, paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pkgs {
-		want, err := generate(p.Types)
+		want, err := generate(p.Types, docsOf(p))
 		if err != nil {
 			t.Fatalf("%s: %v", p.PkgPath, err)
 		}
@@ -46,12 +46,12 @@ func TestBindingsAreUpToDate(t *testing.T) {
 }
 
 func TestGenerateSkipsGenericsAndBindsTheRest(t *testing.T) {
-	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes}, "slices", "math")
+	pkgs, err := packages.Load(&packages.Config{Mode: loadMode}, "slices", "math")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pkgs {
-		src, err := generate(p.Types)
+		src, err := generate(p.Types, docsOf(p))
 		switch p.PkgPath {
 		case "slices":
 			if err == nil {
@@ -61,7 +61,7 @@ func TestGenerateSkipsGenericsAndBindsTheRest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{`"Sqrt":\s+r\.ValueOf\(p\.Sqrt\)`, `"Pi":\s+"float:3141592653`, `"MaxInt8":\s+r\.ValueOf\(p\.MaxInt8\)`, `"MaxInt8":\s+"int:127"`} {
+			for _, want := range []string{`"Sqrt":\s+r\.ValueOf\(p\.Sqrt\)`, `"Pi":\s+"float:3141592653`, `"MaxInt8":\s+r\.ValueOf\(p\.MaxInt8\)`, `"MaxInt8":\s+"int:127"`, `"Sqrt":\s+"Sqrt returns the square root of x`} {
 				if !regexp.MustCompile(want).Match(src) {
 					t.Errorf("math binding lacks %s", want)
 				}

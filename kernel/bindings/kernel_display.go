@@ -35,4 +35,23 @@ func init() {
 			"Sink": r.TypeOf((*p.Sink)(nil)).Elem(),
 		},
 	}
+	docs["github.com/nerlab/nerlab/kernel/display"] = map[string]string{
+		"Any":         "Any displays content under one MIME type.",
+		"Clear":       "Clear clears the cell's output; with wait, only when new output arrives\n(for animations: clear, then show the next frame).",
+		"Data":        "Data is a MIME bundle: MIME type → content (strings; base64 text for\nimages; any JSON value for application/json).",
+		"ErrNoKernel": "ErrNoKernel is returned when no kernel cell is running.",
+		"HTML":        "HTML displays an HTML fragment.",
+		"Image":       "Image displays an image as PNG.",
+		"JPEG":        "JPEG displays JPEG bytes.",
+		"JSON":        "JSON displays a value as application/json (with its indented text as the\nplain fallback).",
+		"MakeData":    "MakeData builds a one-type bundle, with a text/plain fallback for\nnon-text types.",
+		"Markdown":    "Markdown displays Markdown text.",
+		"PNG":         "PNG displays PNG bytes.",
+		"SVG":         "SVG displays an SVG image.",
+		"SetSink":     "SetSink installs (or, with nil, removes) the kernel's sink.",
+		"Show":        "Show displays d in the running cell.",
+		"Sink":        "Sink is where displays go: the running cell, when a kernel runs one.",
+		"Text":        "Text displays plain text.",
+		"Update":      "Update replaces the output shown earlier under d.ID.",
+	}
 }

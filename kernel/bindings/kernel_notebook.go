@@ -23,4 +23,13 @@ func init() {
 			"SetContext":  r.ValueOf(p.SetContext),
 		},
 	}
+	docs["github.com/nerlab/nerlab/kernel/notebook"] = map[string]string{
+		"Attach":      "Attach is called once by the kernel with its command layer, session and\nthe function that runs a command line in the current cell.",
+		"Context":     "Context returns the running cell's context. An interrupt cancels it:\npass it to long calls, such as train.Train(notebook.Context(), exp,\nopts), so that they stop cleanly (training writes a checkpoint).",
+		"ErrNoKernel": "ErrNoKernel is returned by Run outside a nerlab kernel.",
+		"Lab":         "Lab returns the kernel's command layer (nil outside a kernel).",
+		"Run":         "Run executes a command line as the magic %LINE would, with its output\nin the running cell.",
+		"Session":     "Session returns the kernel's session (nil outside a kernel).",
+		"SetContext":  "SetContext is called by the kernel as each cell starts and ends.",
+	}
 }

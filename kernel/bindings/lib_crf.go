@@ -26,4 +26,20 @@ func init() {
 			"Forbidden": "float:-10000",
 		},
 	}
+	docs["github.com/nerlab/nerlab/lib/crf"] = map[string]string{
+		"CRF":               "CRF holds the transition scores of N tags plus start and stop.",
+		"CRF.Allowed":       "Allowed reports whether the transition from → to is allowed.",
+		"CRF.Constrain":     "Constrain forbids the transitions for which allowed(from, to) is false;\nindices are tag ids, Start() and Stop(). Transitions into the start state\nand out of the stop state are always forbidden.",
+		"CRF.Decode":        "Decode finds the best path of each sentence (lengths[b] positions of\nemissions [B, T, N]) with its posterior marginals. It does not touch\nautograd; call it under torch.NoGrad when the emissions need no graph.",
+		"CRF.LogPotentials": "LogPotentials returns s = α + β for every position, in tensor ops so that\nautograd differentiates through it: α_t(j) is the log-sum of the scores of\nall prefixes ending in tag j at t (emission at t included) and β_t(j) of\nall suffixes after t given tag j at t. softmax(s_t) is the posterior\nmarginal at t; cooperative learning's CL-KL compares softmax(s_t / T)\nbetween two views. emissions is [B, T, N]; positions at or past a\nsentence's length are 0 in the result.",
+		"CRF.Marginals":     "Marginals returns the posterior marginals P(y_t = j | x) of each sentence\nas [b][t*N+j], computed in Go (no autograd).",
+		"CRF.NLL":           "NLL returns the summed negative log-likelihood of the gold tags of a\nbatch, Σ_b (log Z_b − score_b), as a scalar tensor that autograd\ndifferentiates with respect to emissions ([B, T, N]) and the transitions.\ntags[b] holds the gold tag ids of sentence b; its length is the\nsentence's length (positions past it are padding). Empty sentences\ncontribute nothing.",
+		"CRF.Start":         "Start and Stop return the indices of the start and stop states.",
+		"Decoded":           "Decoded is the best tag path of one sentence with its probabilities.",
+		"Decoded.PathProb":  "PathProb is the probability P(y | x) of the whole Viterbi path.",
+		"Decoded.SpanProb":  "SpanProb is the posterior probability that positions s..e carry exactly\nthe tags of the decoded path, and that position e+1 does not carry any of\nthe tags in extend (pass the tags that would continue the span, e.g. I-X\nin BIO, so the result is the probability of this exact span; BIOES needs\nnone since E-/S- close a span).",
+		"Forbidden":         "Forbidden is the score added to a transition that the constraints rule\nout. It is finite so that a gold path that breaks a constraint gives a\nhuge loss rather than NaN, and large enough that exp() of it is 0.",
+		"New":               "New creates the transition parameter \"transitions\" under p, initialised\nto zero (every path equally likely before training: the emissions alone\ndecide at first, which is what flair's random init approximates).",
+		"SchemeConstraints": "SchemeConstraints returns the transition rule of a tag scheme over the\ngiven tag labels (ids 0..len(labels)-1; start and stop are len(labels)\nand len(labels)+1): in BIO an I-X follows only B-X or I-X; in BIOES\nadditionally B-X and I-X must be followed by I-X or E-X, E-X/S-X/O by\nanything that starts fresh, and a sentence cannot end inside an entity.\nLabels that are not scheme tags (e.g. <unk>) are unconstrained.",
+	}
 }

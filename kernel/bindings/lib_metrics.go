@@ -27,4 +27,19 @@ func init() {
 			"Scorer": r.TypeOf((*p.Scorer)(nil)).Elem(),
 		},
 	}
+	docs["github.com/nerlab/nerlab/lib/metrics"] = map[string]string{
+		"Mode":                 "Mode selects how spans are read from tags.",
+		"Mode.String":          "String returns the mode's name as ParseMode accepts it.",
+		"NewScorer":            "NewScorer returns a Scorer for mode. scheme matters in Strict mode only;\ncorpus.SchemeUnknown means: detect it from all the gold tags added.",
+		"ParseMode":            "ParseMode reads a mode name: conlleval or strict (case-insensitive).",
+		"Report":               "Report is the result of scoring a set of sentences.",
+		"Report.MarshalJSON":   "MarshalJSON writes mode, scheme, sentences, tokens, correct_tokens,\naccuracy, phrases, found, correct, precision, recall, f1,\nmacro {precision, recall, f1} and per_type {type: Score}.",
+		"Report.UnmarshalJSON": "UnmarshalJSON reads what MarshalJSON writes, so saved reports load back.",
+		"Report.WriteText":     "WriteText writes the report in conlleval.pl's layout: a counts line, an\noverall line (omitted when there are no tokens, as conlleval does) and\none line per type ending in the number of predicted spans of that type.\nA \"macro avg\" line follows the types; conlleval has none, and its name,\nwhich holds a space, cannot be a type read from whitespace-separated\ncolumns.",
+		"Score":                "Score is precision, recall and F1 as fractions in [0, 1] with the counts\nthey come from. A ratio whose denominator is 0 is 0, as conlleval prints.",
+		"ScoreSentences":       "ScoreSentences scores gold against pred, sentence by sentence.",
+		"Scorer":               "Scorer accumulates scores sentence by sentence. Its zero value scores in\nConlleval mode with the scheme detected from the gold tags.",
+		"Scorer.Add":           "Add scores one sentence. gold and pred must have the same length; a\nsentence that fails is not counted. Add keeps no reference to the slices.",
+		"Scorer.Report":        "Report returns the scores of the sentences added so far; the Scorer can\ngo on accumulating afterwards.",
+	}
 }
