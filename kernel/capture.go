@@ -113,7 +113,7 @@ func (c *capture) emit(name, text string) {
 	c.mu.Unlock()
 	if sink != nil {
 		sink(name, text)
-	} else {
+	} else if text = dropImportWarnings(text); text != "" {
 		io.WriteString(c.log, text)
 	}
 }

@@ -43,6 +43,10 @@ func newGoHandler(c *capture) *goHandler {
 	g.Options &^= base.OptTrapPanic | base.OptShowPrompt | base.OptShowEval | base.OptShowEvalType
 	g.Output.Stdout = os.Stdout
 	g.Output.Stderr = warningFilter{os.Stderr}
+	// As in gophernotes: the display package is imported, and Display is
+	// a global function.
+	ir.ImportPackage("display", "github.com/nerlab/nerlab/kernel/display")
+	ir.DeclFunc("Display", display.Display)
 	h := &goHandler{ir: ir, capture: c, lab: lab.New(), session: lab.NewSession()}
 	h.session.RunsDir = "runs"
 	return h
@@ -400,10 +404,11 @@ func (h *goHandler) Interrupt() { h.ir.Interrupt(os.Interrupt) }
 type cellSink struct{ out *jupyter.Output }
 
 func (c cellSink) Show(d display.Data, update bool) error {
+	id, _ := d.Transient["display_id"].(string)
 	if update {
-		c.out.Update(d.Data, d.Metadata, d.ID)
+		c.out.Update(d.Data, d.Metadata, id)
 	} else {
-		c.out.Display(d.Data, d.Metadata, d.ID)
+		c.out.Display(d.Data, d.Metadata, id)
 	}
 	return nil
 }

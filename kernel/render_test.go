@@ -21,7 +21,7 @@ func TestRenderByType(t *testing.T) {
 		mime string
 		want string
 	}{
-		{display.Data{Data: map[string]any{"text/markdown": "*x*"}}, "text/markdown", "*x*"},
+		{display.Markdown("*x*"), "text/markdown", "*x*"},
 		{p, "text/html", "<mark"},
 		{[]*tagger.Prediction{p, p}, "text/html", "<mark"},
 		{metrics.Report{Types: []string{"LOC"}, PerType: map[string]metrics.Score{"LOC": {}}}, "text/html", "<table"},

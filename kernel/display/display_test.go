@@ -7,46 +7,44 @@ import (
 	"testing"
 )
 
-func TestDisplayFunctionsReachTheSink(t *testing.T) {
-	if err := HTML("<b>x</b>"); err != ErrNoKernel {
+func TestConstructorsAndShowing(t *testing.T) {
+	if err := Display(HTML("<b>x</b>")); err != ErrNoKernel {
 		t.Errorf("without a kernel: %v", err)
 	}
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	img.Set(0, 0, color.White)
+	for mime, d := range map[string]Data{
+		"text/html": HTML("<b>x</b>"), "text/markdown": Markdown("*x*"), "image/svg+xml": SVG("<svg/>"),
+		"application/json": JSON(map[string]any{"a": 1}), "image/png": Image(img), "text/latex": Math("x^2"),
+		"application/javascript": JavaScript("1"),
+	} {
+		if _, ok := d.Data[mime]; !ok {
+			t.Errorf("%s: %v", mime, d.Data)
+		}
+		if _, ok := d.Data["text/plain"]; !ok {
+			t.Errorf("%s has no text/plain fallback", mime)
+		}
+	}
+	if b, _ := base64.StdEncoding.DecodeString(Image(img).Data["image/png"].(string)); len(b) < 8 || string(b[1:4]) != "PNG" {
+		t.Error("Image is not PNG")
+	}
+
 	rec := &recorder{}
 	SetSink(rec)
 	defer SetSink(nil)
-	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
-	img.Set(0, 0, color.White)
-	HTML("<b>x</b>")
-	Markdown("*x*")
-	SVG("<svg/>")
-	JSON(map[string]int{"a": 1})
-	Image(img)
-	Update(Data{ID: "d1", Data: map[string]any{"text/plain": "y"}})
-	if err := Update(Data{}); err == nil {
-		t.Error("Update without an ID accepted")
+	Display(HTML("a"))
+	d := WithID(Markdown("b"), "d1")
+	Display(d)
+	Update(WithID(Markdown("c"), "d1"))
+	if err := Update(Markdown("no id")); err == nil {
+		t.Error("Update without a display id accepted")
 	}
 	Clear(true)
-	got, updates := rec.shown, rec.updates
+	if len(rec.shown) != 3 || rec.updates[1] || !rec.updates[2] || rec.shown[2].Transient["display_id"] != "d1" {
+		t.Errorf("shown %+v updates %v", rec.shown, rec.updates)
+	}
 	if len(rec.clears) != 1 || !rec.clears[0] {
 		t.Errorf("clears %v", rec.clears)
-	}
-	wants := []string{"text/html", "text/markdown", "image/svg+xml", "application/json", "image/png", "text/plain"}
-	if len(got) != len(wants) {
-		t.Fatalf("%d displays", len(got))
-	}
-	for i, mime := range wants {
-		if _, ok := got[i].Data[mime]; !ok {
-			t.Errorf("display %d lacks %s: %v", i, mime, got[i].Data)
-		}
-		if _, ok := got[i].Data["text/plain"]; !ok {
-			t.Errorf("display %d has no text/plain fallback", i)
-		}
-	}
-	if png, _ := base64.StdEncoding.DecodeString(got[4].Data["image/png"].(string)); len(png) < 8 || string(png[1:4]) != "PNG" {
-		t.Error("Image is not PNG")
-	}
-	if !updates[5] || updates[0] {
-		t.Errorf("update flags %v", updates)
 	}
 }
 

@@ -30,15 +30,16 @@ class NerlabKernelTests(jupyter_kernel_test.KernelTests):
         {"code": '"a" + "b"', "result": "ab"},
         {"code": "1 + 2", "result": "3"},
     ]
+    # As in gophernotes: display is imported, Display is global.
     code_display_data = [
-        {"code": 'import "github.com/nerlab/nerlab/kernel/display"\ndisplay.HTML("<b>bold</b>")', "mime": "text/html"},
-        {"code": 'import "github.com/nerlab/nerlab/kernel/display"\ndisplay.SVG("<svg xmlns=\'http://www.w3.org/2000/svg\'/>")', "mime": "image/svg+xml"},
-        {"code": 'import "github.com/nerlab/nerlab/kernel/display"\ndisplay.Markdown("*x*")', "mime": "text/markdown"},
+        {"code": 'Display(display.HTML("<b>bold</b>"))', "mime": "text/html"},
+        {"code": 'Display(display.SVG("<svg xmlns=\'http://www.w3.org/2000/svg\'/>"))', "mime": "image/svg+xml"},
+        {"code": 'import "github.com/nerlab/nerlab/kernel/display"\ndisplay.Display(display.Markdown("*x*"))', "mime": "text/markdown"},
     ]
     code_history_pattern = "1 +*"
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "strings.ToUpper"
-    code_clear_output = 'import "github.com/nerlab/nerlab/kernel/display"\ndisplay.Clear(false)'
+    code_clear_output = "display.Clear(false)"
 
 
 if __name__ == "__main__":
