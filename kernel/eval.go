@@ -48,7 +48,6 @@ func newGoHandler(c *capture) *goHandler {
 	ir.ImportPackage("display", "github.com/nerlab/nerlab/kernel/display")
 	ir.DeclFunc("Display", display.Display)
 	h := &goHandler{ir: ir, capture: c, lab: lab.New(), session: lab.NewSession()}
-	h.session.RunsDir = "runs"
 	return h
 }
 
@@ -199,6 +198,17 @@ func panicError(r any) error {
 // cursor (fmt.Pri → fmt.Print, fmt.Printf, fmt.Println).
 func (h *goHandler) Complete(code string, cursor int) ([]string, int, int) {
 	pos := byteOffset(code, cursor)
+	// A magic line completes like the REPL: commands, flags, paths, names.
+	lineStart := strings.LastIndexByte(code[:pos], '\n') + 1
+	if line := code[lineStart:pos]; strings.HasPrefix(strings.TrimLeft(line, " \t"), "%") {
+		indent := len(line) - len(strings.TrimLeft(line, " \t"))
+		cands, start := h.lab.Complete(h.session, line[indent+1:])
+		matches := make([]string, len(cands))
+		for i, c := range cands {
+			matches[i] = c.Text
+		}
+		return matches, utf8.RuneCountInString(code[:lineStart+indent+1+start]), cursor
+	}
 	head, matches, _ := h.ir.CompleteWords(code[:pos], pos)
 	if len(matches) == 0 {
 		// pkg.Prefix of a package the cells have not imported yet: offer

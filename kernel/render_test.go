@@ -54,3 +54,16 @@ type htmlValue struct{}
 
 func (htmlValue) HTML() string   { return "<b>me</b>" }
 func (htmlValue) String() string { return "me" }
+
+func TestMagicCompletion(t *testing.T) {
+	h := &goHandler{lab: lab.New(), session: lab.NewSession()}
+	code := "x := 1\n%tra"
+	matches, start, end := h.Complete(code, len(code))
+	if len(matches) != 1 || matches[0] != "train" || start != len("x := 1\n%") || end != len(code) {
+		t.Errorf("%v %d %d", matches, start, end)
+	}
+	code = "%train --se"
+	if matches, start, _ := h.Complete(code, len(code)); len(matches) != 1 || matches[0] != "--set" || start != len("%train ") {
+		t.Errorf("%v %d", matches, start)
+	}
+}
