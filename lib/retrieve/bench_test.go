@@ -1,0 +1,36 @@
+package retrieve
+
+import (
+	"io"
+	"testing"
+
+	"github.com/nerlab/nerlab/lib/shareddata"
+)
+
+// BenchmarkReadAndSplit reads a shared WikiExtractor shard and splits it
+// into passages; it reports the articles and passages of the shard (per second:
+// divide by the time per op).
+func BenchmarkReadAndSplit(b *testing.B) {
+	path := shareddata.Path(b, "datasets", "knowledge", "enwiki2021_new2018", "part-00.txt")
+	for i := 0; i < b.N; i++ {
+		r, err := Open(path, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		articles, passages := 0, 0
+		for {
+			a, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			articles++
+			passages += len(Passages(a, PassageOptions{}))
+		}
+		r.Close()
+		b.ReportMetric(float64(articles), "articles/op")
+		b.ReportMetric(float64(passages), "passages/op")
+	}
+}
