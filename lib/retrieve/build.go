@@ -1,0 +1,222 @@
+package retrieve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nerlab/nerlab/lib/safefile"
+)
+
+// BuildOptions say what goes into an index.
+type BuildOptions struct {
+	Corpora   []string // corpus files
+	Format    string   // "" detects each file's format
+	Passages  PassageOptions
+	BatchSize int // passages per index batch and per progress save (default 2000)
+	// Fresh removes an existing index first; otherwise an unfinished build
+	// of the same corpora and options continues where it stopped.
+	Fresh    bool
+	Progress func(BuildProgress) // optional, after every batch
+}
+
+// BuildProgress reports a build as it goes.
+type BuildProgress struct {
+	File               string
+	Articles, Passages int // done in File
+	Total              int // passages in the index
+}
+
+// manifest records what an index was built from and how far the build
+// got, so that a rerun resumes it.
+type manifest struct {
+	Format   int            `json:"format"`
+	Passages PassageOptions `json:"passages"`
+	Corpora  []corpusState  `json:"corpora"`
+}
+
+type corpusState struct {
+	Path     string `json:"path"`
+	Size     int64  `json:"size"`
+	Articles int    `json:"articles"` // articles indexed so far
+	Passages int    `json:"passages"`
+	Finished bool   `json:"finished"`
+}
+
+const manifestFile = "nerlab-index.json"
+
+// ErrBuildInterrupted is returned (wrapped) when ctx stops a build; what
+// was indexed is kept and a rerun resumes.
+var ErrBuildInterrupted = errors.New("index build interrupted")
+
+// Build indexes the corpora into dir as passages, resumably: after every
+// batch it records how many articles of which file are in, and a rerun
+// with the same corpora and options skips them.
+func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err error) {
+	if len(opt.Corpora) == 0 {
+		return 0, errors.New("no corpus to index")
+	}
+	if err := opt.Passages.Validate(); err != nil {
+		return 0, err
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 2000
+	}
+	want := manifest{Format: 1, Passages: opt.Passages.withDefaults()}
+	for _, c := range opt.Corpora {
+		st, err := os.Stat(c)
+		if err != nil {
+			return 0, err
+		}
+		want.Corpora = append(want.Corpora, corpusState{Path: c, Size: st.Size()})
+	}
+	if opt.Fresh {
+		if err := os.RemoveAll(dir); err != nil {
+			return 0, err
+		}
+	}
+	m, idx, err := openForBuild(dir, want)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if cerr := idx.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	for i := range m.Corpora {
+		if err := buildCorpus(ctx, dir, idx, m, i, opt); err != nil {
+			return 0, err
+		}
+	}
+	return idx.Count()
+}
+
+// openForBuild opens a resumable index in dir, or creates one.
+func openForBuild(dir string, want manifest) (*manifest, *BleveIndex, error) {
+	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if os.IsNotExist(err) {
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return nil, nil, fmt.Errorf("%s exists and is not a nerlab index; choose another --out or --fresh", dir)
+		}
+		idx, err := CreateBleve(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := writeManifest(dir, &want); err != nil {
+			idx.Close()
+			return nil, nil, err
+		}
+		return &want, idx, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var have manifest
+	if err := json.Unmarshal(data, &have); err != nil {
+		return nil, nil, fmt.Errorf("%s: %v; rebuild the index with --fresh", filepath.Join(dir, manifestFile), err)
+	}
+	if have.Passages != want.Passages || len(have.Corpora) != len(want.Corpora) {
+		return nil, nil, fmt.Errorf("%s was built from other corpora or passage options; rebuild it with --fresh or choose another --out", dir)
+	}
+	for i, c := range have.Corpora {
+		if c.Path != want.Corpora[i].Path || c.Size != want.Corpora[i].Size {
+			return nil, nil, fmt.Errorf("%s was built from %s (%d bytes), not %s (%d bytes); rebuild it with --fresh", dir, c.Path, c.Size, want.Corpora[i].Path, want.Corpora[i].Size)
+		}
+	}
+	idx, err := OpenBleve(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &have, idx, nil
+}
+
+func writeManifest(dir string, m *manifest) error {
+	data, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return err
+	}
+	return safefile.WriteBytes(filepath.Join(dir, manifestFile), append(data, '\n'))
+}
+
+// buildCorpus indexes one corpus file from where an earlier build stopped.
+func buildCorpus(ctx context.Context, dir string, idx *BleveIndex, m *manifest, i int, opt BuildOptions) error {
+	st := &m.Corpora[i]
+	if st.Finished {
+		return nil
+	}
+	r, err := Open(st.Path, opt.Format)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	prefix := corpusPrefix(st.Path)
+	// Skip the articles an earlier build indexed.
+	for n := 0; n < st.Articles; n++ {
+		if _, err := r.Next(); err != nil {
+			return fmt.Errorf("%s: resuming after %d articles: %w", st.Path, st.Articles, err)
+		}
+	}
+	var batch []Passage
+	articles := st.Articles
+	flush := func() error {
+		if len(batch) > 0 {
+			if err := idx.Add(batch); err != nil {
+				return err
+			}
+		}
+		st.Articles, st.Passages = articles, st.Passages+len(batch)
+		batch = batch[:0]
+		if err := writeManifest(dir, m); err != nil {
+			return err
+		}
+		if opt.Progress != nil {
+			total, _ := idx.Count()
+			opt.Progress(BuildProgress{File: st.Path, Articles: st.Articles, Passages: st.Passages, Total: int(total)})
+		}
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+			return fmt.Errorf("%w after %d articles of %s; run it again to resume", ErrBuildInterrupted, st.Articles, st.Path)
+		}
+		a, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		for _, p := range Passages(a, m.Passages) {
+			p.ID = prefix + p.ID
+			p.ArticleID = prefix + p.ArticleID
+			batch = append(batch, p)
+		}
+		articles++
+		if len(batch) >= opt.BatchSize {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	st.Finished = true
+	return flush()
+}
+
+// corpusPrefix makes passage ids unique across the corpora of an index:
+// "folder/file:" (without the file's extensions).
+func corpusPrefix(path string) string {
+	base := filepath.Base(path)
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	return filepath.Base(filepath.Dir(path)) + "/" + base + ":"
+}

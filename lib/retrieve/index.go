@@ -1,0 +1,131 @@
+package retrieve
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Index is a searchable store of passages. The embedded bleve index is
+// the default; a search server can stand in behind the same interface
+// for corpora that outgrow one machine.
+type Index interface {
+	// Add stores passages (a passage with an ID already stored replaces it).
+	Add(ps []Passage) error
+	// Search returns up to k passages for a free-text query, best first.
+	Search(q string, k int) ([]Hit, error)
+	// Count returns the number of stored passages.
+	Count() (uint64, error)
+	Close() error
+}
+
+// Hit is a retrieved passage and its search score.
+type Hit struct {
+	Passage
+	Score float64 `json:"score"`
+}
+
+// BleveIndex is an Index in a bleve index folder, scored with BM25.
+type BleveIndex struct {
+	dir string
+	idx bleve.Index
+}
+
+// bleveSub is the bleve index inside an index folder (the folder also
+// holds the build manifest).
+const bleveSub = "bleve"
+
+func passageMapping() *mapping.IndexMappingImpl {
+	text := bleve.NewTextFieldMapping()
+	text.Analyzer = "en"
+	text.Store = true
+	title := bleve.NewTextFieldMapping()
+	title.Analyzer = "en"
+	title.Store = true
+	id := bleve.NewKeywordFieldMapping()
+	id.Store = true
+	id.Index = false
+	doc := bleve.NewDocumentMapping()
+	doc.AddFieldMappingsAt("text", text)
+	doc.AddFieldMappingsAt("title", title)
+	doc.AddFieldMappingsAt("article_id", id)
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.ScoringModel = index.BM25Scoring
+	return m
+}
+
+// CreateBleve makes a new, empty index in dir (which must not hold one).
+func CreateBleve(dir string) (*BleveIndex, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	idx, err := bleve.New(filepath.Join(dir, bleveSub), passageMapping())
+	if err != nil {
+		return nil, fmt.Errorf("creating the index in %s: %w", dir, err)
+	}
+	return &BleveIndex{dir: dir, idx: idx}, nil
+}
+
+// ErrNoIndex is returned by OpenBleve for a folder without an index.
+var ErrNoIndex = errors.New("no index")
+
+// OpenBleve opens the index in dir.
+func OpenBleve(dir string) (*BleveIndex, error) {
+	if _, err := os.Stat(filepath.Join(dir, bleveSub)); err != nil {
+		return nil, fmt.Errorf("%s: %w (build one with `nerlab index build --corpus FILE --out %s`)", dir, ErrNoIndex, dir)
+	}
+	idx, err := bleve.Open(filepath.Join(dir, bleveSub))
+	if err != nil {
+		return nil, fmt.Errorf("%s: the index cannot be opened (%v); rebuild it with `nerlab index build --fresh`", dir, err)
+	}
+	return &BleveIndex{dir: dir, idx: idx}, nil
+}
+
+// Add stores passages in one batch.
+func (b *BleveIndex) Add(ps []Passage) error {
+	batch := b.idx.NewBatch()
+	for _, p := range ps {
+		if err := batch.Index(p.ID, map[string]any{"text": p.Text, "title": p.Title, "article_id": p.ArticleID}); err != nil {
+			return err
+		}
+	}
+	return b.idx.Batch(batch)
+}
+
+// Search runs a match query on the passages' text and (weighted lower)
+// their titles.
+func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
+	text := bleve.NewMatchQuery(q)
+	text.SetField("text")
+	title := bleve.NewMatchQuery(q)
+	title.SetField("title")
+	title.SetBoost(0.5)
+	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{text, title}), k, 0, false)
+	req.Fields = []string{"text", "title", "article_id"}
+	res, err := b.idx.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: search: %w", b.dir, err)
+	}
+	hits := make([]Hit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		p := Passage{ID: h.ID}
+		p.Text, _ = h.Fields["text"].(string)
+		p.Title, _ = h.Fields["title"].(string)
+		p.ArticleID, _ = h.Fields["article_id"].(string)
+		hits = append(hits, Hit{Passage: p, Score: h.Score})
+	}
+	return hits, nil
+}
+
+// Count returns the number of passages.
+func (b *BleveIndex) Count() (uint64, error) { return b.idx.DocCount() }
+
+// Close closes the index.
+func (b *BleveIndex) Close() error { return b.idx.Close() }

@@ -1,0 +1,103 @@
+package retrieve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// worldCorpus writes a small JSONL corpus: n articles of three sentences.
+func worldCorpus(t *testing.T, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `{"id": %d, "title": "Place %d", "text": "Place %d is a harbour town. It exports salt number %d. Its guild is old."}`+"\n", i, i, i, i)
+	}
+	fmt.Fprintf(&b, `{"id": %d, "title": "Stedian Restous", "text": "Stedian Restous is a painter born in Razaerholm. He founded a guild."}`+"\n", n)
+	return write(t, "world.jsonl", b.String())
+}
+
+func TestBuildSearchAndResume(t *testing.T) {
+	corpus := worldCorpus(t, 40)
+	dir := filepath.Join(t.TempDir(), "idx")
+	opt := BuildOptions{Corpora: []string{corpus}, Passages: PassageOptions{Sentences: 2}, BatchSize: 10}
+
+	// Interrupt after the first batch, then resume.
+	ctx, cancel := context.WithCancel(context.Background())
+	opt.Progress = func(BuildProgress) { cancel() }
+	if _, err := Build(ctx, dir, opt); !errors.Is(err, ErrBuildInterrupted) {
+		t.Fatalf("interrupted build: %v", err)
+	}
+	opt.Progress = nil
+	n, err := Build(context.Background(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 40*2+1 { // two passages per place, one for the painter; none twice
+		t.Errorf("%d passages after resuming, want 81", n)
+	}
+	// A finished build is a no-op.
+	if n2, err := Build(context.Background(), dir, opt); err != nil || n2 != n {
+		t.Errorf("rerun: %d %v", n2, err)
+	}
+
+	idx, err := OpenBleve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	hits, err := idx.Search("Stedian Restous painter", 3)
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search: %v %v", hits, err)
+	}
+	top := hits[0]
+	prefix := filepath.Base(filepath.Dir(corpus)) + "/world:"
+	if top.Title != "Stedian Restous" || top.ID != prefix+"40-0" || top.ArticleID != prefix+"40" ||
+		!strings.Contains(top.Text, "painter born in Razaerholm") || top.Score <= 0 {
+		t.Errorf("top hit %+v", top)
+	}
+	if hits, _ := idx.Search("salt number 17", 1); len(hits) != 1 || hits[0].Title != "Place 17" {
+		t.Errorf("salt number 17: %+v", hits)
+	}
+}
+
+func TestBuildAndOpenErrors(t *testing.T) {
+	corpus := worldCorpus(t, 3)
+	dir := filepath.Join(t.TempDir(), "idx")
+	if _, err := OpenBleve(dir); !errors.Is(err, ErrNoIndex) || !strings.Contains(err.Error(), "index build") {
+		t.Errorf("missing index: %v", err)
+	}
+	opt := BuildOptions{Corpora: []string{corpus}}
+	if _, err := Build(context.Background(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	other := BuildOptions{Corpora: []string{corpus}, Passages: PassageOptions{Sentences: 5}}
+	if _, err := Build(context.Background(), dir, other); err == nil || !strings.Contains(err.Error(), "--fresh") {
+		t.Errorf("other options: %v", err)
+	}
+	if _, err := Build(context.Background(), dir, BuildOptions{Corpora: []string{worldCorpus(t, 4)}}); err == nil || !strings.Contains(err.Error(), "bytes") {
+		t.Errorf("other corpus: %v", err)
+	}
+	other.Fresh = true
+	if _, err := Build(context.Background(), dir, other); err != nil {
+		t.Errorf("fresh rebuild: %v", err)
+	}
+	notIndex := t.TempDir()
+	os.WriteFile(filepath.Join(notIndex, "x"), []byte("x"), 0o644)
+	if _, err := Build(context.Background(), notIndex, opt); err == nil || !strings.Contains(err.Error(), "not a nerlab index") {
+		t.Errorf("non-empty folder: %v", err)
+	}
+	// A corrupt index is named with a way out.
+	corrupt := filepath.Join(t.TempDir(), "corrupt")
+	os.MkdirAll(filepath.Join(corrupt, bleveSub), 0o755)
+	os.WriteFile(filepath.Join(corrupt, bleveSub, "index_meta.json"), []byte("{garbage"), 0o644)
+	if _, err := OpenBleve(corrupt); err == nil || !strings.Contains(err.Error(), "cannot be opened") {
+		t.Errorf("corrupt index: %v", err)
+	}
+	if _, err := Build(context.Background(), dir, BuildOptions{}); err == nil {
+		t.Error("no corpora accepted")
+	}
+}
