@@ -74,7 +74,7 @@ func init() {
 		"Tagger.Scheme":   "Scheme is the tag scheme the tagger predicts in.",
 		"Tagger.Tag":      "Tag returns the label of tag id.",
 		"Tagger.Word":     "Word returns the word table, or nil.",
-		"Tokenize":        "Tokenize splits raw text into tokens the way CoNLL data is tokenised:\nat white space, with punctuation split off words (\"Paris,\" → \"Paris\",\n\",\"), except inside words and numbers (\"U.S.\", \"3.5\", \"e-mail\",\n\"don't\"), and with English clitics split as the Penn treebank does\n(\"don't\" → \"do\", \"n't\"; \"John's\" → \"John\", \"'s\").",
+		"Tokenize":        "Tokenize splits raw text into tokens the way CoNLL data is tokenised\n(see corpus.Tokenize, where the rules live so that packages without\nlibtorch can use them).",
 		"TransitionsName": "TransitionsName is the VarStore name of the CRF transitions.",
 		"WeightsFile":     "Files of a saved model directory.",
 		"WordConfig":      "WordConfig is the word table: its vocabulary and size.",

@@ -1,0 +1,119 @@
+package retrieve
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/embed"
+)
+
+func testIndex(t *testing.T, body string) *BleveIndex {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "idx")
+	if _, err := Build(context.Background(), dir, BuildOptions{Corpora: []string{write(t, "k.jsonl", body)}, Passages: PassageOptions{Sentences: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := OpenBleve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return idx
+}
+
+func TestRetrieveDedupesDropsLeaksAndKeeps(t *testing.T) {
+	idx := testIndex(t, strings.Join([]string{
+		`{"id": 1, "title": "Razaerholm", "text": "Razaerholm is a harbour town in the north. Its guild of painters is famous."}`,
+		`{"id": 2, "title": "Razaerholm (copy)", "text": "Razaerholm is a harbour town in the north. Its guild of painters is famous."}`,
+		`{"id": 3, "title": "Stedian Restous", "text": "Stedian Restous is a painter. He lives in Razaerholm."}`,
+		`{"id": 4, "title": "News", "text": "Stedian Restous visited Razaerholm yesterday . Crowds came."}`,
+		`{"id": 5, "title": "Salt", "text": "Salt is mined in the south. It is cheap."}`,
+	}, "\n")+"\n")
+	query := corpus.Tokenize("Stedian Restous visited Razaerholm yesterday.")
+	got, err := Retrieve(idx, query, RetrieveOptions{Keep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("kept %d: %+v", len(got), got)
+	}
+	texts := map[string]int{}
+	for _, r := range got {
+		texts[r.Text]++
+		if strings.Contains(r.Text, "visited Razaerholm yesterday") {
+			t.Errorf("the sentence itself was retrieved: %q", r.Text)
+		}
+		if r.Title == "Salt" {
+			t.Errorf("an unrelated passage ranked in the top 2")
+		}
+	}
+	for text, n := range texts {
+		if n > 1 {
+			t.Errorf("%q kept %d times", text, n)
+		}
+	}
+	all, _ := Retrieve(idx, query, RetrieveOptions{Keep: 10})
+	seen := map[string]bool{}
+	for _, r := range all {
+		if seen[r.Text] {
+			t.Errorf("duplicate text %q", r.Text)
+		}
+		seen[r.Text] = true
+	}
+}
+
+func TestScorers(t *testing.T) {
+	q := []string{"Stedian", "Restous", "paints"}
+	near := Hit{Passage: Passage{Text: "Stedian Restous paints ships"}, Score: 1}
+	far := Hit{Passage: Passage{Text: "Salt is cheap"}, Score: 5}
+	ov, _ := NewScorer("overlap", nil)
+	if s := ov.Score(q, near); s < 0.85 || s > 0.86 { // 3 common of 4 and 3: P .75 R 1
+		t.Errorf("overlap F1 %v", s)
+	}
+	if ov.Score(q, far) != 0 {
+		t.Error("overlap with nothing in common is not 0")
+	}
+	bm, _ := NewScorer("bm25", nil)
+	if bm.Score(q, far) != 5 {
+		t.Error("bm25 order does not keep the search score")
+	}
+	vecs := &embed.Vectors{Dim: 2, Words: []string{"paints", "draws", "salt"}, Values: []float32{1, 0, 0.9, 0.1, 0, 1}}
+	bs, err := NewScorer("bertscore", vecs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	similar := Hit{Passage: Passage{Text: "Stedian Restous draws"}}
+	if a, b := bs.Score(q, similar), bs.Score(q, far); a <= b || a > 1 || a < 0.9 {
+		t.Errorf("bertscore: similar %v, unrelated %v", a, b)
+	}
+	if _, err := NewScorer("bertscore", nil); err == nil {
+		t.Error("bertscore without vectors accepted")
+	}
+	if _, err := NewScorer("cosine", nil); err == nil || !strings.Contains(err.Error(), "bm25, overlap, bertscore") {
+		t.Errorf("unknown scorer: %v", err)
+	}
+}
+
+func TestSubQueries(t *testing.T) {
+	toks := strings.Fields("a b c , d e f g h i j k l , m n")
+	got := SubQueries(toks, 8)
+	var parts []string
+	for _, q := range got {
+		parts = append(parts, strings.Join(q, " "))
+		if len(q) > 8 {
+			t.Errorf("sub-query of %d tokens", len(q))
+		}
+	}
+	if strings.Join(parts, "|") != "a b c ,|d e f g h i j k|l , m n" {
+		t.Errorf("%q", parts)
+	}
+	if got := SubQueries(toks[:5], 8); len(got) != 1 {
+		t.Errorf("short sentence split: %v", got)
+	}
+	if normalize("Paris , France!") != normalize("paris, france") {
+		t.Error("normalize differs on punctuation and case")
+	}
+}
