@@ -1,0 +1,281 @@
+package retrieve
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/nerlab/nerlab/lib/corpus"
+)
+
+// ViewOptions control writing context views.
+type ViewOptions struct {
+	Retrieve RetrieveOptions
+	Budget   int // context tokens per sentence at most (default 200)
+	Workers  int // parallel retrievals (default: the number of CPUs)
+	Columns  corpus.ColumnMap
+	Progress func(done, total int)
+}
+
+// provenance is one line of a view's .provenance.jsonl: which passages
+// made a sentence's context. Offset is where the sentence's block ends in
+// the view file, so an interrupted run can cut a half-written block off.
+type provenance struct {
+	Sentence int          `json:"sentence"`
+	Line     int          `json:"line"`
+	Context  int          `json:"context_tokens"`
+	Passages []sourceInfo `json:"passages"`
+	Offset   int64        `json:"offset"`
+}
+
+type sourceInfo struct {
+	ID     string  `json:"id"`
+	Title  string  `json:"title"`
+	Score  float64 `json:"score"`
+	Rerank float64 `json:"rerank"`
+	Used   int     `json:"tokens_used"`
+}
+
+// ErrViewsInterrupted is returned (wrapped) when ctx stops WriteViews; a
+// rerun continues after the last finished sentence.
+var ErrViewsInterrupted = errors.New("retrieval interrupted")
+
+// WriteViews writes the CLNER context view of a CoNLL file: every
+// sentence's lines as they are, then <EOS> and the tokens of the passages
+// retrieved for it (up to Budget), all tagged X in every column but the
+// text, so that the output lines up sentence for sentence with the input.
+// outPath+".provenance.jsonl" records the passages of each sentence. A
+// rerun resumes after the last sentence both files finished.
+func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt ViewOptions) (done int, err error) {
+	if opt.Budget <= 0 {
+		opt.Budget = 200
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.NumCPU()
+	}
+	c, err := corpus.ReadFile(inPath, corpus.ReadOptions{Columns: opt.Columns})
+	if err != nil {
+		return 0, err
+	}
+	lines, err := readLines(inPath)
+	if err != nil {
+		return 0, err
+	}
+	textCol := c.Column(corpus.TextColumn)
+	sep := string(c.Separator)
+	if c.Separator == 0 {
+		sep = " "
+	}
+	start, err := resumeViews(outPath)
+	if err != nil {
+		return 0, err
+	}
+	if start > len(c.Sentences) {
+		return 0, fmt.Errorf("%s has %d finished sentences but %s has only %d; the output belongs to other data (remove it or choose another --out)", outPath, start, inPath, len(c.Sentences))
+	}
+	out, err := os.OpenFile(outPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer out.Close()
+	prov, err := os.OpenFile(outPath+".provenance.jsonl", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer prov.Close()
+	offset, err := out.Seek(0, 2)
+	if err != nil {
+		return 0, err
+	}
+
+	// Retrieve in parallel, write in order.
+	type result struct {
+		i      int
+		ranked []Ranked
+		err    error
+	}
+	jobs := make(chan int)
+	results := make(chan result, opt.Workers)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for w := 0; w < opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				ranked, err := Retrieve(idx, c.Sentences[i].Columns[textCol], opt.Retrieve)
+				select {
+				case results <- result{i, ranked, err}:
+				case <-cctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := start; i < len(c.Sentences); i++ {
+			select {
+			case jobs <- i:
+			case <-cctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	pending := map[int]result{}
+	next := start
+	// Lines between sentences (blank lines, -DOCSTART-) are copied from
+	// the input: prevEnd is the 0-based line after the last sentence written.
+	prevEnd := 0
+	if start > 0 {
+		s := c.Sentences[start-1]
+		prevEnd = s.Line - 1 + s.Len()
+	}
+	for r := range results {
+		if r.err != nil {
+			return next, r.err
+		}
+		pending[r.i] = r
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			s := &c.Sentences[next]
+			var b bytes.Buffer
+			first := s.Line - 1 - len(s.Meta)
+			for _, l := range lines[prevEnd:max(prevEnd, first)] {
+				b.WriteString(l + "\n")
+			}
+			for _, l := range lines[max(prevEnd, first) : s.Line-1+s.Len()] {
+				b.WriteString(l + "\n")
+			}
+			prevEnd = s.Line - 1 + s.Len()
+			p := provenance{Sentence: next, Line: s.Line}
+			ctxTokens := []string{corpus.EOS}
+			for _, h := range r.ranked {
+				if len(ctxTokens)-1 >= opt.Budget {
+					break
+				}
+				toks := corpus.Tokenize(h.Text)
+				toks = toks[:min(len(toks), opt.Budget-(len(ctxTokens)-1))]
+				ctxTokens = append(ctxTokens, toks...)
+				p.Passages = append(p.Passages, sourceInfo{ID: h.ID, Title: h.Title, Score: h.Score, Rerank: h.Rerank, Used: len(toks)})
+			}
+			cols := len(s.Columns)
+			for _, t := range ctxTokens {
+				fields := make([]string, cols)
+				for k := range fields {
+					fields[k] = corpus.ContextType
+				}
+				fields[textCol] = strings.ReplaceAll(t, " ", "_")
+				b.WriteString(strings.Join(fields, sep) + "\n")
+			}
+			if _, err := out.Write(b.Bytes()); err != nil {
+				return next, err
+			}
+			offset += int64(b.Len())
+			p.Context, p.Offset = len(ctxTokens)-1, offset
+			line, _ := json.Marshal(p)
+			if _, err := prov.Write(append(line, '\n')); err != nil {
+				return next, err
+			}
+			next++
+			if opt.Progress != nil {
+				opt.Progress(next, len(c.Sentences))
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if next < len(c.Sentences) {
+		if ctx.Err() != nil {
+			return next, fmt.Errorf("%w after %d of %d sentences of %s; run it again to continue", ErrViewsInterrupted, next, len(c.Sentences), inPath)
+		}
+		return next, fmt.Errorf("retrieval for %s stopped after %d of %d sentences", inPath, next, len(c.Sentences))
+	}
+	// Trailing lines after the last sentence (blank lines).
+	var tail bytes.Buffer
+	for _, l := range lines[min(prevEnd, len(lines)):] {
+		tail.WriteString(l + "\n")
+	}
+	if tail.Len() > 0 && start < len(c.Sentences) {
+		if _, err := out.Write(tail.Bytes()); err != nil {
+			return next, err
+		}
+	}
+	return next, nil
+}
+
+// resumeViews returns how many sentences an earlier run finished, and
+// cuts both files back to the end of the last finished one.
+func resumeViews(outPath string) (int, error) {
+	provPath := outPath + ".provenance.jsonl"
+	data, err := os.ReadFile(provPath)
+	if os.IsNotExist(err) {
+		// No ledger: any view file is from elsewhere; start afresh.
+		if err := os.Remove(outPath); err != nil && !os.IsNotExist(err) {
+			return 0, err
+		}
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var last provenance
+	n, good := 0, 0
+	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+		if len(l) == 0 || l[len(l)-1] != '\n' {
+			break // a half-written line
+		}
+		var p provenance
+		if err := json.Unmarshal(l, &p); err != nil || p.Sentence != n {
+			return 0, fmt.Errorf("%s:%d: not a provenance line of sentence %d; remove the output to start over", provPath, n+1, n)
+		}
+		last, n, good = p, n+1, good+len(l)
+	}
+	if err := os.Truncate(provPath, int64(good)); err != nil {
+		return 0, err
+	}
+	end := int64(0)
+	if n > 0 {
+		end = last.Offset
+	}
+	if st, err := os.Stat(outPath); err == nil && st.Size() < end {
+		return 0, fmt.Errorf("%s is shorter than its provenance says; remove both to start over", outPath)
+	}
+	if err := os.Truncate(outPath, end); err != nil && !os.IsNotExist(err) {
+		return 0, err
+	}
+	return n, nil
+}
+
+func readLines(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+	}
+	return lines, sc.Err()
+}
