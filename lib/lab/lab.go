@@ -77,7 +77,7 @@ type Lab struct {
 // New returns a Lab with every built-in command registered.
 func New() *Lab {
 	l := &Lab{commands: map[string]*Command{}}
-	for _, c := range append(append(builtins(), modelCommands()...), sessionCommands()...) {
+	for _, c := range append(append(append(builtins(), modelCommands()...), sessionCommands()...), retrieveCommands()...) {
 		l.Register(c)
 	}
 	l.Register(helpCommand(l))

@@ -18,9 +18,9 @@ type Passage struct {
 
 // PassageOptions size the passages.
 type PassageOptions struct {
-	Sentences int // sentences per passage (default 3)
-	Stride    int // sentences between passage starts (default Sentences: no overlap)
-	MaxChars  int // a passage stops growing at this many characters (default 1000; at least one sentence)
+	Sentences int `json:"sentences"` // sentences per passage (default 3)
+	Stride    int `json:"stride"`    // sentences between passage starts (default Sentences: no overlap)
+	MaxChars  int `json:"max_chars"` // a passage stops growing at this many characters (default 1000; at least one sentence)
 }
 
 func (o PassageOptions) withDefaults() PassageOptions {

@@ -1,0 +1,301 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/retrieve"
+)
+
+func retrieveCommands() []*Command {
+	return []*Command{indexCommand(), searchCommand(), retrieveCommand()}
+}
+
+var indexFlag = Param{Name: "index", Short: "i", Kind: Path, Help: "index folder (written by index build)"}
+
+func indexCommand() *Command {
+	return &Command{
+		Name:    "index",
+		Summary: "Build a passage index of knowledge corpora for retrieval, or describe one.",
+		Help: `index build --corpus FILE [--corpus FILE…] --out IDX splits the corpora's articles
+into passages (a window of sentences with the article's title) and indexes them
+with BM25 in the folder IDX. Corpora are WikiExtractor output (<doc> files, as in
+../shared/datasets/knowledge), JSONL {"title", "text"}, plain text (a passage per
+line) or Wikipedia XML dumps; .bz2 and .gz are read directly. The build records
+its progress: if it is interrupted, running the same command again continues it.
+index info IDX prints how many passages an index holds.`,
+		Args: []Param{
+			{Name: "ACTION", Kind: Choice, Choices: []string{"build", "info"}, Help: "build or info"},
+			{Name: "IDX", Kind: Path, Optional: true, Help: "index folder (info)"},
+		},
+		Flags: []Param{
+			{Name: "corpus", Kind: Path, Repeat: true, Help: "corpus file (repeatable)"},
+			{Name: "out", Short: "o", Kind: Path, Help: "index folder to build"},
+			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, retrieve.Formats...), Default: "auto", Help: "corpus format"},
+			{Name: "sentences", Kind: Int, Default: "3", Help: "sentences per passage"},
+			{Name: "stride", Kind: Int, Default: "0", Help: "sentences between passage starts (0: the passage length, no overlap)"},
+			{Name: "fresh", Kind: Bool, Help: "rebuild from scratch instead of continuing"},
+		},
+		Examples: []string{
+			"index build --corpus ../shared/datasets/knowledge/enwiki2015_early/part-00.txt --corpus ../shared/datasets/knowledge/enwiki2021_new2018/part-00.txt --out runs/wiki-index",
+			"index info runs/wiki-index",
+		},
+		Run: func(ctx context.Context, env *Env, in *Input) error {
+			if in.Arg("ACTION") == "info" {
+				dir := in.Arg("IDX")
+				if dir == "" {
+					dir = in.Flag("out")
+				}
+				if dir == "" {
+					return &UsageError{Command: "index", Msg: "index info needs the index folder"}
+				}
+				idx, err := retrieve.OpenBleve(dir)
+				if err != nil {
+					return err
+				}
+				defer idx.Close()
+				n, err := idx.Count()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "%s: %d passages\n", dir, n)
+				return nil
+			}
+			corpora, out := in.Flags("corpus"), in.Flag("out")
+			if len(corpora) == 0 || out == "" {
+				return &UsageError{Command: "index", Msg: "index build needs --corpus FILE (one or more) and --out IDX"}
+			}
+			format := in.Flag("format")
+			if format == "auto" {
+				format = ""
+			}
+			live := isTerminal(env.Stderr)
+			started, lastFile := time.Now(), ""
+			opt := retrieve.BuildOptions{Corpora: corpora, Format: format, Fresh: in.Bool("fresh"),
+				Passages: retrieve.PassageOptions{Sentences: in.Int("sentences"), Stride: in.Int("stride")},
+				Progress: func(p retrieve.BuildProgress) {
+					if live {
+						fmt.Fprintf(env.Stderr, "\r\x1b[Kindexing %s: %d articles, %d passages (%d in the index, %.0f/s)",
+							filepath.Base(p.File), p.Articles, p.Passages, p.Total, float64(p.Total)/time.Since(started).Seconds())
+					} else if p.File != lastFile {
+						fmt.Fprintf(env.Stderr, "indexing %s\n", p.File)
+					}
+					lastFile = p.File
+				}}
+			n, err := retrieve.Build(ctx, out, opt)
+			if live {
+				fmt.Fprint(env.Stderr, "\r\x1b[K")
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "%s: %d passages (%.1fs)\n", out, n, time.Since(started).Seconds())
+			return nil
+		},
+	}
+}
+
+var rerankFlag = Param{Name: "rerank", Kind: Choice, Choices: retrieve.Rerankers, Default: "bm25", Help: "how candidates are re-ranked"}
+var vectorsFlag = Param{Name: "vectors", Kind: Path, Help: "word vectors for --rerank bertscore (.vec or .vec.gz)"}
+
+// retrieveOptions reads the shared retrieval flags.
+func retrieveOptions(in *Input, keep int) (retrieve.RetrieveOptions, error) {
+	var vecs *embed.Vectors
+	if path := in.Flag("vectors"); path != "" {
+		v, err := embed.ReadVectors(path, 0)
+		if err != nil {
+			return retrieve.RetrieveOptions{}, err
+		}
+		vecs = v
+	}
+	scorer, err := retrieve.NewScorer(in.Flag("rerank"), vecs)
+	if err != nil {
+		return retrieve.RetrieveOptions{}, &UsageError{Command: in.cmd.Name, Msg: err.Error()}
+	}
+	return retrieve.RetrieveOptions{K: in.Int("k"), Keep: keep, Rerank: scorer}, nil
+}
+
+func searchCommand() *Command {
+	return &Command{
+		Name:    "search",
+		Summary: "Retrieve the passages an index holds for a sentence, as retrieve would for context.",
+		Help: `Runs the retrieval that builds context views on one sentence: the sentence (split
+at punctuation when long) is the query, candidates are de-duplicated, those that
+contain the sentence are dropped, and the rest re-ranked; the best --keep are
+shown with their scores. In a notebook they render as HTML with the query's
+words highlighted.`,
+		Args: []Param{{Name: "QUERY", Rest: true, Help: "the sentence"}},
+		Flags: []Param{indexFlag, {Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
+			{Name: "keep", Kind: Int, Default: "6", Help: "passages to show"}, rerankFlag, vectorsFlag,
+			{Name: "json", Kind: Bool, Help: "print JSON"}},
+		Examples: []string{"search --index runs/wiki-index Angela Merkel visited Paris", "search -i runs/wiki-index --rerank overlap -k 50 the new album by Drake"},
+		Run: func(ctx context.Context, env *Env, in *Input) error {
+			if in.Flag("index") == "" {
+				return &UsageError{Command: "search", Msg: "missing --index IDX"}
+			}
+			opt, err := retrieveOptions(in, in.Int("keep"))
+			if err != nil {
+				return err
+			}
+			idx, err := retrieve.OpenBleve(in.Flag("index"))
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			tokens := corpus.Tokenize(in.Arg("QUERY"))
+			ranked, err := retrieve.Retrieve(idx, tokens, opt)
+			if err != nil {
+				return err
+			}
+			if in.Bool("json") {
+				if ranked == nil {
+					ranked = []retrieve.Ranked{}
+				}
+				return writeJSON(env.Stdout, ranked)
+			}
+			if env.Display != nil {
+				var text strings.Builder
+				writeHits(&text, ranked)
+				return env.Display(map[string]any{"text/html": HTMLHits(tokens, ranked), "text/plain": text.String()})
+			}
+			writeHits(env.Stdout, ranked)
+			return nil
+		},
+	}
+}
+
+func writeHits(w io.Writer, ranked []retrieve.Ranked) {
+	if len(ranked) == 0 {
+		fmt.Fprintln(w, "no passages")
+	}
+	for i, r := range ranked {
+		text := r.Text
+		if rs := []rune(text); len(rs) > 240 {
+			text = string(rs[:239]) + "…"
+		}
+		fmt.Fprintf(w, "%d. %s  (%s; search %.2f, rerank %.3f)\n   %s\n", i+1, r.Title, r.ID, r.Score, r.Rerank, text)
+	}
+}
+
+// HTMLHits renders retrieved passages with the query's words highlighted.
+func HTMLHits(query []string, ranked []retrieve.Ranked) string {
+	words := map[string]bool{}
+	for _, t := range query {
+		if len([]rune(t)) > 2 {
+			words[strings.ToLower(t)] = true
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<div class="nerlab-search"><p><b>%s</b></p><ol>`, html.EscapeString(strings.Join(query, " ")))
+	for _, r := range ranked {
+		fmt.Fprintf(&b, `<li><b>%s</b> <span style="color:#888;font-size:0.8em">%s · search %.2f · rerank %.3f</span><br/>`,
+			html.EscapeString(r.Title), html.EscapeString(r.ID), r.Score, r.Rerank)
+		for i, tok := range corpus.Tokenize(r.Text) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			if words[strings.ToLower(tok)] {
+				fmt.Fprintf(&b, `<mark style="background:#fff3a3">%s</mark>`, html.EscapeString(tok))
+			} else {
+				b.WriteString(html.EscapeString(tok))
+			}
+		}
+		b.WriteString("</li>")
+	}
+	b.WriteString("</ol></div>")
+	return b.String()
+}
+
+func retrieveCommand() *Command {
+	return &Command{
+		Name:    "retrieve",
+		Summary: "Write CLNER context views of a data folder: each sentence, <EOS>, retrieved context tagged X.",
+		Help: `For each CoNLL file of --data (a folder, or the current dataset), retrieves
+passages for every sentence from --index and writes OUT/<file>: the sentence's
+lines as they were, then <EOS> and the kept passages' tokens (up to --budget)
+tagged X, so the files line up sentence for sentence with the input and train a
+context-view model (data.context in an experiment). OUT/<file>.provenance.jsonl
+records each sentence's passages. Retrieval runs on all cores; Ctrl-C stops it,
+and running the command again continues after the last finished sentence.`,
+		Flags: []Param{indexFlag,
+			{Name: "data", Short: "d", Kind: Path, Help: "data folder (default: the current dataset)"},
+			{Name: "out", Short: "o", Kind: Path, Help: "output folder"},
+			{Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
+			{Name: "keep", Kind: Int, Default: "6", Help: "passages kept per sentence"},
+			{Name: "budget", Kind: Int, Default: "200", Help: "context tokens per sentence at most"},
+			rerankFlag, vectorsFlag, columnsFlag,
+			{Name: "workers", Kind: Int, Default: "0", Help: "parallel retrievals (0: one per CPU)"}},
+		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context"},
+		Run: func(ctx context.Context, env *Env, in *Input) error {
+			if in.Flag("index") == "" || in.Flag("out") == "" {
+				return &UsageError{Command: "retrieve", Msg: "missing --index IDX or --out DIR"}
+			}
+			var files []string
+			var columns corpus.ColumnMap
+			if dir := in.Flag("data"); dir != "" {
+				var err error
+				if files, err = dataFiles(dir); err != nil {
+					return err
+				}
+			} else if d := env.Session.Dataset(""); d != nil {
+				for _, sp := range d.Splits {
+					files = append(files, sp.Path)
+				}
+				columns = d.Splits[0].Corpus.Columns
+			} else {
+				return &UsageError{Command: "retrieve", Msg: "missing --data DIR (or `load NAME DATA_DIR` first)"}
+			}
+			if spec := in.Flag("columns"); spec != "" {
+				m, err := corpus.ParseColumns(spec)
+				if err != nil {
+					return &UsageError{Command: "retrieve", Msg: "--columns: " + err.Error()}
+				}
+				columns = m
+			}
+			opt, err := retrieveOptions(in, in.Int("keep"))
+			if err != nil {
+				return err
+			}
+			idx, err := retrieve.OpenBleve(in.Flag("index"))
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			if err := os.MkdirAll(in.Flag("out"), 0o755); err != nil {
+				return err
+			}
+			live := isTerminal(env.Stderr)
+			for _, f := range files {
+				dst := filepath.Join(in.Flag("out"), filepath.Base(f))
+				started := time.Now()
+				n, err := retrieve.WriteViews(ctx, idx, f, dst, retrieve.ViewOptions{
+					Retrieve: opt, Budget: in.Int("budget"), Workers: in.Int("workers"), Columns: columns,
+					Progress: func(done, total int) {
+						if live && (done%20 == 0 || done == total) {
+							fmt.Fprintf(env.Stderr, "\r\x1b[Kretrieving for %s: %d/%d sentences", filepath.Base(f), done, total)
+						}
+					}})
+				if live {
+					fmt.Fprint(env.Stderr, "\r\x1b[K")
+				}
+				if err != nil {
+					if errors.Is(err, retrieve.ErrViewsInterrupted) {
+						return fmt.Errorf("%w (%s is resumable)", err, dst)
+					}
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "%s → %s  (%d sentences, %.1fs)\n", f, dst, n, time.Since(started).Seconds())
+			}
+			return nil
+		},
+	}
+}

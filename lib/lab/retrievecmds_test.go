@@ -1,0 +1,62 @@
+package lab
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestIndexSearchRetrieveCommands(t *testing.T) {
+	dir := t.TempDir()
+	kb := filepath.Join(dir, "kb.jsonl")
+	os.WriteFile(kb, []byte(`{"id": 1, "title": "Stedian Restous", "text": "Stedian Restous is a painter. He lives in Razaerholm."}
+{"id": 2, "title": "Razaerholm", "text": "Razaerholm is a harbour town. It exports salt."}
+`), 0o644)
+	data := filepath.Join(dir, "data")
+	os.MkdirAll(data, 0o755)
+	os.WriteFile(filepath.Join(data, "train.txt"), []byte("Stedian B-PER\nRestous I-PER\nleft O\n\nRazaerholm B-LOC\nexports O\nsalt O\n"), 0o644)
+	idx := filepath.Join(dir, "idx")
+	s := newSession(t)
+
+	if _, err := s.try("index build --out " + idx); !IsUsage(err) {
+		t.Errorf("build without corpora: %v", err)
+	}
+	if out := s.run("index build --corpus " + kb + " --out " + idx + " --sentences 1"); !strings.Contains(out, "4 passages") {
+		t.Errorf("build: %q", out)
+	}
+	if out := s.run("index info " + idx); !strings.Contains(out, "4 passages") {
+		t.Errorf("info: %q", out)
+	}
+	out := s.run("search --index " + idx + " --keep 2 Stedian Restous the painter")
+	if !strings.HasPrefix(out, "1. Stedian Restous") {
+		t.Errorf("search:\n%s", out)
+	}
+	var ranked []map[string]any
+	if err := json.Unmarshal([]byte(s.run("search --index "+idx+" --json --rerank overlap salt exports")), &ranked); err != nil || len(ranked) == 0 || ranked[0]["title"] != "Razaerholm" {
+		t.Errorf("search --json: %v %v", err, ranked)
+	}
+	if _, err := s.try("search --index " + idx + " --rerank bertscore x"); !IsUsage(err) || !strings.Contains(err.Error(), "vectors") {
+		t.Errorf("bertscore without vectors: %v", err)
+	}
+	if _, err := s.try("search --index " + filepath.Join(dir, "none") + " x"); err == nil || !strings.Contains(err.Error(), "index build") {
+		t.Errorf("missing index: %v", err)
+	}
+	views := filepath.Join(dir, "views")
+	out = s.run("retrieve --index " + idx + " --data " + data + " --out " + views + " --keep 1 --budget 5")
+	if !strings.Contains(out, "(2 sentences") {
+		t.Errorf("retrieve: %q", out)
+	}
+	got, _ := os.ReadFile(filepath.Join(views, "train.txt"))
+	if !strings.Contains(string(got), "left O\n<EOS> X\n") || strings.Count(string(got), " X\n") > 2*6 {
+		t.Errorf("view file:\n%s", got)
+	}
+
+	var shown []map[string]any
+	s.env.Display = func(d map[string]any) error { shown = append(shown, d); return nil }
+	s.run("search --index " + idx + " Razaerholm salt")
+	if len(shown) != 1 || !strings.Contains(shown[0]["text/html"].(string), `<mark style="background:#fff3a3">Razaerholm</mark>`) {
+		t.Errorf("search HTML: %v", shown)
+	}
+}
