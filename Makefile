@@ -67,6 +67,17 @@ demo: build
 	@echo "== plotting the curves: bin/nerlab plot runs/demo --out runs/demo/curves.png (and .svg)"
 	@bin/nerlab plot runs/demo --out runs/demo/curves.png
 	@bin/nerlab plot runs/demo --out runs/demo/curves.svg
+	@echo
+	@echo "== retrieval-augmented NER (CLNER) on a generated world whose entity types only its encyclopedia states"
+	@$(GO) run ./data/worldgen/cmd/worldgen -out runs/world
+	@bin/nerlab index build --corpus runs/world/knowledge.jsonl --out runs/world/index --sentences 1 --fresh
+	@bin/nerlab retrieve --index runs/world/index --data runs/world --out runs/world/context --keep 2 --budget 32
+	@echo "-- baseline: the sentences alone"
+	@bin/nerlab train data/configs/world.yaml --out runs/world/runs/baseline --fresh | tail -n 1
+	@echo "-- context view: each sentence with the passages retrieved for it"
+	@bin/nerlab train data/configs/world-context.yaml --out runs/world/runs/context --fresh | tail -n 1
+	@bin/nerlab runs runs/world/runs
+	@bin/nerlab plot runs/world/runs/context f1 -o runs/world/runs/context/f1.png
 
 # Go benchmarks, then nerlab's BiLSTM-CRF against the same model in PyTorch
 # eager, side by side (bench/bilstmcrf runs bench/pytorch/bilstm_crf.py).
