@@ -107,21 +107,27 @@ index info IDX prints how many passages an index holds.`,
 var rerankFlag = Param{Name: "rerank", Kind: Choice, Choices: retrieve.Rerankers, Default: "bm25", Help: "how candidates are re-ranked"}
 var vectorsFlag = Param{Name: "vectors", Kind: Path, Help: "word vectors for --rerank bertscore (.vec or .vec.gz)"}
 
-// retrieveOptions reads the shared retrieval flags.
-func retrieveOptions(in *Input, keep int) (retrieve.RetrieveOptions, error) {
+// openRetrieval reads the shared retrieval flags and opens --index; the
+// caller closes the index.
+func openRetrieval(in *Input) (retrieve.RetrieveOptions, *retrieve.BleveIndex, error) {
+	var opt retrieve.RetrieveOptions
 	var vecs *embed.Vectors
 	if path := in.Flag("vectors"); path != "" {
 		v, err := embed.ReadVectors(path, 0)
 		if err != nil {
-			return retrieve.RetrieveOptions{}, err
+			return opt, nil, err
 		}
 		vecs = v
 	}
 	scorer, err := retrieve.NewScorer(in.Flag("rerank"), vecs)
 	if err != nil {
-		return retrieve.RetrieveOptions{}, &UsageError{Command: in.cmd.Name, Msg: err.Error()}
+		return opt, nil, &UsageError{Command: in.cmd.Name, Msg: err.Error()}
 	}
-	return retrieve.RetrieveOptions{K: in.Int("k"), Keep: keep, Rerank: scorer}, nil
+	idx, err := retrieve.OpenBleve(in.Flag("index"))
+	if err != nil {
+		return opt, nil, err
+	}
+	return retrieve.RetrieveOptions{K: in.Int("k"), Keep: in.Int("keep"), Rerank: scorer}, idx, nil
 }
 
 func searchCommand() *Command {
@@ -142,11 +148,7 @@ words highlighted.`,
 			if in.Flag("index") == "" {
 				return &UsageError{Command: "search", Msg: "missing --index IDX"}
 			}
-			opt, err := retrieveOptions(in, in.Int("keep"))
-			if err != nil {
-				return err
-			}
-			idx, err := retrieve.OpenBleve(in.Flag("index"))
+			opt, idx, err := openRetrieval(in)
 			if err != nil {
 				return err
 			}
@@ -261,11 +263,7 @@ and running the command again continues after the last finished sentence.`,
 				}
 				columns = m
 			}
-			opt, err := retrieveOptions(in, in.Int("keep"))
-			if err != nil {
-				return err
-			}
-			idx, err := retrieve.OpenBleve(in.Flag("index"))
+			opt, idx, err := openRetrieval(in)
 			if err != nil {
 				return err
 			}
