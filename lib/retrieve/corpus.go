@@ -180,8 +180,9 @@ func (d *docReader) Next() (*Article, error) {
 			return nil, d.errorf("a new <doc> inside article %q (line %d), which has no </doc>", a.Title, a.Line)
 		default:
 			t := strings.TrimSpace(line)
-			// The first body line repeats the title.
-			if t == "" || (len(a.Paragraphs) == 0 && t == a.Title) {
+			// The first body line repeats the title; section headings are
+			// lines of their own ("History.") and not text.
+			if t == "" || (len(a.Paragraphs) == 0 && t == a.Title) || isHeading(t) {
 				continue
 			}
 			a.Paragraphs = append(a.Paragraphs, t)

@@ -69,9 +69,9 @@ func TestWikiExtractorSharedCorpus(t *testing.T) {
 }
 
 func TestWikiExtractorMalformed(t *testing.T) {
-	good := "<doc id=\"1\" url=\"u\" title=\"T\">\nT\n\nPara one.\nHistory.\n</doc>\n"
+	good := "<doc id=\"1\" url=\"u\" title=\"T\">\nT\n\nT is a town in the north of the country.\nHistory.\nIt was founded in 1200.\n</doc>\n"
 	arts, err := readAll(t, write(t, "good.txt", good), "")
-	if err != nil || len(arts) != 1 || strings.Join(arts[0].Paragraphs, "|") != "Para one.|History." {
+	if err != nil || len(arts) != 1 || strings.Join(arts[0].Paragraphs, "|") != "T is a town in the north of the country.|It was founded in 1200." {
 		t.Fatalf("%+v %v", arts, err)
 	}
 	for body, want := range map[string]string{

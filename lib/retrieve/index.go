@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -100,14 +101,17 @@ func (b *BleveIndex) Add(ps []Passage) error {
 }
 
 // Search runs a match query on the passages' text and (weighted lower)
-// their titles.
+// their titles. Equal scores are ordered by passage id: bleve breaks ties
+// by its internal document order, which differs between two builds of the
+// same index, and retrieval must not depend on how an index was built.
 func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
 	text := bleve.NewMatchQuery(q)
 	text.SetField("text")
 	title := bleve.NewMatchQuery(q)
 	title.SetField("title")
 	title.SetBoost(0.5)
-	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{text, title}), k, 0, false)
+	// Ask for more than k so that a tie at the cut is settled by id too.
+	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{text, title}), 2*k+10, 0, false)
 	req.Fields = []string{"text", "title", "article_id"}
 	res, err := b.idx.Search(req)
 	if err != nil {
@@ -121,7 +125,13 @@ func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
 		p.ArticleID, _ = h.Fields["article_id"].(string)
 		hits = append(hits, Hit{Passage: p, Score: h.Score})
 	}
-	return hits, nil
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].ID < hits[j].ID
+	})
+	return hits[:min(k, len(hits))], nil
 }
 
 // Count returns the number of passages.

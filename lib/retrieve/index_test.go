@@ -101,3 +101,23 @@ func TestBuildAndOpenErrors(t *testing.T) {
 		t.Error("no corpora accepted")
 	}
 }
+
+func TestSearchOrdersTiesByID(t *testing.T) {
+	var b strings.Builder
+	for i := 9; i >= 0; i-- { // written in reverse id order
+		fmt.Fprintf(&b, `{"id": "a%d", "title": "T", "text": "Razaerholm exports salt."}`+"\n", i)
+	}
+	idx := testIndex(t, b.String())
+	hits, err := idx.Search("salt", 4)
+	if err != nil || len(hits) != 4 {
+		t.Fatalf("%v %v", hits, err)
+	}
+	for i := 1; i < len(hits); i++ {
+		if hits[i].Score != hits[0].Score || hits[i].ID < hits[i-1].ID {
+			t.Errorf("ties not in id order: %v", hits)
+		}
+	}
+	if !strings.HasSuffix(hits[0].ID, ":a0-0") {
+		t.Errorf("first of the tie is %s, want the smallest id", hits[0].ID)
+	}
+}

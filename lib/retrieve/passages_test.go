@@ -21,7 +21,7 @@ func TestSplitSentences(t *testing.T) {
 }
 
 func TestPassagesWindowTheSentences(t *testing.T) {
-	a := &Article{ID: "9", Title: "Town", Paragraphs: []string{"One. Two. Three.", "History.", "Four. Five."}}
+	a := &Article{ID: "9", Title: "Town", Paragraphs: []string{"One. Two. Three.", "Four. Five."}}
 	ps := Passages(a, PassageOptions{Sentences: 2})
 	var texts []string
 	for _, p := range ps {
@@ -46,5 +46,17 @@ func TestPassagesWindowTheSentences(t *testing.T) {
 	}
 	if len(Passages(&Article{ID: "x"}, PassageOptions{})) != 0 {
 		t.Error("an empty article gave passages")
+	}
+}
+
+func TestIsHeading(t *testing.T) {
+	for line, want := range map[string]bool{
+		"History.": true, "Early life and career.": true, "Etymology and terminology.": true,
+		"It was founded in 1200.": false, "Salt is cheap.": false, "Razaerholm exports salt.": true,
+		"See also: list.": false, "A very long line that is surely a sentence here.": false, "No period": false,
+	} {
+		if got := isHeading(line); got != want {
+			t.Errorf("isHeading(%q) = %v", line, got)
+		}
 	}
 }
