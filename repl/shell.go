@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
-	"sync"
 
 	prompt "github.com/c-bata/go-prompt"
 
@@ -36,7 +35,6 @@ type engineConn struct {
 	replies chan wire.Reply // closed when the engine's reply pipe closes
 	nextID  int
 	exited  chan struct{} // closed when the engine process has exited
-	once    sync.Once
 }
 
 // startEngine starts `engine --serve` on the terminal's stdout and stderr

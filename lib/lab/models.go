@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,10 +25,10 @@ func modelCommands() []*Command {
 	return []*Command{trainCommand(), resumeCommand(), evalCommand(), predictCommand(), parseCommand(), plotCommand()}
 }
 
-// isTerminal reports whether w is a character device (a terminal), where
-// progress is drawn on one line rewritten in place.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// IsTerminal reports whether v (a stream) is a character device: a
+// terminal, where progress is drawn on one line rewritten in place.
+func IsTerminal(v any) bool {
+	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}
@@ -43,7 +42,7 @@ func events(env *Env) func(train.Event) {
 	if env.Session != nil && env.Session.Events != nil {
 		return env.Session.Events
 	}
-	return train.Printer(env.Stderr, isTerminal(env.Stderr))
+	return train.Printer(env.Stderr, IsTerminal(env.Stderr))
 }
 
 func trainCommand() *Command {

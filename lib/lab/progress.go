@@ -11,7 +11,7 @@ import (
 // terminal it redraws "label done/total" on one stderr line, at most ten
 // times a second. finish clears that line.
 func progress(ctx context.Context, env *Env, label string, total int) (report func(done int) error, finish func()) {
-	live := isTerminal(env.Stderr)
+	live := IsTerminal(env.Stderr)
 	var last time.Time
 	drawn := false
 	report = func(done int) error {

@@ -78,7 +78,7 @@ index info IDX prints how many passages an index holds.`,
 			if format == "auto" {
 				format = ""
 			}
-			live := isTerminal(env.Stderr)
+			live := IsTerminal(env.Stderr)
 			started, lastFile := time.Now(), ""
 			opt := retrieve.BuildOptions{Corpora: corpora, Format: format, Fresh: in.Bool("fresh"),
 				Passages: retrieve.PassageOptions{Sentences: in.Int("sentences"), Stride: in.Int("stride")},
@@ -271,7 +271,7 @@ and running the command again continues after the last finished sentence.`,
 			if err := os.MkdirAll(in.Flag("out"), 0o755); err != nil {
 				return err
 			}
-			live := isTerminal(env.Stderr)
+			live := IsTerminal(env.Stderr)
 			for _, f := range files {
 				dst := filepath.Join(in.Flag("out"), filepath.Base(f))
 				started := time.Now()

@@ -72,10 +72,7 @@ func InspectRun(dir string) (RunInfo, error) {
 			info.BestDevF1 = r.Series("dev", view).F1[i]
 		}
 	}
-	info.Status = "started"
-	if _, err := os.Stat(filepath.Join(dir, train.CheckpointsDir, "latest")); err == nil {
-		info.Status = "interrupted"
-	}
+	info.Status = runStatus(dir)
 	if data, err := os.ReadFile(filepath.Join(dir, train.ResultsFile)); err == nil {
 		var res struct {
 			Epochs    int     `json:"epochs"`
@@ -89,7 +86,7 @@ func InspectRun(dir string) (RunInfo, error) {
 		if err := json.Unmarshal(data, &res); err != nil {
 			return info, fmt.Errorf("%s: %v", filepath.Join(dir, train.ResultsFile), err)
 		}
-		info.Status, info.Stopped = "finished", res.Stopped
+		info.Stopped = res.Stopped
 		if res.Test != nil {
 			info.TestF1 = res.Test.F1
 		}
@@ -100,31 +97,9 @@ func InspectRun(dir string) (RunInfo, error) {
 // ListRuns returns the run folders directly under root plus extra ones (the
 // session's), newest first. A missing root is no error.
 func ListRuns(root string, extra []string) ([]RunInfo, error) {
-	seen := map[string]bool{}
-	var dirs []string
-	add := func(d string) {
-		key := d
-		if abs, err := filepath.Abs(d); err == nil {
-			key = abs
-		}
-		if !seen[key] {
-			seen[key] = true
-			dirs = append(dirs, d)
-		}
-	}
-	entries, err := os.ReadDir(root)
-	if err != nil && !os.IsNotExist(err) {
+	dirs, err := runDirs(root, extra)
+	if err != nil {
 		return nil, err
-	}
-	for _, e := range entries {
-		if e.IsDir() && isRunDir(filepath.Join(root, e.Name())) {
-			add(filepath.Join(root, e.Name()))
-		}
-	}
-	for _, d := range extra {
-		if isRunDir(d) {
-			add(d)
-		}
 	}
 	var out []RunInfo
 	for _, d := range dirs {
@@ -136,6 +111,46 @@ func ListRuns(root string, extra []string) ([]RunInfo, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Modified.After(out[j].Modified) })
 	return out, nil
+}
+
+// runDirs lists the run folders under root and the extra ones, once each.
+func runDirs(root string, extra []string) ([]string, error) {
+	seen := map[string]bool{}
+	var dirs []string
+	add := func(d string) {
+		key := d
+		if abs, err := filepath.Abs(d); err == nil {
+			key = abs
+		}
+		if !seen[key] && isRunDir(d) {
+			seen[key] = true
+			dirs = append(dirs, d)
+		}
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			add(filepath.Join(root, e.Name()))
+		}
+	}
+	for _, d := range extra {
+		add(d)
+	}
+	return dirs, nil
+}
+
+// runStatus is a run's status from its files alone (no metrics read).
+func runStatus(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, train.ResultsFile)); err == nil {
+		return "finished"
+	}
+	if _, err := os.Stat(filepath.Join(dir, train.CheckpointsDir, "latest")); err == nil {
+		return "interrupted"
+	}
+	return "started"
 }
 
 // writeRunsTable prints runs as an aligned table.
@@ -170,16 +185,14 @@ func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 	}
 }
 
-// runCandidates lists known run folders for completion.
+// runCandidates lists known run folders for completion. It runs on every
+// key press, so it only looks at which files exist (ListRuns reads every
+// run's metrics).
 func runCandidates(s *Session) []Candidate {
-	runs, _ := ListRuns(s.runsDir(), s.runs)
-	out := make([]Candidate, 0, len(runs))
-	for _, r := range runs {
-		desc := r.Status
-		if !math.IsNaN(r.BestDevF1) {
-			desc += fmt.Sprintf(", dev F1 %.2f", 100*r.BestDevF1)
-		}
-		out = append(out, Candidate{Text: r.Dir, Description: "run: " + desc})
+	dirs, _ := runDirs(s.runsDir(), s.runs)
+	out := make([]Candidate, 0, len(dirs))
+	for _, d := range dirs {
+		out = append(out, Candidate{Text: d, Description: "run: " + runStatus(d)})
 	}
 	return out
 }

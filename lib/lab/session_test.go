@@ -184,6 +184,14 @@ func TestSessionTrainEvalPredict(t *testing.T) {
 	if out := s.run("runs"); !strings.Contains(out, run) || !strings.Contains(out, "finished") {
 		t.Errorf("runs:\n%s", out)
 	}
+	cands, _ := s.lab.Complete(s.env.Session, "resume ")
+	found := false
+	for _, c := range cands {
+		found = found || (c.Text == run && c.Description == "run: finished")
+	}
+	if !found {
+		t.Errorf("resume does not complete the finished run %s: %v", run, cands)
+	}
 	var infos []RunInfo
 	if err := json.Unmarshal([]byte(s.run("runs --json")), &infos); err != nil || len(infos) != 1 || infos[0].Epochs != 2 {
 		t.Errorf("runs --json: %v %+v", err, infos)

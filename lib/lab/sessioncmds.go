@@ -184,11 +184,11 @@ func readDataset(name, path, columns string) (*Dataset, error) {
 // writeDatasetStats prints the splits of d side by side.
 func writeDatasetStats(w io.Writer, d *Dataset) {
 	stats := make([]corpus.Stats, len(d.Splits))
-	types := map[string]bool{}
+	types := map[string]int{}
 	for i, sp := range d.Splits {
 		stats[i] = sp.Corpus.Stats()
 		for t := range stats[i].Entities {
-			types[t] = true
+			types[t]++
 		}
 	}
 	fmt.Fprintf(w, "%s  %s\n", d.Name, d.Path)
@@ -222,17 +222,9 @@ func writeDatasetStats(w io.Writer, d *Dataset) {
 		}
 		return num(n)
 	})
-	for _, t := range sortedKeys(boolKeys(types)) {
+	for _, t := range sortedKeys(types) {
 		row("  "+t, func(st corpus.Stats) string { return num(st.Entities[t]) })
 	}
-}
-
-func boolKeys(m map[string]bool) map[string]int {
-	out := make(map[string]int, len(m))
-	for k := range m {
-		out[k] = 1
-	}
-	return out
 }
 
 func showCommand() *Command {

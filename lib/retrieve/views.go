@@ -156,12 +156,10 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 			}
 			delete(pending, next)
 			s := &c.Sentences[next]
+			// The lines since the previous sentence (blank lines,
+			// -DOCSTART-, metadata), then the sentence's own.
 			var b bytes.Buffer
-			first := s.Line - 1 - len(s.Meta)
-			for _, l := range lines[prevEnd:max(prevEnd, first)] {
-				b.WriteString(l + "\n")
-			}
-			for _, l := range lines[max(prevEnd, first) : s.Line-1+s.Len()] {
+			for _, l := range lines[prevEnd : s.Line-1+s.Len()] {
 				b.WriteString(l + "\n")
 			}
 			prevEnd = s.Line - 1 + s.Len()

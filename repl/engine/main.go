@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return serve(req, resp, stdout, stderr, true)
-	case len(args) == 0 && isTerminal(stdin):
+	case len(args) == 0 && lab.IsTerminal(stdin):
 		fmt.Fprint(stderr, "nerlab-engine runs the commands of nerlab; run nerlab for the REPL\n"+usage)
 		return 2
 	case len(args) == 0:
@@ -97,14 +97,4 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// isTerminal reports whether v is a terminal (a character device).
-func isTerminal(v any) bool {
-	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

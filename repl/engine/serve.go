@@ -41,11 +41,11 @@ type server struct {
 func serve(req io.Reader, resp io.Writer, stdout, stderr io.Writer, interactive bool) int {
 	sess := lab.NewSession()
 	colour := interactive && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	sess.Color = colour && isTerminal(stdout)
+	sess.Color = colour && lab.IsTerminal(stdout)
 	if interactive {
 		sess.Images = lab.DetectImageProtocol(os.Getenv)
 	}
-	s := &server{lab: lab.New(), env: &lab.Env{Stdout: stdout, Stderr: stderr, Session: sess}, colour: colour && isTerminal(stderr)}
+	s := &server{lab: lab.New(), env: &lab.Env{Stdout: stdout, Stderr: stderr, Session: sess}, colour: colour && lab.IsTerminal(stderr)}
 	quit := make(chan int, 1)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
