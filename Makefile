@@ -97,6 +97,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./kernel/jupyter
 	$(GO) test -run '^$$' -fuzz FuzzWikiExtractor -fuzztime 60s ./lib/retrieve
 	$(GO) test -run '^$$' -fuzz FuzzStripWikitext -fuzztime 60s ./lib/retrieve
+	$(GO) test -run '^$$' -fuzz FuzzOpenViewFile -fuzztime 60s ./lib/retrieve
 
 # Regenerates data/sample from its seed (a test checks it is up to date).
 sample:

@@ -19,6 +19,7 @@ func init() {
 			"DetectImageProtocol": r.ValueOf(p.DetectImageProtocol),
 			"ErrExit":             r.ValueOf(&p.ErrExit).Elem(),
 			"Float":               r.ValueOf(p.Float),
+			"HTMLContext":         r.ValueOf(p.HTMLContext),
 			"HTMLHits":            r.ValueOf(p.HTMLHits),
 			"HTMLPrediction":      r.ValueOf(p.HTMLPrediction),
 			"HTMLReport":          r.ValueOf(p.HTMLReport),
@@ -38,6 +39,7 @@ func init() {
 			"Path":                r.ValueOf(p.Path),
 			"ScoreFile":           r.ValueOf(p.ScoreFile),
 			"String":              r.ValueOf(p.String),
+			"TextContext":         r.ValueOf(p.TextContext),
 			"WriteInlineImage":    r.ValueOf(p.WriteInlineImage),
 		},
 		Types: map[string]r.Type{
@@ -67,6 +69,7 @@ func init() {
 		"DetectImageProtocol":   "DetectImageProtocol guesses the terminal's inline image protocol from its\nenvironment. NERLAB_IMAGES=none|kitty|iterm overrides the guess. Inside\ntmux or screen nothing is guessed: they drop the escapes unless\nconfigured to pass them through.",
 		"Env":                   "Env is what a command may touch: its output streams and the session.",
 		"ErrExit":               "ErrExit is returned by the exit command; front-ends end the session.",
+		"HTMLContext":           "HTMLContext renders a sentence of a context view: the sentence with its\ngold entities marked, then each passage of its context with the\nsentence's words highlighted.",
 		"HTMLHits":              "HTMLHits renders retrieved passages with the query's words highlighted.",
 		"HTMLPrediction":        "HTMLPrediction renders a prediction as HTML: the sentence with each\nentity marked in its type's colour, the type beside it, and the\nconfidence in the mark's tooltip.",
 		"HTMLReport":            "HTMLReport renders a score report as a table: a row per type, then the\nmicro and macro averages.",
@@ -117,6 +120,7 @@ func init() {
 		"Session.SetExperiment": "SetExperiment makes exp the session's loaded experiment.",
 		"Session.Unset":         "Unset removes the override of key; it reports whether there was one.",
 		"Split":                 "Split is one file of a dataset.",
+		"TextContext":           "TextContext renders a sentence of a context view for a terminal: the\nsentence with its gold entities, then its passages.",
 		"UsageError":            "UsageError is a mistake in how a command was called; front-ends print it\nwith a hint to the command's help.",
 		"WriteInlineImage":      "WriteInlineImage writes a PNG so that a terminal speaking p shows it at\nthe cursor, followed by a newline.",
 	}

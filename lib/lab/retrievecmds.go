@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,16 +9,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/tagger"
 )
 
 func retrieveCommands() []*Command {
-	return []*Command{indexCommand(), searchCommand(), retrieveCommand()}
+	return []*Command{indexCommand(), searchCommand(), retrieveCommand(), contextCommand()}
 }
 
 var indexFlag = Param{Name: "index", Short: "i", Kind: Path, Help: "index folder (written by index build)"}
@@ -190,27 +193,174 @@ func writeHits(w io.Writer, ranked []retrieve.Ranked) {
 
 // HTMLHits renders retrieved passages with the query's words highlighted.
 func HTMLHits(query []string, ranked []retrieve.Ranked) string {
-	words := map[string]bool{}
-	for _, t := range query {
-		if len([]rune(t)) > 2 {
-			words[strings.ToLower(t)] = true
-		}
-	}
+	words := queryWords(query)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<div class="nerlab-search"><p><b>%s</b></p><ol>`, html.EscapeString(strings.Join(query, " ")))
 	for _, r := range ranked {
 		fmt.Fprintf(&b, `<li><b>%s</b> <span style="color:#888;font-size:0.8em">%s · search %.2f · rerank %.3f</span><br/>`,
 			html.EscapeString(r.Title), html.EscapeString(r.ID), r.Score, r.Rerank)
-		for i, tok := range corpus.Tokenize(r.Text) {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			if words[strings.ToLower(tok)] {
-				fmt.Fprintf(&b, `<mark style="background:#fff3a3">%s</mark>`, html.EscapeString(tok))
-			} else {
-				b.WriteString(html.EscapeString(tok))
-			}
+		writeMarkedHTML(&b, corpus.Tokenize(r.Text), words)
+		b.WriteString("</li>")
+	}
+	b.WriteString("</ol></div>")
+	return b.String()
+}
+
+// plainWords are frequent English words longer than two characters that
+// would light up every passage if highlighted.
+var plainWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`the and for are was were been has have had not but you your all
+		any can its his her him she they them their our out who what when where which will with
+		would this that these those from into than then there here also just about how why did does`) {
+		plainWords[w] = true
+	}
+}
+
+// queryWords is the set of a query's words worth highlighting in what it
+// retrieved: lower-cased, longer than two characters and not among
+// plainWords (so "a", "the" and punctuation stay plain).
+func queryWords(query []string) map[string]bool {
+	words := map[string]bool{}
+	for _, t := range query {
+		if t = strings.ToLower(t); len([]rune(t)) > 2 && !plainWords[t] {
+			words[t] = true
 		}
+	}
+	return words
+}
+
+// writeMarkedHTML writes tokens separated by spaces, marking those in words.
+func writeMarkedHTML(b *strings.Builder, tokens []string, words map[string]bool) {
+	for i, tok := range tokens {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if words[strings.ToLower(tok)] {
+			fmt.Fprintf(b, `<mark style="background:#fff3a3">%s</mark>`, html.EscapeString(tok))
+		} else {
+			b.WriteString(html.EscapeString(tok))
+		}
+	}
+}
+
+// writeMarkedText writes tokens separated by spaces, underlining (with
+// colour) or *starring* (without) those in words.
+func writeMarkedText(b *strings.Builder, tokens []string, words map[string]bool, colour bool) {
+	for i, tok := range tokens {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		switch {
+		case !words[strings.ToLower(tok)]:
+			b.WriteString(tok)
+		case colour:
+			b.WriteString("\x1b[1;4m" + tok + "\x1b[0m")
+		default:
+			b.WriteString("*" + tok + "*")
+		}
+	}
+}
+
+func contextCommand() *Command {
+	return &Command{
+		Name:    "context",
+		Summary: "Show a sentence of a context view with the passages retrieved for it.",
+		Help: `Reads a file written by retrieve and its .provenance.jsonl, and shows sentence N
+(0-based; default 0) with its gold entities marked, then each passage that went
+into its context: title, passage id, search and rerank scores, and the tokens the
+context took from it, with the sentence's words highlighted. --find TEXT shows the
+first sentence from N on whose own words contain TEXT. In a notebook it renders
+as HTML.`,
+		Args: []Param{{Name: "FILE", Kind: Path, Help: "a context-view file (retrieve --out DIR wrote DIR/<split>)"},
+			{Name: "N", Kind: Int, Optional: true, Help: "sentence index, from 0"}},
+		Flags: []Param{{Name: "find", Short: "f", Help: "show the first sentence (from N on) that contains these words"},
+			columnsFlag},
+		Examples: []string{"context runs/wnut17-context/dev.txt 12", "context runs/world/context/test.conll --find Razaerholm"},
+		Run: func(ctx context.Context, env *Env, in *Input) error {
+			n := 0
+			if a := in.Arg("N"); a != "" {
+				v, err := strconv.Atoi(a)
+				if err != nil || v < 0 {
+					return &UsageError{Command: "context", Msg: fmt.Sprintf("N must be a sentence index (0, 1, …), not %q", a)}
+				}
+				n = v
+			}
+			var columns corpus.ColumnMap
+			if spec := in.Flag("columns"); spec != "" {
+				m, err := corpus.ParseColumns(spec)
+				if err != nil {
+					return &UsageError{Command: "context", Msg: "--columns: " + err.Error()}
+				}
+				columns = m
+			}
+			vf, err := retrieve.OpenViewFile(in.Arg("FILE"), columns)
+			if err != nil {
+				return err
+			}
+			if q := in.Flag("find"); q != "" {
+				if n = vf.Find(q, n); n < 0 {
+					return fmt.Errorf("no sentence of %s from %s on contains %q", in.Arg("FILE"), cmp.Or(in.Arg("N"), "0"), q)
+				}
+			}
+			cv, err := vf.View(n)
+			if err != nil {
+				return err
+			}
+			if env.Display != nil {
+				return env.Display(map[string]any{"text/html": HTMLContext(cv), "text/plain": TextContext(cv, false)})
+			}
+			fmt.Fprintln(env.Stdout, TextContext(cv, IsTerminal(env.Stdout)))
+			return nil
+		},
+	}
+}
+
+// goldPrediction turns a sentence's gold tags into a Prediction, so that
+// gold entities render as predicted ones do.
+func goldPrediction(tokens, tags []string) *tagger.Prediction {
+	p := &tagger.Prediction{Tokens: tokens, Tags: tags}
+	if len(tags) == len(tokens) {
+		for _, sp := range corpus.Spans(tags) {
+			p.Entities = append(p.Entities, tagger.Entity{Start: sp.Start, End: sp.End, Type: sp.Type,
+				Text: strings.Join(tokens[sp.Start:sp.End], " "), Prob: 1})
+		}
+	}
+	return p
+}
+
+// TextContext renders a sentence of a context view for a terminal: the
+// sentence with its gold entities, then its passages.
+func TextContext(cv retrieve.ContextView, colour bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sentence %d (line %d): %s\n", cv.Sentence, cv.Line, Highlight(goldPrediction(cv.Tokens, cv.Tags), colour))
+	if len(cv.Passages) == 0 {
+		b.WriteString("no passages retrieved")
+	}
+	words := queryWords(cv.Tokens)
+	for i, p := range cv.Passages {
+		fmt.Fprintf(&b, "%d. %s  (%s; search %.2f, rerank %.3f; %d tokens)\n   ", i+1, p.Title, p.ID, p.Score, p.Rerank, p.Used)
+		writeMarkedText(&b, p.Tokens, words, colour)
+		b.WriteByte('\n')
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// HTMLContext renders a sentence of a context view: the sentence with its
+// gold entities marked, then each passage of its context with the
+// sentence's words highlighted.
+func HTMLContext(cv retrieve.ContextView) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<div class="nerlab-context"><p style="color:#888;font-size:0.8em">sentence %d · line %d · %d passages</p>`,
+		cv.Sentence, cv.Line, len(cv.Passages))
+	b.WriteString(HTMLPrediction(goldPrediction(cv.Tokens, cv.Tags)))
+	b.WriteString(`<ol style="border-left:3px solid #ddd;padding-left:2em">`)
+	words := queryWords(cv.Tokens)
+	for _, p := range cv.Passages {
+		fmt.Fprintf(&b, `<li><b>%s</b> <span style="color:#888;font-size:0.8em">%s · search %.2f · rerank %.3f · %d tokens</span><br/>`,
+			html.EscapeString(p.Title), html.EscapeString(p.ID), p.Score, p.Rerank, p.Used)
+		writeMarkedHTML(&b, p.Tokens, words)
 		b.WriteString("</li>")
 	}
 	b.WriteString("</ol></div>")

@@ -53,10 +53,34 @@ func TestIndexSearchRetrieveCommands(t *testing.T) {
 		t.Errorf("view file:\n%s", got)
 	}
 
+	viewFile := filepath.Join(views, "train.txt")
+	out = s.run("context " + viewFile + " --find razaerholm")
+	if !strings.HasPrefix(out, "sentence 1 (line ") || !strings.Contains(out, "[Razaerholm]LOC exports salt") ||
+		!strings.Contains(out, "1. Razaerholm  (") || !strings.Contains(out, "It *exports* *salt* .") {
+		t.Errorf("context --find:\n%s", out)
+	}
+	if _, err := s.try("context " + viewFile + " two"); !IsUsage(err) {
+		t.Errorf("context with a word for N: %v", err)
+	}
+	if _, err := s.try("context " + viewFile + " 5"); err == nil || !strings.Contains(err.Error(), "no sentence 5") {
+		t.Errorf("context past the end: %v", err)
+	}
+	if _, err := s.try("context " + viewFile + " --find painter"); err == nil || !strings.Contains(err.Error(), `contains "painter"`) {
+		t.Errorf("context --find in context words only: %v", err)
+	}
+	if _, err := s.try("context " + filepath.Join(data, "train.txt")); err == nil || !strings.Contains(err.Error(), "not a context view") {
+		t.Errorf("context of a plain file: %v", err)
+	}
+
 	var shown []map[string]any
 	s.env.Display = func(d map[string]any) error { shown = append(shown, d); return nil }
 	s.run("search --index " + idx + " Razaerholm salt")
 	if len(shown) != 1 || !strings.Contains(shown[0]["text/html"].(string), `<mark style="background:#fff3a3">Razaerholm</mark>`) {
 		t.Errorf("search HTML: %v", shown)
+	}
+	s.run("context " + viewFile)
+	if len(shown) != 2 || !strings.Contains(shown[1]["text/html"].(string), `Stedian Restous<span`) ||
+		!strings.Contains(shown[1]["text/html"].(string), `<mark style="background:#fff3a3">Restous</mark> is a painter`) {
+		t.Errorf("context HTML: %v", shown[1:])
 	}
 }

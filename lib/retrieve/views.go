@@ -24,18 +24,20 @@ type ViewOptions struct {
 	Progress func(done, total int)
 }
 
-// provenance is one line of a view's .provenance.jsonl: which passages
+// Provenance is one line of a view's .provenance.jsonl: which passages
 // made a sentence's context. Offset is where the sentence's block ends in
 // the view file, so an interrupted run can cut a half-written block off.
-type provenance struct {
-	Sentence int          `json:"sentence"`
-	Line     int          `json:"line"`
-	Context  int          `json:"context_tokens"`
-	Passages []sourceInfo `json:"passages"`
-	Offset   int64        `json:"offset"`
+type Provenance struct {
+	Sentence int      `json:"sentence"` // 0-based, in file order
+	Line     int      `json:"line"`     // 1-based line of its first token in the input
+	Context  int      `json:"context_tokens"`
+	Passages []Source `json:"passages"`
+	Offset   int64    `json:"offset"`
 }
 
-type sourceInfo struct {
+// Source is a passage that went into a sentence's context; its first
+// Used tokens did (the last passage may be cut by the budget).
+type Source struct {
 	ID     string  `json:"id"`
 	Title  string  `json:"title"`
 	Score  float64 `json:"score"`
@@ -163,7 +165,7 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 				b.WriteString(l + "\n")
 			}
 			prevEnd = s.Line - 1 + s.Len()
-			p := provenance{Sentence: next, Line: s.Line}
+			p := Provenance{Sentence: next, Line: s.Line}
 			ctxTokens := []string{corpus.EOS}
 			for _, h := range r.ranked {
 				if len(ctxTokens)-1 >= opt.Budget {
@@ -172,7 +174,7 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 				toks := corpus.Tokenize(h.Text)
 				toks = toks[:min(len(toks), opt.Budget-(len(ctxTokens)-1))]
 				ctxTokens = append(ctxTokens, toks...)
-				p.Passages = append(p.Passages, sourceInfo{ID: h.ID, Title: h.Title, Score: h.Score, Rerank: h.Rerank, Used: len(toks)})
+				p.Passages = append(p.Passages, Source{ID: h.ID, Title: h.Title, Score: h.Score, Rerank: h.Rerank, Used: len(toks)})
 			}
 			cols := len(s.Columns)
 			for _, t := range ctxTokens {
@@ -235,13 +237,13 @@ func resumeViews(outPath string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var last provenance
+	var last Provenance
 	n, good := 0, 0
 	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
 		if len(l) == 0 || l[len(l)-1] != '\n' {
 			break // a half-written line
 		}
-		var p provenance
+		var p Provenance
 		if err := json.Unmarshal(l, &p); err != nil || p.Sentence != n {
 			return 0, fmt.Errorf("%s:%d: not a provenance line of sentence %d; remove the output to start over", provPath, n+1, n)
 		}
