@@ -14,6 +14,7 @@ import (
 	"github.com/nerlab/nerlab/kernel/display"
 	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/tagger"
 )
 
@@ -21,7 +22,7 @@ import (
 const maxRenderedPredictions = 50
 
 // render turns a cell's final value into a MIME bundle by its type:
-// predictions as highlighted HTML, score reports and runs as tables,
+// predictions and context views as highlighted HTML, score reports and runs as tables,
 // charts and images as PNG, display.Data as itself. Other values are
 // shown as text (ok is false).
 func render(v any) (data map[string]any, ok bool) {
@@ -47,6 +48,10 @@ func render(v any) (data map[string]any, ok bool) {
 		return reportBundle(x), true
 	case *metrics.Report:
 		return reportBundle(*x), true
+	case retrieve.ContextView:
+		return map[string]any{"text/html": lab.HTMLContext(x), "text/plain": lab.TextContext(x, false)}, true
+	case *retrieve.ContextView:
+		return map[string]any{"text/html": lab.HTMLContext(*x), "text/plain": lab.TextContext(*x, false)}, true
 	case []lab.RunInfo:
 		return map[string]any{"text/html": lab.HTMLRuns(x), "text/plain": fmt.Sprint(x)}, true
 	case *plot.Plot:

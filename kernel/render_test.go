@@ -11,6 +11,7 @@ import (
 	"github.com/nerlab/nerlab/kernel/display"
 	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/tagger"
 )
 
@@ -26,6 +27,8 @@ func TestRenderByType(t *testing.T) {
 		{[]*tagger.Prediction{p, p}, "text/html", "<mark"},
 		{metrics.Report{Types: []string{"LOC"}, PerType: map[string]metrics.Score{"LOC": {}}}, "text/html", "<table"},
 		{[]lab.RunInfo{{Dir: "runs/x"}}, "text/html", "runs/x"},
+		{retrieve.ContextView{Tokens: []string{"Paris"}, Passages: []retrieve.ViewPassage{{Source: retrieve.Source{Title: "Paris"}, Tokens: []string{"Paris", "is"}}}},
+			"text/html", `<mark style="background:#fff3a3">Paris</mark> is`},
 		{image.NewRGBA(image.Rect(0, 0, 3, 3)), "image/png", "iVBOR"},
 		{plot.New(), "image/png", "iVBOR"},
 		{htmlValue{}, "text/html", "<b>me</b>"},
