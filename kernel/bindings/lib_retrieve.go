@@ -55,6 +55,7 @@ func init() {
 			"ViewFile":        r.TypeOf((*p.ViewFile)(nil)).Elem(),
 			"ViewOptions":     r.TypeOf((*p.ViewOptions)(nil)).Elem(),
 			"ViewPassage":     r.TypeOf((*p.ViewPassage)(nil)).Elem(),
+			"ViewSummary":     r.TypeOf((*p.ViewSummary)(nil)).Elem(),
 		},
 		Untypeds: map[string]string{
 			"FormatJSONL":         "string:jsonl",
@@ -107,9 +108,11 @@ func init() {
 		"ViewFile":                "ViewFile is a context-view file written by WriteViews, read back with\nits provenance to inspect what each sentence was given.",
 		"ViewFile.Find":           "Find returns the first sentence at or after from whose own tokens\ncontain the words of query in a row (case-insensitively), or -1.",
 		"ViewFile.Len":            "Len is the number of sentences.",
+		"ViewFile.Summarize":      "Summarize counts, over every sentence, the passages and context tokens\nand how many gold entities the context mentions or is titled by.",
 		"ViewFile.View":           "View returns sentence i with its passages.",
 		"ViewOptions":             "ViewOptions control writing context views.",
 		"ViewPassage":             "ViewPassage is the part of a retrieved passage that made it into a\nsentence's context.",
+		"ViewSummary":             "ViewSummary describes how much a view file's contexts say about its\nsentences' gold entities: a cheap check of retrieval before training.",
 		"WriteViews":              "WriteViews writes the CLNER context view of a CoNLL file: every\nsentence's lines as they are, then <EOS> and the tokens of the passages\nretrieved for it (up to Budget), all tagged X in every column but the\ntext, so that the output lines up sentence for sentence with the input.\noutPath+\".provenance.jsonl\" records the passages of each sentence. A\nrerun resumes after the last sentence both files finished.",
 	}
 }

@@ -272,12 +272,19 @@ func contextCommand() *Command {
 into its context: title, passage id, search and rerank scores, and the tokens the
 context took from it, with the sentence's words highlighted. --find TEXT shows the
 first sentence from N on whose own words contain TEXT. In a notebook it renders
-as HTML.`,
+as HTML.
+
+--summary describes the whole file instead: passages and context tokens per
+sentence, and how many gold entities their context repeats word for word or
+has as the title of a passage (a quick check of retrieval before training).`,
 		Args: []Param{{Name: "FILE", Kind: Path, Help: "a context-view file (retrieve --out DIR wrote DIR/<split>)"},
 			{Name: "N", Kind: Int, Optional: true, Help: "sentence index, from 0"}},
 		Flags: []Param{{Name: "find", Short: "f", Help: "show the first sentence (from N on) that contains these words"},
+			{Name: "summary", Kind: Bool, Help: "describe the whole file: passages, context tokens, entities the context mentions"},
+			{Name: "json", Kind: Bool, Help: "print the summary as JSON"},
 			columnsFlag},
-		Examples: []string{"context runs/wnut17-context/dev.txt 12", "context runs/world/context/test.conll --find Razaerholm"},
+		Examples: []string{"context runs/wnut17-context/dev.txt 12", "context runs/world/context/test.conll --find Razaerholm",
+			"context --summary runs/wnut17-context/test.txt"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			n := 0
 			if a := in.Arg("N"); a != "" {
@@ -298,6 +305,21 @@ as HTML.`,
 			vf, err := retrieve.OpenViewFile(in.Arg("FILE"), columns)
 			if err != nil {
 				return err
+			}
+			if in.Bool("summary") || in.Bool("json") {
+				sum, err := vf.Summarize()
+				if err != nil {
+					return err
+				}
+				if in.Bool("json") {
+					return writeJSON(env.Stdout, sum)
+				}
+				pct := func(k int) float64 { return 100 * float64(k) / float64(max(sum.Entities, 1)) }
+				fmt.Fprintf(env.Stdout, "%s: %d sentences, %d with passages (%.2f passages and %.1f context tokens per sentence)\n",
+					in.Arg("FILE"), sum.Sentences, sum.WithPassages, sum.MeanPassages, sum.MeanTokens)
+				fmt.Fprintf(env.Stdout, "gold entities: %d; repeated in their context: %d (%.1f%%); title of a passage given: %d (%.1f%%)\n",
+					sum.Entities, sum.InContext, pct(sum.InContext), sum.TitledContext, pct(sum.TitledContext))
+				return nil
 			}
 			if q := in.Flag("find"); q != "" {
 				if n = vf.Find(q, n); n < 0 {

@@ -59,6 +59,13 @@ func TestIndexSearchRetrieveCommands(t *testing.T) {
 		!strings.Contains(out, "1. Razaerholm  (") || !strings.Contains(out, "It *exports* *salt* .") {
 		t.Errorf("context --find:\n%s", out)
 	}
+	// The painter's context (cut at 5 tokens: "Stedian Restous is a
+	// painter") repeats his name; Razaerholm's ("It exports salt .") does
+	// not, but comes from the article titled Razaerholm.
+	if out := s.run("context --summary " + viewFile); !strings.Contains(out, "2 sentences, 2 with passages (1.00 passages and 4.5 context tokens") ||
+		!strings.Contains(out, "gold entities: 2; repeated in their context: 1 (50.0%); title of a passage given: 2 (100.0%)") {
+		t.Errorf("context --summary:\n%s", out)
+	}
 	if _, err := s.try("context " + viewFile + " two"); !IsUsage(err) {
 		t.Errorf("context with a word for N: %v", err)
 	}

@@ -141,18 +141,90 @@ func (v *ViewFile) Find(query string, from int) int {
 		s := &v.corpus.Sentences[i]
 		text := s.Columns[v.textCol]
 		n := corpus.SplitView(text, s.Columns[v.lastCol(s)]).Len
-		for start := 0; start+len(words) <= n; start++ {
-			match := true
-			for k, w := range words {
-				if strings.ToLower(text[start+k]) != w {
-					match = false
-					break
-				}
-			}
-			if match {
-				return i
-			}
+		lower := make([]string, n)
+		for k, t := range text[:n] {
+			lower[k] = strings.ToLower(t)
+		}
+		if containsRun(lower, words) {
+			return i
 		}
 	}
 	return -1
+}
+
+// ViewSummary describes how much a view file's contexts say about its
+// sentences' gold entities: a cheap check of retrieval before training.
+type ViewSummary struct {
+	Sentences     int     `json:"sentences"`
+	WithPassages  int     `json:"with_passages"`  // sentences given at least one passage
+	MeanPassages  float64 `json:"mean_passages"`  // passages per sentence
+	MeanTokens    float64 `json:"mean_tokens"`    // context tokens per sentence
+	Entities      int     `json:"entities"`       // gold entities in the sentences
+	InContext     int     `json:"in_context"`     // of those, how many the context repeats word for word (any case)
+	TitledContext int     `json:"titled_context"` // of those, how many are the title of a passage given (any case)
+}
+
+// Summarize counts, over every sentence, the passages and context tokens
+// and how many gold entities the context mentions or is titled by.
+func (v *ViewFile) Summarize() (ViewSummary, error) {
+	var s ViewSummary
+	passages, tokens := 0, 0
+	for i := 0; i < v.Len(); i++ {
+		cv, err := v.View(i)
+		if err != nil {
+			return s, err
+		}
+		s.Sentences++
+		if len(cv.Passages) > 0 {
+			s.WithPassages++
+		}
+		passages += len(cv.Passages)
+		titles := map[string]bool{}
+		var context []string
+		for _, p := range cv.Passages {
+			titles[strings.ToLower(p.Title)] = true
+			for _, t := range p.Tokens {
+				context = append(context, strings.ToLower(t))
+			}
+		}
+		tokens += len(context)
+		if len(cv.Tags) != len(cv.Tokens) {
+			continue
+		}
+		for _, sp := range corpus.Spans(cv.Tags) {
+			s.Entities++
+			words := make([]string, sp.End-sp.Start)
+			for k, t := range cv.Tokens[sp.Start:sp.End] {
+				words[k] = strings.ToLower(t)
+			}
+			if containsRun(context, words) {
+				s.InContext++
+			}
+			if titles[strings.Join(words, " ")] {
+				s.TitledContext++
+			}
+		}
+	}
+	if s.Sentences > 0 {
+		s.MeanPassages = float64(passages) / float64(s.Sentences)
+		s.MeanTokens = float64(tokens) / float64(s.Sentences)
+	}
+	return s, nil
+}
+
+// containsRun reports whether words occur in a row in tokens.
+func containsRun(tokens, words []string) bool {
+	for start := 0; start+len(words) <= len(tokens); start++ {
+		match := true
+		for k, w := range words {
+			if tokens[start+k] != w {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }
