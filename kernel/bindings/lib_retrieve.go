@@ -98,7 +98,7 @@ func init() {
 		"Provenance":              "Provenance is one line of a view's .provenance.jsonl: which passages\nmade a sentence's context. Offset is where the sentence's block ends in\nthe view file, so an interrupted run can cut a half-written block off.",
 		"Ranked":                  "Ranked is a kept passage with its search and re-ranking scores.",
 		"Rerankers":               "Rerankers lists the built-in scorers.",
-		"Retrieve":                "Retrieve finds the passages related to a tokenised sentence: the\nsentence is the query (a long one is split at punctuation into\nsub-queries whose results are merged, as the CLNER authors describe),\ncandidates are de-duplicated, those that contain the sentence itself\nare dropped (they would leak its annotation's context), and the rest are\nre-ranked; the best Keep remain.",
+		"Retrieve":                "Retrieve finds the passages related to a tokenised sentence: the\nsentence is the query (a long one is split at punctuation into\nsub-queries whose results are merged, as the CLNER authors describe),\ncandidates are de-duplicated, those that contain the sentence itself\nare dropped (they would leak its annotation's context), and the rest are\nre-ranked; the best Keep remain, at most PerArticle from one article.",
 		"RetrieveOptions":         "RetrieveOptions tune retrieval for one sentence.",
 		"Scorer":                  "Scorer re-ranks retrieved passages for a query sentence; higher is\nbetter. Scores are comparable only within one query.",
 		"Source":                  "Source is a passage that went into a sentence's context; its first\nUsed tokens did (the last passage may be cut by the budget).",

@@ -108,6 +108,7 @@ index info IDX prints how many passages an index holds.`,
 }
 
 var rerankFlag = Param{Name: "rerank", Kind: Choice, Choices: retrieve.Rerankers, Default: "bm25", Help: "how candidates are re-ranked"}
+var perArticleFlag = Param{Name: "per-article", Kind: Int, Default: "0", Help: "passages of one article kept at most (0: no limit)"}
 var vectorsFlag = Param{Name: "vectors", Kind: Path, Help: "word vectors for --rerank bertscore (.vec or .vec.gz)"}
 
 // openRetrieval reads the shared retrieval flags and opens --index; the
@@ -130,7 +131,7 @@ func openRetrieval(in *Input) (retrieve.RetrieveOptions, *retrieve.BleveIndex, e
 	if err != nil {
 		return opt, nil, err
 	}
-	return retrieve.RetrieveOptions{K: in.Int("k"), Keep: in.Int("keep"), Rerank: scorer}, idx, nil
+	return retrieve.RetrieveOptions{K: in.Int("k"), Keep: in.Int("keep"), Rerank: scorer, PerArticle: in.Int("per-article")}, idx, nil
 }
 
 func searchCommand() *Command {
@@ -144,7 +145,7 @@ shown with their scores. In a notebook they render as HTML with the query's
 words highlighted.`,
 		Args: []Param{{Name: "QUERY", Rest: true, Help: "the sentence"}},
 		Flags: []Param{indexFlag, {Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
-			{Name: "keep", Kind: Int, Default: "6", Help: "passages to show"}, rerankFlag, vectorsFlag,
+			{Name: "keep", Kind: Int, Default: "6", Help: "passages to show"}, perArticleFlag, rerankFlag, vectorsFlag,
 			{Name: "json", Kind: Bool, Help: "print JSON"}},
 		Examples: []string{"search --index runs/wiki-index Angela Merkel visited Paris", "search -i runs/wiki-index --rerank overlap -k 50 the new album by Drake"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
@@ -406,7 +407,7 @@ and running the command again continues after the last finished sentence.`,
 			{Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
 			{Name: "keep", Kind: Int, Default: "6", Help: "passages kept per sentence"},
 			{Name: "budget", Kind: Int, Default: "200", Help: "context tokens per sentence at most"},
-			rerankFlag, vectorsFlag, columnsFlag,
+			perArticleFlag, rerankFlag, vectorsFlag, columnsFlag,
 			{Name: "workers", Kind: Int, Default: "0", Help: "parallel retrievals (0: one per CPU)"}},
 		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {

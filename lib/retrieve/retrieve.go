@@ -12,6 +12,9 @@ type RetrieveOptions struct {
 	Keep        int    // passages kept after re-ranking (default 6)
 	SubQueryLen int    // sentences longer than this many tokens are searched in pieces (default 24)
 	Rerank      Scorer // default: BM25 order
+	// PerArticle keeps at most this many passages of one article (by
+	// title), so that a context can draw on several; 0: no limit.
+	PerArticle int
 }
 
 func (o RetrieveOptions) withDefaults() RetrieveOptions {
@@ -41,7 +44,7 @@ type Ranked struct {
 // sub-queries whose results are merged, as the CLNER authors describe),
 // candidates are de-duplicated, those that contain the sentence itself
 // are dropped (they would leak its annotation's context), and the rest are
-// re-ranked; the best Keep remain.
+// re-ranked; the best Keep remain, at most PerArticle from one article.
 func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error) {
 	opt = opt.withDefaults()
 	best := map[string]Hit{}
@@ -73,6 +76,16 @@ func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error)
 		out = append(out, Ranked{Hit: h, Rerank: opt.Rerank.Score(tokens, h)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Rerank > out[j].Rerank })
+	if opt.PerArticle > 0 {
+		kept, per := out[:0], map[string]int{}
+		for _, r := range out {
+			if per[r.Title] < opt.PerArticle {
+				per[r.Title]++
+				kept = append(kept, r)
+			}
+		}
+		out = kept
+	}
 	return out[:min(opt.Keep, len(out))], nil
 }
 

@@ -65,6 +65,35 @@ func TestRetrieveDedupesDropsLeaksAndKeeps(t *testing.T) {
 	}
 }
 
+func TestRetrievePerArticle(t *testing.T) {
+	// Passages of two sentences: the painter's article makes three, all
+	// about him; the town's article one.
+	idx := testIndex(t, `{"id": 1, "title": "Stedian Restous", "text": "Stedian Restous is a painter. Stedian Restous was born in 1901. Stedian Restous paints ships. Stedian Restous sells them. Stedian Restous lives alone. Stedian Restous is old."}
+{"id": 2, "title": "Razaerholm", "text": "Razaerholm is a harbour town where Stedian Restous lives."}
+`)
+	query := corpus.Tokenize("Stedian Restous left")
+	titles := func(per int) []string {
+		got, err := Retrieve(idx, query, RetrieveOptions{Keep: 3, PerArticle: per})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range got {
+			out = append(out, r.Title)
+		}
+		return out
+	}
+	if got := titles(0); strings.Join(got, "|") != "Stedian Restous|Stedian Restous|Stedian Restous" {
+		t.Errorf("no limit: %q", got)
+	}
+	if got := titles(1); strings.Join(got, "|") != "Stedian Restous|Razaerholm" {
+		t.Errorf("one per article: %q", got)
+	}
+	if got := titles(2); len(got) != 3 || got[2] != "Razaerholm" {
+		t.Errorf("two per article: %q", got)
+	}
+}
+
 func TestScorers(t *testing.T) {
 	q := []string{"Stedian", "Restous", "paints"}
 	near := Hit{Passage: Passage{Text: "Stedian Restous paints ships"}, Score: 1}
