@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
 )
@@ -195,4 +198,157 @@ func runCandidates(s *Session) []Candidate {
 		out = append(out, Candidate{Text: d, Description: "run: " + runStatus(d)})
 	}
 	return out
+}
+
+// Spread is the mean and sample standard deviation of N scores.
+type Spread struct {
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"` // 0 when N < 2
+	N    int     `json:"n"`
+}
+
+func spreadOf(xs []float64) Spread {
+	s := Spread{N: len(xs)}
+	if s.N == 0 {
+		return s
+	}
+	for _, x := range xs {
+		s.Mean += x
+	}
+	s.Mean /= float64(s.N)
+	if s.N > 1 {
+		ss := 0.0
+		for _, x := range xs {
+			ss += (x - s.Mean) * (x - s.Mean)
+		}
+		s.SD = math.Sqrt(ss / float64(s.N-1))
+	}
+	return s
+}
+
+// SeedGroup is a set of runs whose experiments differ only in train.seed:
+// one recipe tried with several seeds. Dev and Test summarise the finished
+// runs' best dev F1 and test F1.
+type SeedGroup struct {
+	Name       string    `json:"name"`
+	Runs       []RunInfo `json:"runs"`
+	Seeds      []int64   `json:"seeds"`
+	Unfinished int       `json:"unfinished"` // runs left out of Dev and Test
+	Dev        Spread    `json:"best_dev_f1"`
+	Test       Spread    `json:"test_f1"`
+}
+
+// GroupBySeed groups runs by their experiment (the run's config.yaml with
+// train.seed cleared), in the order each group's first run appears.
+func GroupBySeed(runs []RunInfo) ([]SeedGroup, error) {
+	var groups []SeedGroup
+	index := map[string]int{}
+	for _, r := range runs {
+		e, err := config.Load(filepath.Join(r.Dir, train.ConfigCopy))
+		if err != nil {
+			return nil, err
+		}
+		seed := e.Train.Seed
+		e.Train.Seed, e.Path = 0, "" // the copy's own path differs from run to run
+		key, err := e.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		i, ok := index[string(key)]
+		if !ok {
+			i = len(groups)
+			index[string(key)] = i
+			groups = append(groups, SeedGroup{})
+		}
+		g := &groups[i]
+		g.Runs = append(g.Runs, r)
+		g.Seeds = append(g.Seeds, seed)
+	}
+	for i := range groups {
+		g := &groups[i]
+		order := make([]int, len(g.Runs))
+		for k := range order {
+			order[k] = k
+		}
+		sort.SliceStable(order, func(a, b int) bool { return g.Seeds[order[a]] < g.Seeds[order[b]] })
+		runs, seeds := make([]RunInfo, len(order)), make([]int64, len(order))
+		for k, o := range order {
+			runs[k], seeds[k] = g.Runs[o], g.Seeds[o]
+		}
+		g.Runs, g.Seeds = runs, seeds
+		var dev, test []float64
+		var names []string
+		for _, r := range g.Runs {
+			names = append(names, filepath.Base(r.Dir))
+			if r.Status != "finished" || math.IsNaN(r.TestF1) {
+				g.Unfinished++
+				continue
+			}
+			if !math.IsNaN(r.BestDevF1) {
+				dev = append(dev, r.BestDevF1)
+			}
+			test = append(test, r.TestF1)
+		}
+		g.Dev, g.Test = spreadOf(dev), spreadOf(test)
+		g.Name = groupName(names)
+	}
+	return groups, nil
+}
+
+// groupName names a group by what its run folders' names share
+// ("context-s1", "context-s2" → "context"), or by its first run.
+func groupName(names []string) string {
+	prefix := names[0]
+	for _, n := range names[1:] {
+		for !strings.HasPrefix(n, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	if len(names) > 1 {
+		prefix = strings.TrimRight(prefix, "-_.")
+		if p, ok := strings.CutSuffix(prefix, "-s"); ok {
+			prefix = p
+		} else if p, ok := strings.CutSuffix(prefix, "-seed"); ok {
+			prefix = p
+		}
+	}
+	if prefix == "" {
+		return names[0] + " …"
+	}
+	return prefix
+}
+
+// padLeft right-aligns s in n characters (fmt pads by bytes, and ± is two).
+func padLeft(s string, n int) string {
+	return strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s))) + s
+}
+
+// writeSeedTable prints seed groups as an aligned table of mean ± sd.
+func writeSeedTable(w io.Writer, groups []SeedGroup) {
+	width := len("EXPERIMENT")
+	for _, g := range groups {
+		width = max(width, len(g.Name))
+	}
+	cell := func(s Spread) string {
+		switch s.N {
+		case 0:
+			return "-"
+		case 1:
+			return fmt.Sprintf("%.2f", 100*s.Mean)
+		}
+		return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.SD)
+	}
+	fmt.Fprintf(w, "%-*s  %4s  %-12s  %15s  %15s\n", width, "EXPERIMENT", "RUNS", "SEEDS", "BEST DEV", "TEST")
+	for _, g := range groups {
+		seeds := make([]string, len(g.Seeds))
+		for i, s := range g.Seeds {
+			seeds[i] = fmt.Sprint(s)
+		}
+		fmt.Fprintf(w, "%-*s  %4d  %-12s  %15s  %15s", width, g.Name, len(g.Runs), strings.Join(seeds, ","), padLeft(cell(g.Dev), 15), padLeft(cell(g.Test), 15))
+		if g.Unfinished > 0 {
+			fmt.Fprintf(w, "  (%d unfinished, left out)", g.Unfinished)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "F1 as mean ± sample standard deviation over the finished runs")
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/config"
@@ -429,10 +430,15 @@ func runsCommand() *Command {
 		Summary: "List run folders with status, epochs, best dev F1 and test F1.",
 		Help: `Lists the run folders directly under DIR (default runs/) and the runs of this
 session, newest first. Status is finished (results written), interrupted
-(a checkpoint to resume from) or started.`,
-		Args:     []Param{{Name: "DIR", Kind: Path, Optional: true, Help: "folder holding run folders (default runs)"}},
-		Flags:    []Param{{Name: "json", Kind: Bool, Help: "print JSON"}},
-		Examples: []string{"runs", "runs /work/runs --json"},
+(a checkpoint to resume from) or started.
+
+--seeds groups the runs whose experiments differ only in train.seed and shows
+each group's best dev F1 and test F1 as mean ± sample standard deviation over
+its finished runs.`,
+		Args: []Param{{Name: "DIR", Kind: Path, Optional: true, Help: "folder holding run folders (default runs)"}},
+		Flags: []Param{{Name: "json", Kind: Bool, Help: "print JSON"},
+			{Name: "seeds", Kind: Bool, Help: "group runs that differ only in their seed: mean ± sd"}},
+		Examples: []string{"runs", "runs /work/runs --json", "runs --seeds runs/wnut17"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			s := env.Session
 			root := in.Arg("DIR")
@@ -442,6 +448,26 @@ session, newest first. Status is finished (results written), interrupted
 			runs, err := ListRuns(root, s.runs)
 			if err != nil {
 				return err
+			}
+			if in.Bool("seeds") {
+				// Oldest first, so that groups and seeds read in the order run.
+				slices.Reverse(runs)
+				groups, err := GroupBySeed(runs)
+				if err != nil {
+					return err
+				}
+				if in.Bool("json") {
+					if groups == nil {
+						groups = []SeedGroup{}
+					}
+					return writeJSON(env.Stdout, groups)
+				}
+				if len(groups) == 0 {
+					fmt.Fprintf(env.Stdout, "no runs under %s\n", root)
+					return nil
+				}
+				writeSeedTable(env.Stdout, groups)
+				return nil
 			}
 			if in.Bool("json") {
 				if runs == nil {

@@ -1,0 +1,81 @@
+package lab
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nerlab/nerlab/lib/config"
+)
+
+// seedRun writes a run folder holding only the experiment copy.
+func seedRun(t *testing.T, root, name string, seed int64, lr float64) string {
+	t.Helper()
+	e := config.Default()
+	e.Train.Seed, e.Train.LearningRate = seed, lr
+	dir := filepath.Join(root, name)
+	os.MkdirAll(dir, 0o755)
+	if err := e.WriteFile(filepath.Join(dir, "config.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestGroupBySeed(t *testing.T) {
+	root := t.TempDir()
+	nan := math.NaN()
+	runs := []RunInfo{
+		{Dir: seedRun(t, root, "ctx-s2", 2, 0.1), Status: "finished", BestDevF1: 0.50, TestF1: 0.40},
+		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.30, TestF1: 0.20},
+		{Dir: seedRun(t, root, "ctx-s1", 1, 0.1), Status: "finished", BestDevF1: 0.40, TestF1: 0.30},
+		{Dir: seedRun(t, root, "ctx-s3", 3, 0.1), Status: "finished", BestDevF1: 0.60, TestF1: 0.35},
+		{Dir: seedRun(t, root, "ctx-s4", 4, 0.1), Status: "interrupted", BestDevF1: 0.90, TestF1: nan},
+	}
+	groups, err := GroupBySeed(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 2 {
+		t.Fatalf("%d groups: %+v", len(groups), groups)
+	}
+	ctx, base := groups[0], groups[1]
+	if ctx.Name != "ctx" || base.Name != "base-s1" {
+		t.Errorf("names %q %q", ctx.Name, base.Name)
+	}
+	if len(ctx.Seeds) != 4 || ctx.Seeds[0] != 1 || ctx.Seeds[3] != 4 || ctx.Unfinished != 1 {
+		t.Errorf("ctx group: seeds %v, %d unfinished", ctx.Seeds, ctx.Unfinished)
+	}
+	// Dev 0.4, 0.5, 0.6: mean 0.5, sample sd 0.1. Test 0.3, 0.4, 0.35:
+	// mean 0.35, sample sd 0.05.
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+	if ctx.Dev.N != 3 || !near(ctx.Dev.Mean, 0.5) || !near(ctx.Dev.SD, 0.1) || !near(ctx.Test.Mean, 0.35) || !near(ctx.Test.SD, 0.05) {
+		t.Errorf("ctx spreads: dev %+v test %+v", ctx.Dev, ctx.Test)
+	}
+	if base.Test.N != 1 || base.Test.SD != 0 || !near(base.Test.Mean, 0.2) {
+		t.Errorf("base spread %+v", base.Test)
+	}
+	var b strings.Builder
+	writeSeedTable(&b, groups)
+	for _, want := range []string{"\nctx            4  1,2,3,4         50.00 ± 10.00     35.00 ± 5.00  (1 unfinished, left out)\n", "\nbase-s1        1  1                       30.00            20.00\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestRunsSeedsCommand(t *testing.T) {
+	root := t.TempDir()
+	seedRun(t, root, "a-s1", 1, 0.1)
+	seedRun(t, root, "a-s2", 2, 0.1)
+	s := newSession(t)
+	out := s.run("runs --seeds " + root)
+	if !strings.Contains(out, "\na              2  1,2    ") || !strings.Contains(out, "(2 unfinished, left out)") {
+		t.Errorf("runs --seeds:\n%s", out)
+	}
+	os.WriteFile(filepath.Join(root, "a-s2", "config.yaml"), []byte("train: [\n"), 0o644)
+	if _, err := s.try("runs --seeds " + root); err == nil || !strings.Contains(err.Error(), "a-s2") {
+		t.Errorf("broken config copy: %v", err)
+	}
+}
