@@ -20,7 +20,7 @@ import (
 // RunInfo summarises a run folder for the `runs` table.
 type RunInfo struct {
 	Dir       string    `json:"dir"`
-	Status    string    `json:"status"` // finished, interrupted, or started (no checkpoint yet)
+	Status    string    `json:"status"` // finished, running (a process trains it now), interrupted, or started (no checkpoint yet)
 	Epochs    int       `json:"epochs"` // epochs with a training record
 	BestEpoch int       `json:"best_epoch,omitempty"`
 	BestDevF1 float64   `json:"best_dev_f1"` // NaN (null in JSON) when no dev score was logged
@@ -149,6 +149,9 @@ func runDirs(root string, extra []string) ([]string, error) {
 func runStatus(dir string) string {
 	if _, err := os.Stat(filepath.Join(dir, train.ResultsFile)); err == nil {
 		return "finished"
+	}
+	if _, ok := train.Running(dir); ok {
+		return "running"
 	}
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointsDir, "latest")); err == nil {
 		return "interrupted"

@@ -429,8 +429,9 @@ func runsCommand() *Command {
 		Name:    "runs",
 		Summary: "List run folders with status, epochs, best dev F1 and test F1.",
 		Help: `Lists the run folders directly under DIR (default runs/) and the runs of this
-session, newest first. Status is finished (results written), interrupted
-(a checkpoint to resume from) or started.
+session, newest first. Status is finished (results written), running (a
+process is training it now), interrupted (a checkpoint to resume from) or
+started.
 
 --seeds groups the runs whose experiments differ only in train.seed and shows
 each group's best dev F1 and test F1 as mean ± sample standard deviation over

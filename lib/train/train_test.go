@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -267,5 +268,43 @@ func TestMemoryFlat(t *testing.T) {
 	}
 	if growth := peaks[9]/peaks[1] - 1; growth > 0.05 {
 		t.Errorf("peak RSS grew %.1f%% from epoch 2 (%.1f MB) to epoch 10 (%.1f MB)", 100*growth, peaks[1], peaks[9])
+	}
+}
+
+// TestRunLock: while a run trains, its folder is marked running, and a
+// second trainer (resume, or a fresh train into it) is refused without
+// touching it; the mark goes when training ends.
+func TestRunLock(t *testing.T) {
+	exp := tinyExperiment(t, 2)
+	dir := filepath.Join(t.TempDir(), "run")
+	checked := false
+	_, err := Train(context.Background(), exp, Options{RunDir: dir, Events: func(e Event) {
+		if e.Kind != EventEpoch || checked {
+			return
+		}
+		checked = true
+		if pid, ok := Running(dir); !ok || pid != os.Getpid() {
+			t.Errorf("Running = %d, %v during training", pid, ok)
+		}
+		if _, err := Resume(context.Background(), dir, Options{}); !errors.Is(err, errRunning) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) {
+			t.Errorf("resume while training: %v", err)
+		}
+		if _, err := Train(context.Background(), exp, Options{RunDir: dir, Fresh: true}); err == nil || !strings.Contains(err.Error(), "being trained now") {
+			t.Errorf("fresh train into a running folder: %v", err)
+		}
+	}})
+	if err != nil || !checked {
+		t.Fatalf("%v (checked %v)", err, checked)
+	}
+	if _, ok := Running(dir); ok {
+		t.Error("still running after training")
+	}
+	if _, err := os.Stat(filepath.Join(dir, LockFile)); !os.IsNotExist(err) {
+		t.Errorf("lock file left behind: %v", err)
+	}
+	// A lock file nobody holds (its process was killed) does not count.
+	os.WriteFile(filepath.Join(dir, LockFile), []byte("12345\n"), 0o644)
+	if _, ok := Running(dir); ok {
+		t.Error("a stale lock file reads as running")
 	}
 }

@@ -87,6 +87,9 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	if dir == "" {
 		dir = filepath.Join(exp.TargetDir, exp.Name)
 	}
+	if pid, ok := Running(dir); ok {
+		return nil, fmt.Errorf("run folder %s is being trained now (process %d); choose another with --out", dir, pid)
+	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 && !opts.Fresh {
 		return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, or choose another with --out", dir, dir)
 	}
@@ -98,6 +101,11 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	release, err := lockRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	yaml, err := exp.Marshal()
 	if err != nil {
 		return nil, err
@@ -129,6 +137,14 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil {
+		return nil, fmt.Errorf("%s: not a run folder (no %s)", dir, ConfigCopy)
+	}
+	release, err := lockRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	exp, err := config.Load(filepath.Join(dir, ConfigCopy))
 	if err != nil {
 		return nil, err

@@ -1,0 +1,69 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// LockFile is held (flock) by the process that trains a run, so that a
+// second train or resume of the same folder is refused instead of
+// interleaving two writers, and so that `runs` can tell a run that is
+// going on from one that was interrupted. The kernel drops the lock when
+// the process dies, however it dies.
+const LockFile = "running.lock"
+
+// errRunning is wrapped by the error lockRun gives for a folder in use.
+var errRunning = errors.New("run in use")
+
+// lockRun takes dir's lock and writes this process's id into it; release
+// unlocks and removes it.
+func lockRun(dir string) (release func(), err error) {
+	path := filepath.Join(dir, LockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := "another process"
+			if pid, ok := Running(dir); ok && pid > 0 {
+				who = "process " + strconv.Itoa(pid)
+			}
+			return nil, fmt.Errorf("%s is being trained by %s: %w (wait for it, or stop it first)", dir, who, errRunning)
+		}
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return func() {
+		os.Remove(path)
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// Running reports whether a process is training the run in dir now, and
+// its id (0 when the lock file does not say).
+func Running(dir string) (pid int, ok bool) {
+	path := filepath.Join(dir, LockFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
+		// Nobody holds it: a leftover of a process that was killed
+		// before it could remove it.
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0, false
+	}
+	data, _ := os.ReadFile(path)
+	pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+	return pid, true
+}
