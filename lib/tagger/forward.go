@@ -114,6 +114,17 @@ func (t *Tagger) Forward(batch []*Example, train bool) (*Output, error) {
 	return &Output{Features: x, Emissions: emissions, Lengths: kept}, nil
 }
 
+// SentenceFeatures returns out's token representations at the scored
+// positions, compacted to the front like Emissions ([B, T', D]): for a
+// context view, the sentence's own tokens. CL-L2 compares them with the
+// plain view's. The result is differentiable and the caller frees it.
+func (t *Tagger) SentenceFeatures(out *Output, batch []*Example) (*ts.Tensor, error) {
+	if len(batch) != len(out.Lengths) {
+		return nil, fmt.Errorf("tagger: %d examples for an output of %d", len(batch), len(out.Lengths))
+	}
+	return t.compact(out.Features, batch, slices.Max(out.Lengths))
+}
+
 // swap returns next and frees prev unless they are the same tensor (the
 // dropouts return their input unchanged when inactive).
 func swap(prev, next *ts.Tensor) *ts.Tensor {

@@ -207,6 +207,26 @@ func TestContextTokensAreNotScored(t *testing.T) {
 				}
 			}
 		}
+		// SentenceFeatures picks the same rows of the features.
+		feats, err := tg.SentenceFeatures(outView, []*Example{view, mid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, all := feats.MustSize(), outView.Features.MustSize()
+		if fs[0] != 2 || int(fs[1]) != T || fs[2] != all[2] {
+			t.Fatalf("sentence features %v, features %v", fs, all)
+		}
+		fv, _ := torch.Float32s(feats)
+		av, _ := torch.Float32s(outView.Features)
+		D, Tall := int(all[2]), int(all[1])
+		for j, pos := range mid.Keep {
+			for d := 0; d < D; d++ {
+				if got, want := fv[(T+j)*D+d], av[(Tall+pos)*D+d]; got != want {
+					t.Fatalf("sentence feature row %d = %v, want row %d's %v", j, got, pos, want)
+				}
+			}
+		}
+		feats.MustDrop()
 		preds, err := tg.Predict([]*Example{view}, 8, nil)
 		if err != nil {
 			t.Fatal(err)
