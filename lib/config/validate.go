@@ -175,6 +175,12 @@ func (v *validator) train() {
 	if t.MultiViewTraining && v.e.Data.Context == nil {
 		v.fail("train.multi_view_training", "is on but there is no second view; expected data.context (CLNER: Corpus: ColumnCorpus-A:ColumnCorpus-B)")
 	}
+	if t.MultiViewTraining && !t.CalculateL2Loss && !t.DistillPosterior {
+		v.fail("train.multi_view_training", "is on but asks for no cooperative loss; expected train.calculate_l2_loss (CL-L2) or train.distill_posterior (CL-KL)")
+	}
+	if t.L2LossOnly && !t.CalculateL2Loss {
+		v.fail("train.l2_loss_only", "is on but train.calculate_l2_loss is off; expected both for CL-L2")
+	}
 }
 
 // validDevice accepts the names lib/torch.Device reads.

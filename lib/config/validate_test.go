@@ -60,7 +60,9 @@ func TestValidateRules(t *testing.T) {
 		{"train.device=cuda:x", `train.device: "cuda:x" is not a device; expected cpu, cuda, cuda:N or auto`},
 		{"train.temperature=0", "train.temperature: 0 is not positive; expected e.g. 1"},
 		{"train.multi_view_rate=1.5", "train.multi_view_rate: 1.5 is not between 0 and 1; expected a value in [0, 1]"},
-		{"train.multi_view_training=true", "train.multi_view_training: is on but there is no second view; expected data.context (CLNER: Corpus: ColumnCorpus-A:ColumnCorpus-B)"},
+		{"train.multi_view_training=true", "train.multi_view_training: is on but there is no second view; expected data.context (CLNER: Corpus: ColumnCorpus-A:ColumnCorpus-B)\n" +
+			"train.multi_view_training: is on but asks for no cooperative loss; expected train.calculate_l2_loss (CL-L2) or train.distill_posterior (CL-KL)"},
+		{"train.l2_loss_only=true", "train.l2_loss_only: is on but train.calculate_l2_loss is off; expected both for CL-L2"},
 	} {
 		e := Default()
 		e.Data.Train = "train.txt"

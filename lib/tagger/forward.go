@@ -37,7 +37,10 @@ type Output struct {
 	// CL-L2 compares them between views.
 	Features *ts.Tensor
 	// Emissions are the tag scores of the kept positions, compacted to the
-	// front: [B, T', N] with T' the longest kept length.
+	// front: [B, T', N]. T' is the longest kept length, except when every
+	// example keeps a prefix of its tokens (a context view: sentence, then
+	// context), where nothing is moved and the positions past each length
+	// (the context) stay, unscored.
 	Emissions *ts.Tensor
 	// Lengths are the kept lengths.
 	Lengths []int

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sugarme/gotch/ts"
-
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
@@ -57,13 +55,11 @@ func (tr *trainer) epoch(ctx context.Context) error {
 			return tr.interrupt(atStep, secondsBefore+time.Since(started).Seconds())
 		}
 		torch.Seed(batchSeed(st.Seed, epoch, bi))
-		batch := make([]*tagger.Example, len(batches[bi]))
 		tokens := 0
-		for i, j := range batches[bi] {
-			batch[i] = tr.data.train[j]
-			tokens += len(batch[i].Tokens)
+		for _, id := range batches[bi] {
+			tokens += len(tr.example(id).Tokens)
 		}
-		value, err := tr.backward(batch, accum)
+		value, err := tr.backward(batches[bi], accum)
 		if err != nil {
 			return err
 		}
@@ -108,22 +104,23 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		TokensPerSec: row.TokensSec, Seconds: seconds})
 	tr.log.Printf("epoch %d: train loss %.5f, lr %.6g, %.1fs, %.0f tokens/s", epoch, row.TrainLoss, row.LR, seconds, row.TokensSec)
 
-	// Evaluate.
-	if len(tr.data.dev) > 0 {
-		ev, err := Evaluate(tr.tg, tr.data.dev, t.EvalBatchSize, nil)
+	// Evaluate: dev, and test when monitored, in each view.
+	for _, e := range []struct {
+		split, view string
+		examples    []*tagger.Example
+		dst         **evalRow
+		on          bool
+	}{{"dev", "plain", tr.data.dev, &row.Dev, true}, {"test", "plain", tr.data.test, &row.Test, t.MonitorTest},
+		{"dev", "context", tr.data.devCtx, &row.DevContext, true}, {"test", "context", tr.data.testCtx, &row.TestContext, t.MonitorTest}} {
+		if !e.on || len(e.examples) == 0 {
+			continue
+		}
+		ev, err := Evaluate(tr.tg, e.examples, t.EvalBatchSize, nil)
 		if err != nil {
 			return err
 		}
-		row.Dev = &evalRow{Loss: ev.Loss, Report: ev.Report}
-		tr.reportEval(epoch, "dev", ev)
-	}
-	if t.MonitorTest && len(tr.data.test) > 0 {
-		ev, err := Evaluate(tr.tg, tr.data.test, t.EvalBatchSize, nil)
-		if err != nil {
-			return err
-		}
-		row.Test = &evalRow{Loss: ev.Loss, Report: ev.Report}
-		tr.reportEval(epoch, "test", ev)
+		*e.dst = &evalRow{Loss: ev.Loss, Report: ev.Report}
+		tr.reportEval(epoch, e.split, e.view, ev)
 	}
 	// The score that picks the best model and drives annealing: dev F1, or
 	// (without dev data) the negated train loss, as flair does.
@@ -153,7 +150,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		}
 	}
 	row.RSSMB, row.PeakRSSMB = MemoryMB()
-	if err := writeEpoch(tr.dir, row, t.MonitorTest && len(tr.data.test) > 0); err != nil {
+	if err := writeEpoch(tr.dir, row, tsvLayout{test: t.MonitorTest && len(tr.data.test) > 0, context: tr.data.trainCtx != nil}); err != nil {
 		return err
 	}
 	// The epoch is complete: reset the partial sums and checkpoint.
@@ -194,36 +191,15 @@ func scoreName(dev bool) string {
 	return "-train loss"
 }
 
-// backward runs forward and backward on a batch, scaled for accumulation,
-// and returns the batch's loss value.
-func (tr *trainer) backward(batch []*tagger.Example, accum int) (float64, error) {
-	out, err := tr.tg.Forward(batch, true)
-	if err != nil {
-		return 0, err
-	}
-	defer out.Drop()
-	loss, err := tr.tg.Loss(out, batch)
-	if err != nil {
-		return 0, err
-	}
-	value := loss.Float64Values()[0]
-	if math.IsNaN(value) || math.IsInf(value, 0) {
-		loss.MustDrop()
-		return value, nil
-	}
-	if accum > 1 {
-		loss = loss.MustDivScalar(ts.FloatScalar(float64(accum)), true)
-	}
-	loss.MustBackward()
-	loss.MustDrop()
-	return value, nil
-}
-
-func (tr *trainer) reportEval(epoch int, split string, ev *Evaluation) {
+func (tr *trainer) reportEval(epoch int, split, view string, ev *Evaluation) {
 	rep := ev.Report
-	tr.log.Printf("  %s: loss %.5f  precision %.4f  recall %.4f  F1 %.4f  accuracy %.4f", split, ev.Loss,
+	name := split
+	if tr.data.trainCtx != nil {
+		name += " (" + view + ")"
+	}
+	tr.log.Printf("  %s: loss %.5f  precision %.4f  recall %.4f  F1 %.4f  accuracy %.4f", name, ev.Loss,
 		rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1, rep.Accuracy)
-	tr.emit(Event{Kind: EventEval, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Split: split, View: "plain", Loss: ev.Loss, Report: &rep})
+	tr.emit(Event{Kind: EventEval, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Split: split, View: view, Loss: ev.Loss, Report: &rep})
 }
 
 func (tr *trainer) saveModel(name string) error {
@@ -297,22 +273,36 @@ func (tr *trainer) finish() (*Result, error) {
 			}
 			model, which = best, "best"
 		}
-		ev, err := Evaluate(model, tr.data.test, t.EvalBatchSize, nil)
-		if err != nil {
-			return nil, err
+		for _, v := range []struct {
+			view     string
+			examples []*tagger.Example
+			dst      **Evaluation
+			preds    string
+		}{{"plain", tr.data.test, &res.Test, TestPredFile}, {"context", tr.data.testCtx, &res.TestContext, TestContextPredFile}} {
+			if len(v.examples) == 0 {
+				continue
+			}
+			ev, err := Evaluate(model, v.examples, t.EvalBatchSize, nil)
+			if err != nil {
+				return nil, err
+			}
+			*v.dst = ev
+			if err := WritePredictions(filepath.Join(tr.dir, v.preds), model, v.examples, ev.Predictions, false); err != nil {
+				return nil, err
+			}
+			loss, rep := ev.Loss, ev.Report
+			if err := appendMetrics(tr.dir, metricsLine{Kind: "final", Epoch: tr.st.Epoch, Split: "test", View: v.view, Loss: &loss,
+				Report: &rep, Path: which}); err != nil {
+				return nil, err
+			}
+			name := "test"
+			if tr.data.trainCtx != nil {
+				name += " (" + v.view + " view)"
+			}
+			tr.log.Printf("%s (%s model): precision %.4f  recall %.4f  F1 %.4f", name, which, rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1)
+			tr.emit(Event{Kind: EventEval, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Split: "test", View: v.view, Loss: loss, Report: &rep,
+				Message: which + " model"})
 		}
-		res.Test = ev
-		if err := WritePredictions(filepath.Join(tr.dir, TestPredFile), model, tr.data.test, ev.Predictions, false); err != nil {
-			return nil, err
-		}
-		loss, rep := ev.Loss, ev.Report
-		if err := appendMetrics(tr.dir, metricsLine{Kind: "final", Epoch: tr.st.Epoch, Split: "test", View: "plain", Loss: &loss,
-			Report: &rep, Path: which}); err != nil {
-			return nil, err
-		}
-		tr.log.Printf("test (%s model): precision %.4f  recall %.4f  F1 %.4f", which, rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1)
-		tr.emit(Event{Kind: EventEval, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Split: "test", View: "plain", Loss: loss, Report: &rep,
-			Message: which + " model"})
 	}
 	// Mark the latest checkpoint finished so resume refuses the run. The
 	// trainer's state is that checkpoint's (it was written at the end of

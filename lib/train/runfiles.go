@@ -27,7 +27,10 @@ const (
 	BestModelDir   = "best-model"
 	FinalModelDir  = "final-model"
 	TestPredFile   = "test.conll"
-	ResultsFile    = "results.json"
+	// TestContextPredFile holds a two-view run's predictions on the
+	// context view of the test set.
+	TestContextPredFile = "test-context.conll"
+	ResultsFile         = "results.json"
 )
 
 // lossColumns are flair's loss.tsv columns; the TEST_ ones only appear when
@@ -36,7 +39,27 @@ var (
 	lossColumns = []string{"EPOCH", "TIMESTAMP", "BAD_EPOCHS", "LEARNING_RATE", "TRAIN_LOSS",
 		"DEV_LOSS", "DEV_PRECISION", "DEV_RECALL", "DEV_F1", "DEV_ACCURACY"}
 	testColumns = []string{"TEST_LOSS", "TEST_PRECISION", "TEST_RECALL", "TEST_F1", "TEST_ACCURACY"}
+	// A two-view run adds the context view's evaluations after flair's.
+	devContextColumns  = []string{"DEV_CONTEXT_LOSS", "DEV_CONTEXT_PRECISION", "DEV_CONTEXT_RECALL", "DEV_CONTEXT_F1", "DEV_CONTEXT_ACCURACY"}
+	testContextColumns = []string{"TEST_CONTEXT_LOSS", "TEST_CONTEXT_PRECISION", "TEST_CONTEXT_RECALL", "TEST_CONTEXT_F1", "TEST_CONTEXT_ACCURACY"}
 )
+
+// tsvLayout says which evaluations loss.tsv has columns for.
+type tsvLayout struct{ test, context bool }
+
+func (l tsvLayout) columns() []string {
+	cols := append([]string(nil), lossColumns...)
+	if l.test {
+		cols = append(cols, testColumns...)
+	}
+	if l.context {
+		cols = append(cols, devContextColumns...)
+		if l.test {
+			cols = append(cols, testContextColumns...)
+		}
+	}
+	return cols
+}
 
 // evalRow is one evaluation as loss.tsv and metrics.jsonl record it.
 type evalRow struct {
@@ -56,9 +79,11 @@ type epochRow struct {
 	RSSMB     float64
 	PeakRSSMB float64
 	Dev, Test *evalRow
+	// The context view's evaluations in a two-view run.
+	DevContext, TestContext *evalRow
 }
 
-func (r epochRow) tsv(withTest bool) string {
+func (r epochRow) tsv(layout tsvLayout) string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
 	cells := []string{strconv.Itoa(r.Epoch), r.Time.Format("15:04:05"), strconv.Itoa(r.BadEpochs),
 		strconv.FormatFloat(r.LR, 'g', 6, 64), f(r.TrainLoss)}
@@ -70,8 +95,14 @@ func (r epochRow) tsv(withTest bool) string {
 		cells = append(cells, f(e.Loss), f(e.Report.Micro.Precision), f(e.Report.Micro.Recall), f(e.Report.Micro.F1), f(e.Report.Accuracy))
 	}
 	add(r.Dev)
-	if withTest {
+	if layout.test {
 		add(r.Test)
+	}
+	if layout.context {
+		add(r.DevContext)
+		if layout.test {
+			add(r.TestContext)
+		}
 	}
 	return strings.Join(cells, "\t")
 }
@@ -99,14 +130,14 @@ func (r epochRow) jsonl() []metricsLine {
 	lines := []metricsLine{{Kind: "train", Epoch: r.Epoch, Loss: &loss, LR: r.LR, Seconds: r.Seconds,
 		TokensPerSec: r.TokensSec, RSSMB: r.RSSMB, PeakRSSMB: r.PeakRSSMB, Time: stamp}}
 	for _, e := range []struct {
-		split string
-		row   *evalRow
-	}{{"dev", r.Dev}, {"test", r.Test}} {
+		split, view string
+		row         *evalRow
+	}{{"dev", "plain", r.Dev}, {"test", "plain", r.Test}, {"dev", "context", r.DevContext}, {"test", "context", r.TestContext}} {
 		if e.row == nil {
 			continue
 		}
 		l, rep := e.row.Loss, e.row.Report
-		lines = append(lines, metricsLine{Kind: "eval", Epoch: r.Epoch, Split: e.split, View: "plain", Loss: &l, Report: &rep, Time: stamp})
+		lines = append(lines, metricsLine{Kind: "eval", Epoch: r.Epoch, Split: e.split, View: e.view, Loss: &l, Report: &rep, Time: stamp})
 	}
 	return lines
 }
@@ -131,18 +162,14 @@ func appendLines(path string, text string) error {
 
 // writeEpoch records an epoch in loss.tsv (with its header when new) and
 // metrics.jsonl.
-func writeEpoch(dir string, r epochRow, withTest bool) error {
+func writeEpoch(dir string, r epochRow, layout tsvLayout) error {
 	lossPath := filepath.Join(dir, LossFile)
 	if _, err := os.Stat(lossPath); os.IsNotExist(err) {
-		cols := lossColumns
-		if withTest {
-			cols = append(append([]string(nil), lossColumns...), testColumns...)
-		}
-		if err := appendLines(lossPath, strings.Join(cols, "\t")+"\n"); err != nil {
+		if err := appendLines(lossPath, strings.Join(layout.columns(), "\t")+"\n"); err != nil {
 			return err
 		}
 	}
-	if err := appendLines(lossPath, r.tsv(withTest)+"\n"); err != nil {
+	if err := appendLines(lossPath, r.tsv(layout)+"\n"); err != nil {
 		return err
 	}
 	var b strings.Builder

@@ -51,13 +51,18 @@ type Result struct {
 	BestEpoch int
 	BestDevF1 float64
 	Test      *Evaluation // the final model's (best model's, when saved) test evaluation, nil without test data
-	Stopped   string      // why training ended
+	// TestContext is the same model's evaluation on the context view of
+	// the test set (two-view runs only).
+	TestContext *Evaluation
+	Stopped     string // why training ended
 }
 
-// data is the loaded corpora as examples.
+// data is the loaded corpora as examples. The ctx slices, when set, hold
+// the context view of the example at the same index.
 type data struct {
-	train, dev, test []*tagger.Example
-	trainTokens      int
+	train, dev, test          []*tagger.Example
+	trainCtx, devCtx, testCtx []*tagger.Example
+	trainTokens               int
 }
 
 // trainer is one run in progress.
@@ -119,7 +124,8 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	}
 	defer tr.log.Close()
 	torch.Seed(exp.Train.Seed)
-	tg, info, err := tagger.Build(exp, data.train, data.dev, device)
+	// The vocabulary covers the context views' words too.
+	tg, info, err := tagger.Build(exp, append(append([]*corpus.Corpus(nil), data.train...), data.trainCtx...), data.dev, device)
 	if err != nil {
 		return nil, err
 	}
@@ -202,8 +208,9 @@ func newTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, cor
 	return &trainer{exp: exp, opts: opts, dir: dir, log: log, emit: emit}, data, device, nil
 }
 
-// corpora are the experiment's data files as read.
-type corpora struct{ train, dev, test []*corpus.Corpus }
+// corpora are the experiment's data files as read; the ctx ones are the
+// context views of the same sentences (data.context), paired one to one.
+type corpora struct{ train, dev, test, trainCtx, devCtx, testCtx []*corpus.Corpus }
 
 // setup applies the experiment's device and thread settings and reads its
 // data.
@@ -213,45 +220,65 @@ func setup(exp *config.Experiment) (corpora, gotch.Device, error) {
 		return corpora{}, device, err
 	}
 	torch.SetThreads(exp.Train.Threads)
-	train, dev, test, err := readData(exp)
-	return corpora{train, dev, test}, device, err
+	c, err := readData(exp)
+	return c, device, err
 }
 
-// readData reads the experiment's corpora (context views are read the same
-// way: X-tagged tokens are context).
-func readData(exp *config.Experiment) (train, dev, test []*corpus.Corpus, err error) {
-	cols, err := exp.Data.ColumnMap()
-	if err != nil {
-		return nil, nil, nil, err
+// readData reads the experiment's corpora (a single-view run may train on
+// context views: X-tagged tokens are context) and, with data.context, the
+// second view of each split, checked sentence for sentence against the
+// first.
+func readData(exp *config.Experiment) (corpora, error) {
+	var c corpora
+	views := []struct {
+		d                *config.Data
+		train, dev, test *[]*corpus.Corpus
+	}{{&exp.Data, &c.train, &c.dev, &c.test}}
+	if exp.Data.Context != nil {
+		views = append(views, struct {
+			d                *config.Data
+			train, dev, test *[]*corpus.Corpus
+		}{exp.Data.Context, &c.trainCtx, &c.devCtx, &c.testCtx})
 	}
-	read := func(path string) (*corpus.Corpus, error) {
-		return corpus.ReadFile(path, corpus.ReadOptions{Columns: cols})
-	}
-	add := func(dst *[]*corpus.Corpus, path string) error {
-		if path == "" {
-			return nil
-		}
-		c, err := read(path)
+	for _, v := range views {
+		cols, err := v.d.ColumnMap()
 		if err != nil {
-			return err
+			return c, err
 		}
-		*dst = append(*dst, c)
-		return nil
+		for _, f := range []struct {
+			path string
+			dst  *[]*corpus.Corpus
+		}{{v.d.Train, v.train}, {v.d.Dev, v.dev}, {v.d.Test, v.test}} {
+			if f.path == "" {
+				continue
+			}
+			read, err := corpus.ReadFile(f.path, corpus.ReadOptions{Columns: cols})
+			if err != nil {
+				return c, err
+			}
+			*f.dst = append(*f.dst, read)
+		}
 	}
-	if err := add(&train, exp.Data.Train); err != nil {
-		return nil, nil, nil, err
-	}
-	if err := add(&dev, exp.Data.Dev); err != nil {
-		return nil, nil, nil, err
-	}
-	if err := add(&test, exp.Data.Test); err != nil {
-		return nil, nil, nil, err
+	if exp.Data.Context != nil {
+		for _, p := range []struct {
+			name        string
+			plain, view []*corpus.Corpus
+		}{{"train", c.train, c.trainCtx}, {"dev", c.dev, c.devCtx}, {"test", c.test, c.testCtx}} {
+			if len(p.plain) != len(p.view) {
+				return c, fmt.Errorf("data.%s and data.context.%s: one is set and the other is not; the context view needs every split the plain view has", p.name, p.name)
+			}
+			for i := range p.plain {
+				if err := corpus.Pair(p.plain[i], p.view[i]); err != nil {
+					return c, fmt.Errorf("data.context.%s is not the context view of data.%s: %w", p.name, p.name, err)
+				}
+			}
+		}
 	}
 	if exp.Train.TrainWithDev {
-		train = append(train, dev...)
-		dev = nil
+		c.train, c.trainCtx = append(c.train, c.dev...), append(c.trainCtx, c.devCtx...)
+		c.dev, c.devCtx = nil, nil
 	}
-	return train, dev, test, nil
+	return c, nil
 }
 
 // prepare turns corpora into examples and builds the optimizer.
@@ -278,10 +305,22 @@ func (tr *trainer) prepare(c corpora) error {
 	if d.test, err = conv(c.test); err != nil {
 		return err
 	}
+	if d.trainCtx, err = conv(c.trainCtx); err != nil {
+		return err
+	}
+	if d.devCtx, err = conv(c.devCtx); err != nil {
+		return err
+	}
+	if d.testCtx, err = conv(c.testCtx); err != nil {
+		return err
+	}
 	if len(d.train) == 0 {
 		return fmt.Errorf("%s: no training sentences", tr.exp.Data.Train)
 	}
 	for _, e := range d.train {
+		d.trainTokens += len(e.Tokens)
+	}
+	for _, e := range d.trainCtx {
 		d.trainTokens += len(e.Tokens)
 	}
 	tr.data = d
@@ -321,13 +360,25 @@ func (tr *trainer) prepare(c corpora) error {
 	default:
 		return fmt.Errorf("train.optimizer %q; expected sgd or adamw", t.Optimizer)
 	}
-	tr.log.Printf("data: %d training sentences (%d tokens), %d dev, %d test", len(d.train), d.trainTokens, len(d.dev), len(d.test))
+	if d.trainCtx != nil {
+		how := "each view trained on its own"
+		if t.MultiViewTraining {
+			how = fmt.Sprintf("cooperative learning: %s at rate %g", tr.coopTerms(), t.MultiViewRate)
+		}
+		tr.log.Printf("data: %d training sentences in two views (%d tokens; %s), %d dev, %d test", len(d.train), d.trainTokens, how, len(d.dev), len(d.test))
+	} else {
+		tr.log.Printf("data: %d training sentences (%d tokens), %d dev, %d test", len(d.train), d.trainTokens, len(d.dev), len(d.test))
+	}
 	return nil
 }
 
 func (tr *trainer) batchesPerEpoch() int {
 	b := max(tr.exp.Train.MiniBatchSize, 1)
-	return (len(tr.data.train) + b - 1) / b
+	n := (len(tr.data.train) + b - 1) / b
+	if tr.data.trainCtx != nil {
+		n *= 2
+	}
+	return n
 }
 
 func (tr *trainer) freshState() *State {
@@ -351,28 +402,50 @@ func (tr *trainer) lr() float64 {
 }
 
 // epochBatches is the batch order of an epoch, a function of the seed and
-// the epoch alone so that a resumed run sees the same batches.
+// the epoch alone so that a resumed run sees the same batches. With two
+// views, ids from len(train) on are context-view examples (id − len(train)
+// in trainCtx); each batch holds one view, and the two views' batches are
+// interleaved at random.
 func (tr *trainer) epochBatches(epoch int) [][]int {
 	t := tr.exp.Train
-	n := len(tr.data.train)
+	rng := rand.New(rand.NewPCG(uint64(t.Seed), uint64(epoch)))
+	batches := tr.viewBatches(rng, 0)
+	if tr.data.trainCtx != nil {
+		batches = append(batches, tr.viewBatches(rng, len(tr.data.train))...)
+		rng.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
+	}
+	return batches
+}
+
+// viewBatches cuts one view's examples into batches (ids offset by offset).
+func (tr *trainer) viewBatches(rng *rand.Rand, offset int) [][]int {
+	t := tr.exp.Train
+	examples := tr.data.train
+	if offset > 0 {
+		examples = tr.data.trainCtx
+	}
+	n := len(examples)
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	rng := rand.New(rand.NewPCG(uint64(t.Seed), uint64(epoch)))
 	if t.Shuffle {
 		rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	}
 	if t.SortByLength {
 		// Shuffled, then stably sorted: equal lengths stay shuffled.
 		slices.SortStableFunc(idx, func(a, b int) int {
-			return cmp.Compare(len(tr.data.train[a].Tokens), len(tr.data.train[b].Tokens))
+			return cmp.Compare(len(examples[a].Tokens), len(examples[b].Tokens))
 		})
 	}
 	size := max(t.MiniBatchSize, 1)
 	var batches [][]int
 	for s := 0; s < n; s += size {
-		batches = append(batches, idx[s:min(s+size, n)])
+		batch := idx[s:min(s+size, n)]
+		for k := range batch {
+			batch[k] += offset
+		}
+		batches = append(batches, batch)
 	}
 	if t.SortByLength && t.Shuffle {
 		rng.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
@@ -380,7 +453,14 @@ func (tr *trainer) epochBatches(epoch int) [][]int {
 	return batches
 }
 
-// batchSeed derives the libtorch seed of one batch.
+// example returns the training example of a batch id (see epochBatches).
+func (tr *trainer) example(id int) *tagger.Example {
+	if n := len(tr.data.train); id >= n {
+		return tr.data.trainCtx[id-n]
+	}
+	return tr.data.train[id]
+}
+
 func batchSeed(seed int64, epoch, batch int) int64 {
 	x := uint64(seed)*0x9E3779B97F4A7C15 ^ uint64(epoch)<<32 ^ uint64(batch)
 	x ^= x >> 31

@@ -16,12 +16,18 @@ type resultsJSON struct {
 	Stopped   string  `json:"stopped"`
 	TestLoss  float64 `json:"test_loss,omitempty"`
 	Test      any     `json:"test,omitempty"`
+	// A two-view run's test scores on the context view.
+	TestContextLoss float64 `json:"test_context_loss,omitempty"`
+	TestContext     any     `json:"test_context,omitempty"`
 }
 
 func writeResults(dir string, r *Result) error {
 	out := resultsJSON{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, BestDevF1: r.BestDevF1, Stopped: r.Stopped}
 	if r.Test != nil {
 		out.TestLoss, out.Test = r.Test.Loss, r.Test.Report
+	}
+	if r.TestContext != nil {
+		out.TestContextLoss, out.TestContext = r.TestContext.Loss, r.TestContext.Report
 	}
 	data, err := json.MarshalIndent(out, "", " ")
 	if err != nil {

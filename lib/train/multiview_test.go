@@ -1,0 +1,159 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nerlab/nerlab/lib/config"
+	"github.com/nerlab/nerlab/lib/corpus"
+)
+
+// writeViews writes the context view of a CoNLL file: each sentence, then
+// <EOS> and, as its "retrieved" context, its tokens in reverse order.
+func writeViews(t testing.TB, plain string) string {
+	t.Helper()
+	c, err := corpus.ReadFile(plain, corpus.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := c.TagColumn()
+	var b strings.Builder
+	for _, s := range c.Sentences {
+		toks, tags := s.Columns[0], s.Columns[text]
+		for i := range toks {
+			b.WriteString(toks[i] + "\t" + tags[i] + "\n")
+		}
+		b.WriteString(corpus.EOS + "\tX\n")
+		for i := len(toks) - 1; i >= 0; i-- {
+			b.WriteString(toks[i] + "\tX\n")
+		}
+		b.WriteString("\n")
+	}
+	path := strings.TrimSuffix(plain, ".conll") + "-context.conll"
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// twoViewExperiment is tinyExperiment with context views of every split.
+func twoViewExperiment(t testing.TB, epochs int) *config.Experiment {
+	exp := tinyExperiment(t, epochs)
+	d := exp.Data
+	exp.Data.Context = &config.Data{Train: writeViews(t, d.Train), Dev: writeViews(t, d.Dev), Test: writeViews(t, d.Test),
+		Columns: d.Columns, TagScheme: d.TagScheme}
+	exp.Train.MultiViewTraining, exp.Train.CalculateL2Loss, exp.Train.DistillPosterior = true, true, true
+	exp.Train.Temperature, exp.Train.MultiViewRate = 0.3, 0.5
+	return exp
+}
+
+func TestTwoViewTraining(t *testing.T) {
+	exp := twoViewExperiment(t, 2)
+	exp.Train.MonitorTest = true
+	dir := filepath.Join(t.TempDir(), "run")
+	var batches int
+	var views []string
+	res, err := Train(context.Background(), exp, Options{RunDir: dir, Events: func(e Event) {
+		if e.Kind == EventProgress {
+			batches = e.Batches
+		}
+		if e.Kind == EventEval {
+			views = append(views, e.Split+"/"+e.View)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 240 sentences in batches of 16, in each view.
+	if batches != 30 {
+		t.Errorf("%d batches per epoch, want 2 × 15", batches)
+	}
+	rows := readLossRows(t, dir)
+	header := strings.Join(rows[0], " ")
+	if !strings.HasSuffix(header, "TEST_ACCURACY DEV_CONTEXT_LOSS DEV_CONTEXT_PRECISION DEV_CONTEXT_RECALL DEV_CONTEXT_F1 DEV_CONTEXT_ACCURACY "+
+		"TEST_CONTEXT_LOSS TEST_CONTEXT_PRECISION TEST_CONTEXT_RECALL TEST_CONTEXT_F1 TEST_CONTEXT_ACCURACY") {
+		t.Errorf("loss.tsv header %s", header)
+	}
+	for _, r := range rows[1:] {
+		if len(r) != len(rows[0]) || slices.Contains(r, "_") {
+			t.Errorf("loss.tsv row %v", r)
+		}
+	}
+	want := []string{"dev/plain", "test/plain", "dev/context", "test/context", "dev/plain", "test/plain", "dev/context", "test/context", "test/plain", "test/context"}
+	if strings.Join(views, " ") != strings.Join(want, " ") {
+		t.Errorf("evaluations %v", views)
+	}
+	// Context views that repeat the sentence make it no harder: both views
+	// learn the easy sample.
+	if res.Test == nil || res.TestContext == nil || res.Test.Report.Micro.F1 < 0.3 || res.TestContext.Report.Micro.F1 < 0.3 {
+		t.Fatalf("test scores: %+v / %+v", res.Test, res.TestContext)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	var results map[string]any
+	if err := json.Unmarshal(data, &results); err != nil || results["test_context"] == nil {
+		t.Errorf("results.json: %v\n%s", err, data)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TestContextPredFile)); err != nil {
+		t.Error(err)
+	}
+	metrics, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if n := strings.Count(string(metrics), `"view":"context"`); n != 2*2+1 {
+		t.Errorf("metrics.jsonl has %d context-view evaluations, want 5", n)
+	}
+}
+
+// TestTwoViewResumeContinuesSameCurve: the interleaving of the views'
+// batches and the cooperative step are deterministic, so an interrupted
+// two-view run resumes onto the uninterrupted curve.
+func TestTwoViewResumeContinuesSameCurve(t *testing.T) {
+	exp := twoViewExperiment(t, 2)
+	exp.Train.Optimizer, exp.Train.LearningRate = "adamw", 0.01
+	ref := filepath.Join(t.TempDir(), "ref")
+	if _, err := Train(context.Background(), exp, Options{RunDir: ref}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Train(ctx, exp, Options{RunDir: dir, Events: func(e Event) {
+		if e.Kind == EventProgress && e.Epoch == 2 && e.Batch < e.Batches {
+			cancel()
+		}
+	}})
+	cancel()
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("expected an interruption, got %v", err)
+	}
+	if _, err := Resume(context.Background(), dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got, want := readLossRows(t, dir), readLossRows(t, ref)
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for i := range want {
+		for j := range want[i] {
+			if j != 1 && got[i][j] != want[i][j] {
+				t.Errorf("row %d %s = %s, uninterrupted %s", i, want[0][j], got[i][j], want[i][j])
+			}
+		}
+	}
+}
+
+func TestTwoViewRefusesMisalignedViews(t *testing.T) {
+	exp := twoViewExperiment(t, 1)
+	data, _ := os.ReadFile(exp.Data.Context.Dev)
+	// Change the second sentence's first token in the context view.
+	blocks := strings.SplitN(string(data), "\n\n", 3)
+	blocks[1] = "Changed" + blocks[1][strings.IndexByte(blocks[1], '\t'):]
+	os.WriteFile(exp.Data.Context.Dev, []byte(strings.Join(blocks, "\n\n")), 0o644)
+	_, err := Train(context.Background(), exp, Options{RunDir: filepath.Join(t.TempDir(), "run")})
+	if err == nil || !strings.Contains(err.Error(), "data.context.dev is not the context view of data.dev") || !strings.Contains(err.Error(), `token "Changed"`) {
+		t.Errorf("misaligned dev views: %v", err)
+	}
+}
