@@ -57,3 +57,29 @@ func TestShippedConfigs(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryShippedConfigParses: each file in data/configs reads without
+// warnings and validates, and the cooperative-learning ones pair a context
+// view with the plain data.
+func TestEveryShippedConfigParses(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "data", "configs", "*.yaml"))
+	if err != nil || len(files) < 5 {
+		t.Fatalf("%d configs (%v)", len(files), err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			// CLNER files read their data folders while parsing: parse
+			// from the repository root with the shared data found.
+			e, _ := parseFromRoot(t, filepath.ToSlash(filepath.Join("data", "configs", filepath.Base(f))))
+			if len(e.Warnings) > 0 {
+				t.Errorf("warnings: %q", e.Warnings)
+			}
+			if err := e.Validate(); err != nil {
+				t.Error(err)
+			}
+			if e.Train.MultiViewTraining && (e.Data.Context == nil || e.Data.Context.Train == "" || e.Data.Context.Dev == "") {
+				t.Errorf("cooperative learning without a full context view: %+v", e.Data.Context)
+			}
+		})
+	}
+}
