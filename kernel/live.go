@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"html"
@@ -16,14 +17,15 @@ import (
 
 // liveTraining renders a training run in one notebook output that is
 // replaced in place: a status line (epoch, progress, loss, speed), the
-// run's curves redrawn after every epoch, and the latest dev scores.
+// run's curves redrawn after every epoch, and the latest dev scores (of
+// each view, in a two-view run).
 type liveTraining struct {
 	out      *jupyter.Output
 	id       string
 	dir      string
 	status   string
 	chart    string // base64 PNG of the curves, redrawn each epoch
-	report   *metrics.Report
+	reports  map[string]*metrics.Report // by view: plain, context
 	shown    bool
 	lastDraw time.Time
 }
@@ -46,9 +48,12 @@ func (lt *liveTraining) event(e train.Event) {
 			lt.draw(false)
 		}
 	case train.EventEval:
-		if e.Split == "dev" && e.Report != nil && (e.View == "" || e.View == "plain") {
+		if e.Split == "dev" && e.Report != nil {
 			r := *e.Report
-			lt.report = &r
+			if lt.reports == nil {
+				lt.reports = map[string]*metrics.Report{}
+			}
+			lt.reports[cmp.Or(e.View, "plain")] = &r
 		}
 	case train.EventCheckpoint, train.EventDone, train.EventStop:
 		if e.Kind != train.EventCheckpoint {
@@ -75,20 +80,33 @@ func (lt *liveTraining) redrawChart() {
 // draw shows (first) or replaces the output.
 func (lt *liveTraining) draw(first bool) {
 	lt.lastDraw = time.Now()
-	var b strings.Builder
-	fmt.Fprintf(&b, `<div class="nerlab-training"><p style="font-family:monospace">%s</p>`, html.EscapeString(lt.status))
-	if lt.chart != "" {
-		fmt.Fprintf(&b, `<img src="data:image/png;base64,%s" style="max-width:100%%"/>`, lt.chart)
-	}
-	if lt.report != nil {
-		b.WriteString("<p>latest dev scores</p>" + lab.HTMLReport(*lt.report))
-	}
-	b.WriteString("</div>")
-	data := map[string]any{"text/html": b.String(), "text/plain": lt.status}
+	data := map[string]any{"text/html": lt.html(), "text/plain": lt.status}
 	if first || !lt.shown {
 		lt.out.Display(data, nil, lt.id)
 		lt.shown = true
 		return
 	}
 	lt.out.Update(data, nil, lt.id)
+}
+
+// html is the output: status, chart, latest dev scores.
+func (lt *liveTraining) html() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<div class="nerlab-training"><p style="font-family:monospace">%s</p>`, html.EscapeString(lt.status))
+	if lt.chart != "" {
+		fmt.Fprintf(&b, `<img src="data:image/png;base64,%s" style="max-width:100%%"/>`, lt.chart)
+	}
+	for _, view := range []string{"plain", "context"} {
+		r := lt.reports[view]
+		if r == nil {
+			continue
+		}
+		title := "latest dev scores"
+		if len(lt.reports) > 1 {
+			title += " (" + view + " view)"
+		}
+		b.WriteString("<p>" + title + "</p>" + lab.HTMLReport(*r))
+	}
+	b.WriteString("</div>")
+	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/tagger"
+	"github.com/nerlab/nerlab/lib/train"
 )
 
 func TestRenderByType(t *testing.T) {
@@ -68,5 +69,27 @@ func TestMagicCompletion(t *testing.T) {
 	code = "%train --se"
 	if matches, start, _ := h.Complete(code, len(code)); len(matches) != 1 || matches[0] != "--set" || start != len("%train ") {
 		t.Errorf("%v %d", matches, start)
+	}
+}
+
+// TestLiveTrainingShowsBothViews: a two-view run's live output shows the
+// latest dev scores of each view, a one-view run's without a view name.
+func TestLiveTrainingShowsBothViews(t *testing.T) {
+	rep := func(f1 float64) *metrics.Report {
+		return &metrics.Report{Types: []string{"LOC"}, PerType: map[string]metrics.Score{"LOC": {F1: f1}}, Micro: metrics.Score{F1: f1}}
+	}
+	one := &liveTraining{}
+	one.event(train.Event{Kind: train.EventEval, Split: "dev", View: "plain", Report: rep(0.5)})
+	one.event(train.Event{Kind: train.EventEval, Split: "test", View: "plain", Report: rep(0.1)})
+	if h := one.html(); !strings.Contains(h, "<p>latest dev scores</p>") || strings.Contains(h, "view)") {
+		t.Errorf("one view:\n%s", h)
+	}
+	two := &liveTraining{}
+	two.event(train.Event{Kind: train.EventEval, Split: "dev", View: "context", Report: rep(0.7)})
+	two.event(train.Event{Kind: train.EventEval, Split: "dev", View: "plain", Report: rep(0.5)})
+	h := two.html()
+	p, c := strings.Index(h, "latest dev scores (plain view)"), strings.Index(h, "latest dev scores (context view)")
+	if p < 0 || c < p {
+		t.Errorf("two views (plain first):\n%s", h)
 	}
 }

@@ -121,12 +121,27 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 	}
 	fmt.Fprintf(env.Stdout, "run folder  %s\n", res.RunDir)
 	fmt.Fprintf(env.Stdout, "epochs      %d (%s)\n", res.Epochs, res.Stopped)
+	twoViews := res.TestContext != nil
 	if res.BestEpoch > 0 {
-		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %.2f)\n", res.BestEpoch, 100*res.BestDevF1)
+		view := ""
+		if twoViews {
+			view = ", plain view"
+		}
+		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %.2f%s)\n", res.BestEpoch, 100*res.BestDevF1, view)
 	}
-	if res.Test != nil {
-		m := res.Test.Report.Micro
-		fmt.Fprintf(env.Stdout, "test        P %.2f  R %.2f  F1 %.2f\n", 100*m.Precision, 100*m.Recall, 100*m.F1)
+	for _, v := range []struct {
+		name string
+		ev   *train.Evaluation
+	}{{"test", res.Test}, {"test (context view)", res.TestContext}} {
+		if v.ev == nil {
+			continue
+		}
+		name := v.name
+		if twoViews && name == "test" {
+			name = "test (plain view)"
+		}
+		m := v.ev.Report.Micro
+		fmt.Fprintf(env.Stdout, "%-11s P %.2f  R %.2f  F1 %.2f\n", name, 100*m.Precision, 100*m.Recall, 100*m.F1)
 	}
 	return nil
 }

@@ -19,14 +19,17 @@ import (
 
 // RunInfo summarises a run folder for the `runs` table.
 type RunInfo struct {
-	Dir       string    `json:"dir"`
-	Status    string    `json:"status"` // finished, running (a process trains it now), interrupted, or started (no checkpoint yet)
-	Epochs    int       `json:"epochs"` // epochs with a training record
-	BestEpoch int       `json:"best_epoch,omitempty"`
-	BestDevF1 float64   `json:"best_dev_f1"` // NaN (null in JSON) when no dev score was logged
-	TestF1    float64   `json:"test_f1"`     // the final test score; NaN when none
-	Stopped   string    `json:"stopped,omitempty"`
-	Modified  time.Time `json:"modified"`
+	Dir       string  `json:"dir"`
+	Status    string  `json:"status"` // finished, running (a process trains it now), interrupted, or started (no checkpoint yet)
+	Epochs    int     `json:"epochs"` // epochs with a training record
+	BestEpoch int     `json:"best_epoch,omitempty"`
+	BestDevF1 float64 `json:"best_dev_f1"` // NaN (null in JSON) when no dev score was logged
+	TestF1    float64 `json:"test_f1"`     // the final test score; NaN when none
+	// TestContextF1 is a two-view run's test score on the context view;
+	// NaN for other runs.
+	TestContextF1 float64   `json:"test_context_f1"`
+	Stopped       string    `json:"stopped,omitempty"`
+	Modified      time.Time `json:"modified"`
 }
 
 // MarshalJSON writes missing scores as null.
@@ -34,9 +37,13 @@ func (r RunInfo) MarshalJSON() ([]byte, error) {
 	type plain RunInfo
 	out := struct {
 		plain
-		BestDevF1 *float64 `json:"best_dev_f1"`
-		TestF1    *float64 `json:"test_f1"`
+		BestDevF1     *float64 `json:"best_dev_f1"`
+		TestF1        *float64 `json:"test_f1"`
+		TestContextF1 *float64 `json:"test_context_f1,omitempty"`
 	}{plain: plain(r)}
+	if !math.IsNaN(r.TestContextF1) {
+		out.TestContextF1 = &r.TestContextF1
+	}
 	if !math.IsNaN(r.BestDevF1) {
 		out.BestDevF1 = &r.BestDevF1
 	}
@@ -58,7 +65,7 @@ func isRunDir(dir string) bool {
 
 // InspectRun reads a run folder's progress and results.
 func InspectRun(dir string) (RunInfo, error) {
-	info := RunInfo{Dir: dir, BestDevF1: math.NaN(), TestF1: math.NaN()}
+	info := RunInfo{Dir: dir, BestDevF1: math.NaN(), TestF1: math.NaN(), TestContextF1: math.NaN()}
 	if !isRunDir(dir) {
 		return info, fmt.Errorf("%s: not a run folder (no %s, %s or %s)", dir, train.MetricsFile, train.ConfigCopy, train.LossFile)
 	}
@@ -85,6 +92,9 @@ func InspectRun(dir string) (RunInfo, error) {
 			Test      *struct {
 				F1 float64 `json:"f1"`
 			} `json:"test"`
+			TestContext *struct {
+				F1 float64 `json:"f1"`
+			} `json:"test_context"`
 		}
 		if err := json.Unmarshal(data, &res); err != nil {
 			return info, fmt.Errorf("%s: %v", filepath.Join(dir, train.ResultsFile), err)
@@ -92,6 +102,9 @@ func InspectRun(dir string) (RunInfo, error) {
 		info.Stopped = res.Stopped
 		if res.Test != nil {
 			info.TestF1 = res.Test.F1
+		}
+		if res.TestContext != nil {
+			info.TestContextF1 = res.TestContext.F1
 		}
 	}
 	return info, nil
@@ -172,16 +185,24 @@ func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 		return fmt.Sprintf("%.2f", 100*f)
 	}
 	width := len("RUN")
+	twoViews := false
 	for _, r := range runs {
 		width = max(width, len(r.Dir))
+		twoViews = twoViews || !math.IsNaN(r.TestContextF1)
 	}
-	fmt.Fprintf(w, "%-*s  %-11s  %6s  %10s  %7s  %s\n", width, "RUN", "STATUS", "EPOCHS", "BEST DEV", "TEST", "MODIFIED")
+	// Two-view runs add their context view's test F1 (TEST is the plain view's).
+	ctxHead, ctxCell := "", func(RunInfo) string { return "" }
+	if twoViews {
+		ctxHead = fmt.Sprintf("  %8s", "TEST CTX")
+		ctxCell = func(r RunInfo) string { return fmt.Sprintf("  %8s", pct(r.TestContextF1)) }
+	}
+	fmt.Fprintf(w, "%-*s  %-11s  %6s  %10s  %7s%s  %s\n", width, "RUN", "STATUS", "EPOCHS", "BEST DEV", "TEST", ctxHead, "MODIFIED")
 	for _, r := range runs {
 		best := pct(r.BestDevF1)
 		if r.BestEpoch > 0 {
 			best += fmt.Sprintf(" @%d", r.BestEpoch)
 		}
-		fmt.Fprintf(w, "%-*s  %-11s  %6d  %10s  %7s  %s\n", width, r.Dir, r.Status, r.Epochs, best, pct(r.TestF1), r.Modified.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "%-*s  %-11s  %6d  %10s  %7s%s  %s\n", width, r.Dir, r.Status, r.Epochs, best, pct(r.TestF1), ctxCell(r), r.Modified.Local().Format("2006-01-02 15:04"))
 	}
 	for _, r := range runs {
 		if r.Status == "interrupted" {
