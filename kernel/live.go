@@ -24,7 +24,7 @@ type liveTraining struct {
 	id       string
 	dir      string
 	status   string
-	chart    string // base64 PNG of the curves, redrawn each epoch
+	chart    string                     // base64 PNG of the curves, redrawn each epoch
 	reports  map[string]*metrics.Report // by view: plain, context
 	shown    bool
 	lastDraw time.Time
