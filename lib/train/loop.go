@@ -97,7 +97,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		}
 	}
 	seconds := secondsBefore + time.Since(started).Seconds()
-	row := epochRow{Epoch: epoch, Time: time.Now(), LR: tr.lr(), Seconds: seconds,
+	row := epochRow{Epoch: epoch, View: tr.data.view, Time: time.Now(), LR: tr.lr(), Seconds: seconds,
 		TrainLoss: st.EpochLoss / math.Max(float64(st.EpochBatches), 1), TokensSec: float64(st.EpochTokens) / math.Max(seconds, 1e-9)}
 	row.LR = tr.epochLR()
 	tr.emit(Event{Kind: EventEpoch, Epoch: epoch, MaxEpochs: t.MaxEpochs, Loss: row.TrainLoss, LR: row.LR,
@@ -110,7 +110,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		examples    []*tagger.Example
 		dst         **evalRow
 		on          bool
-	}{{"dev", "plain", tr.data.dev, &row.Dev, true}, {"test", "plain", tr.data.test, &row.Test, t.MonitorTest},
+	}{{"dev", tr.data.view, tr.data.dev, &row.Dev, true}, {"test", tr.data.view, tr.data.test, &row.Test, t.MonitorTest},
 		{"dev", "context", tr.data.devCtx, &row.DevContext, true}, {"test", "context", tr.data.testCtx, &row.TestContext, t.MonitorTest}} {
 		if !e.on || len(e.examples) == 0 {
 			continue
@@ -194,7 +194,7 @@ func scoreName(dev bool) string {
 func (tr *trainer) reportEval(epoch int, split, view string, ev *Evaluation) {
 	rep := ev.Report
 	name := split
-	if tr.data.trainCtx != nil {
+	if view != "plain" || tr.data.trainCtx != nil {
 		name += " (" + view + ")"
 	}
 	tr.log.Printf("  %s: loss %.5f  precision %.4f  recall %.4f  F1 %.4f  accuracy %.4f", name, ev.Loss,
@@ -278,7 +278,7 @@ func (tr *trainer) finish() (*Result, error) {
 			examples []*tagger.Example
 			dst      **Evaluation
 			preds    string
-		}{{"plain", tr.data.test, &res.Test, TestPredFile}, {"context", tr.data.testCtx, &res.TestContext, TestContextPredFile}} {
+		}{{tr.data.view, tr.data.test, &res.Test, TestPredFile}, {"context", tr.data.testCtx, &res.TestContext, TestContextPredFile}} {
 			if len(v.examples) == 0 {
 				continue
 			}
@@ -296,7 +296,7 @@ func (tr *trainer) finish() (*Result, error) {
 				return nil, err
 			}
 			name := "test"
-			if tr.data.trainCtx != nil {
+			if v.view != "plain" || tr.data.trainCtx != nil {
 				name += " (" + v.view + " view)"
 			}
 			tr.log.Printf("%s (%s model): precision %.4f  recall %.4f  F1 %.4f", name, which, rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1)

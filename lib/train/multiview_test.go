@@ -157,3 +157,21 @@ func TestTwoViewRefusesMisalignedViews(t *testing.T) {
 		t.Errorf("misaligned dev views: %v", err)
 	}
 }
+
+// TestOneViewRunOnContextViews: a run whose data are context views (no
+// second view) labels its evaluations with the context view.
+func TestOneViewRunOnContextViews(t *testing.T) {
+	exp := tinyExperiment(t, 1)
+	exp.Data.Train, exp.Data.Dev, exp.Data.Test = writeViews(t, exp.Data.Train), writeViews(t, exp.Data.Dev), writeViews(t, exp.Data.Test)
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if strings.Count(string(metrics), `"view":"context"`) != 2 || strings.Contains(string(metrics), `"view":"plain"`) {
+		t.Errorf("metrics.jsonl:\n%s", metrics)
+	}
+	if rows := readLossRows(t, dir); strings.Contains(strings.Join(rows[0], " "), "CONTEXT") {
+		t.Errorf("one-view loss.tsv has context columns: %v", rows[0])
+	}
+}

@@ -79,6 +79,9 @@ type epochRow struct {
 	RSSMB     float64
 	PeakRSSMB float64
 	Dev, Test *evalRow
+	// View names what Dev and Test scored: plain, or context for a one-view
+	// run on context views.
+	View string
 	// The context view's evaluations in a two-view run.
 	DevContext, TestContext *evalRow
 }
@@ -132,7 +135,7 @@ func (r epochRow) jsonl() []metricsLine {
 	for _, e := range []struct {
 		split, view string
 		row         *evalRow
-	}{{"dev", "plain", r.Dev}, {"test", "plain", r.Test}, {"dev", "context", r.DevContext}, {"test", "context", r.TestContext}} {
+	}{{"dev", r.View, r.Dev}, {"test", r.View, r.Test}, {"dev", "context", r.DevContext}, {"test", "context", r.TestContext}} {
 		if e.row == nil {
 			continue
 		}

@@ -63,6 +63,10 @@ type data struct {
 	train, dev, test          []*tagger.Example
 	trainCtx, devCtx, testCtx []*tagger.Example
 	trainTokens               int
+	// view names the view of train, dev and test: plain, or context for a
+	// one-view run whose data are context views (sentences with <EOS> and
+	// X-tagged context).
+	view string
 }
 
 // trainer is one run in progress.
@@ -317,8 +321,12 @@ func (tr *trainer) prepare(c corpora) error {
 	if len(d.train) == 0 {
 		return fmt.Errorf("%s: no training sentences", tr.exp.Data.Train)
 	}
+	d.view = "plain"
 	for _, e := range d.train {
 		d.trainTokens += len(e.Tokens)
+		if e.Keep != nil && d.trainCtx == nil {
+			d.view = "context"
+		}
 	}
 	for _, e := range d.trainCtx {
 		d.trainTokens += len(e.Tokens)
