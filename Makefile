@@ -69,7 +69,7 @@ demo: build
 	@bin/nerlab plot runs/demo --out runs/demo/curves.svg
 	@echo
 	@echo "== retrieval-augmented NER (CLNER) on a generated world whose entity types only its encyclopedia states"
-	@$(GO) run ./data/worldgen/cmd/worldgen -out runs/world
+	@bin/nerlab world --out runs/world
 	@bin/nerlab index build --corpus runs/world/knowledge.jsonl --out runs/world/index --sentences 1 --fresh
 	@bin/nerlab retrieve --index runs/world/index --data runs/world --out runs/world/context --keep 2 --budget 32
 	@echo "-- baseline: the sentences alone"

@@ -20,7 +20,7 @@ import (
 )
 
 func retrieveCommands() []*Command {
-	return []*Command{indexCommand(), searchCommand(), retrieveCommand(), contextCommand()}
+	return []*Command{indexCommand(), searchCommand(), retrieveCommand(), contextCommand(), worldCommand()}
 }
 
 var indexFlag = Param{Name: "index", Short: "i", Kind: Path, Help: "index folder (written by index build)"}

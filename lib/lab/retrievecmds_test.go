@@ -91,3 +91,22 @@ func TestIndexSearchRetrieveCommands(t *testing.T) {
 		t.Errorf("context HTML: %v", shown[1:])
 	}
 }
+
+func TestWorldCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w")
+	s := newSession(t)
+	if out := s.run("world --out " + dir + " --seed 3"); !strings.Contains(out, "world written to "+dir) {
+		t.Errorf("world: %q", out)
+	}
+	for _, f := range []string{"train.conll", "dev.conll", "test.conll", "knowledge.jsonl"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if out := s.run("stats " + filepath.Join(dir, "train.conll")); !strings.Contains(out, "1500") {
+		t.Errorf("stats of the world's train split:\n%s", out)
+	}
+	if _, err := s.try("world --out " + dir + " --seed -1"); !IsUsage(err) {
+		t.Errorf("negative seed: %v", err)
+	}
+}
