@@ -83,29 +83,18 @@ func InspectRun(dir string) (RunInfo, error) {
 		}
 	}
 	info.Status = runStatus(dir)
-	if data, err := os.ReadFile(filepath.Join(dir, train.ResultsFile)); err == nil {
-		var res struct {
-			Epochs    int     `json:"epochs"`
-			BestEpoch int     `json:"best_epoch"`
-			BestDevF1 float64 `json:"best_dev_f1"`
-			Stopped   string  `json:"stopped"`
-			Test      *struct {
-				F1 float64 `json:"f1"`
-			} `json:"test"`
-			TestContext *struct {
-				F1 float64 `json:"f1"`
-			} `json:"test_context"`
-		}
-		if err := json.Unmarshal(data, &res); err != nil {
-			return info, fmt.Errorf("%s: %v", filepath.Join(dir, train.ResultsFile), err)
-		}
+	res, err := train.ReadResults(dir)
+	switch {
+	case err == nil:
 		info.Stopped = res.Stopped
 		if res.Test != nil {
-			info.TestF1 = res.Test.F1
+			info.TestF1 = res.Test.Micro.F1
 		}
 		if res.TestContext != nil {
-			info.TestContextF1 = res.TestContext.F1
+			info.TestContextF1 = res.TestContext.Micro.F1
 		}
+	case !os.IsNotExist(err):
+		return info, err
 	}
 	return info, nil
 }

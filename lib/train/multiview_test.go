@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -94,10 +93,10 @@ func TestTwoViewTraining(t *testing.T) {
 	if res.Test == nil || res.TestContext == nil || res.Test.Report.Micro.F1 < 0.3 || res.TestContext.Report.Micro.F1 < 0.3 {
 		t.Fatalf("test scores: %+v / %+v", res.Test, res.TestContext)
 	}
-	data, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
-	var results map[string]any
-	if err := json.Unmarshal(data, &results); err != nil || results["test_context"] == nil {
-		t.Errorf("results.json: %v\n%s", err, data)
+	results, err := ReadResults(dir)
+	if err != nil || results.TestContext == nil || results.TestContext.Micro.F1 != res.TestContext.Report.Micro.F1 ||
+		results.Test == nil || results.Test.Micro.F1 != res.Test.Report.Micro.F1 {
+		t.Errorf("results.json: %v %+v", err, results)
 	}
 	if _, err := os.Stat(filepath.Join(dir, TestContextPredFile)); err != nil {
 		t.Error(err)

@@ -234,36 +234,14 @@ func setup(exp *config.Experiment) (corpora, gotch.Device, error) {
 // first.
 func readData(exp *config.Experiment) (corpora, error) {
 	var c corpora
-	views := []struct {
-		d                *config.Data
-		train, dev, test *[]*corpus.Corpus
-	}{{&exp.Data, &c.train, &c.dev, &c.test}}
-	if exp.Data.Context != nil {
-		views = append(views, struct {
-			d                *config.Data
-			train, dev, test *[]*corpus.Corpus
-		}{exp.Data.Context, &c.trainCtx, &c.devCtx, &c.testCtx})
+	var err error
+	if c.train, c.dev, c.test, err = readSplits(&exp.Data); err != nil {
+		return c, err
 	}
-	for _, v := range views {
-		cols, err := v.d.ColumnMap()
-		if err != nil {
+	if exp.Data.Context != nil {
+		if c.trainCtx, c.devCtx, c.testCtx, err = readSplits(exp.Data.Context); err != nil {
 			return c, err
 		}
-		for _, f := range []struct {
-			path string
-			dst  *[]*corpus.Corpus
-		}{{v.d.Train, v.train}, {v.d.Dev, v.dev}, {v.d.Test, v.test}} {
-			if f.path == "" {
-				continue
-			}
-			read, err := corpus.ReadFile(f.path, corpus.ReadOptions{Columns: cols})
-			if err != nil {
-				return c, err
-			}
-			*f.dst = append(*f.dst, read)
-		}
-	}
-	if exp.Data.Context != nil {
 		for _, p := range []struct {
 			name        string
 			plain, view []*corpus.Corpus
@@ -283,6 +261,32 @@ func readData(exp *config.Experiment) (corpora, error) {
 		c.dev, c.devCtx = nil, nil
 	}
 	return c, nil
+}
+
+// readSplits reads the files of one view; a split without a file is nil.
+func readSplits(d *config.Data) (train, dev, test []*corpus.Corpus, err error) {
+	cols, err := d.ColumnMap()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	read := func(path string) ([]*corpus.Corpus, error) {
+		if path == "" {
+			return nil, nil
+		}
+		c, err := corpus.ReadFile(path, corpus.ReadOptions{Columns: cols})
+		if err != nil {
+			return nil, err
+		}
+		return []*corpus.Corpus{c}, nil
+	}
+	if train, err = read(d.Train); err != nil {
+		return nil, nil, nil, err
+	}
+	if dev, err = read(d.Dev); err != nil {
+		return nil, nil, nil, err
+	}
+	test, err = read(d.Test)
+	return train, dev, test, err
 }
 
 // prepare turns corpora into examples and builds the optimizer.
@@ -324,12 +328,15 @@ func (tr *trainer) prepare(c corpora) error {
 	d.view = "plain"
 	for _, e := range d.train {
 		d.trainTokens += len(e.Tokens)
-		if e.Keep != nil && d.trainCtx == nil {
-			d.view = "context"
+		if e.Keep != nil {
+			d.view = "context" // a one-view run on context views
 		}
 	}
-	for _, e := range d.trainCtx {
-		d.trainTokens += len(e.Tokens)
+	if d.trainCtx != nil {
+		d.view = "plain"
+		for _, e := range d.trainCtx {
+			d.trainTokens += len(e.Tokens)
+		}
 	}
 	tr.data = d
 

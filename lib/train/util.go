@@ -2,32 +2,51 @@ package train
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/safefile"
 )
 
-// resultsJSON is results.json: the run's summary for scripts.
-type resultsJSON struct {
-	RunDir    string  `json:"run_dir"`
-	Epochs    int     `json:"epochs"`
-	BestEpoch int     `json:"best_epoch"`
-	BestDevF1 float64 `json:"best_dev_f1"`
-	Stopped   string  `json:"stopped"`
-	TestLoss  float64 `json:"test_loss,omitempty"`
-	Test      any     `json:"test,omitempty"`
+// Results is results.json: a finished run's summary, for scripts and for
+// the runs table.
+type Results struct {
+	RunDir    string          `json:"run_dir"`
+	Epochs    int             `json:"epochs"`
+	BestEpoch int             `json:"best_epoch"`
+	BestDevF1 float64         `json:"best_dev_f1"`
+	Stopped   string          `json:"stopped"`
+	TestLoss  float64         `json:"test_loss,omitempty"`
+	Test      *metrics.Report `json:"test,omitempty"`
 	// A two-view run's test scores on the context view.
-	TestContextLoss float64 `json:"test_context_loss,omitempty"`
-	TestContext     any     `json:"test_context,omitempty"`
+	TestContextLoss float64         `json:"test_context_loss,omitempty"`
+	TestContext     *metrics.Report `json:"test_context,omitempty"`
+}
+
+// ReadResults reads the results.json of the run in dir; a run that has not
+// finished has none (an error for which os.IsNotExist is true).
+func ReadResults(dir string) (*Results, error) {
+	path := filepath.Join(dir, ResultsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return &r, nil
 }
 
 func writeResults(dir string, r *Result) error {
-	out := resultsJSON{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, BestDevF1: r.BestDevF1, Stopped: r.Stopped}
+	out := Results{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, BestDevF1: r.BestDevF1, Stopped: r.Stopped}
 	if r.Test != nil {
-		out.TestLoss, out.Test = r.Test.Loss, r.Test.Report
+		out.TestLoss, out.Test = r.Test.Loss, &r.Test.Report
 	}
 	if r.TestContext != nil {
-		out.TestContextLoss, out.TestContext = r.TestContext.Loss, r.TestContext.Report
+		out.TestContextLoss, out.TestContext = r.TestContext.Loss, &r.TestContext.Report
 	}
 	data, err := json.MarshalIndent(out, "", " ")
 	if err != nil {
