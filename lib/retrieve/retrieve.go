@@ -12,8 +12,8 @@ type RetrieveOptions struct {
 	Keep        int    // passages kept after re-ranking (default 6)
 	SubQueryLen int    // sentences longer than this many tokens are searched in pieces (default 24)
 	Rerank      Scorer // default: BM25 order
-	// PerArticle keeps at most this many passages of one article (by
-	// title), so that a context can draw on several; 0: no limit.
+	// PerArticle keeps at most this many passages of one article, so that
+	// a context can draw on several; 0: no limit.
 	PerArticle int
 }
 
@@ -79,8 +79,8 @@ func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error)
 	if opt.PerArticle > 0 {
 		kept, per := out[:0], map[string]int{}
 		for _, r := range out {
-			if per[r.Title] < opt.PerArticle {
-				per[r.Title]++
+			if per[r.ArticleID] < opt.PerArticle {
+				per[r.ArticleID]++
 				kept = append(kept, r)
 			}
 		}

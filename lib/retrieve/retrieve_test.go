@@ -92,6 +92,15 @@ func TestRetrievePerArticle(t *testing.T) {
 	if got := titles(2); len(got) != 3 || got[2] != "Razaerholm" {
 		t.Errorf("two per article: %q", got)
 	}
+	// Articles count by id, not title: untitled passages of different
+	// articles are all kept.
+	untitled := testIndex(t, `{"id": 1, "text": "Stedian Restous is a painter."}
+{"id": 2, "text": "Stedian Restous paints ships."}
+`)
+	got, err := Retrieve(untitled, query, RetrieveOptions{Keep: 3, PerArticle: 1})
+	if err != nil || len(got) != 2 {
+		t.Errorf("untitled articles, one each: %v %+v", err, got)
+	}
 }
 
 func TestScorers(t *testing.T) {

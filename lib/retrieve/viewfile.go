@@ -33,6 +33,7 @@ type ViewFile struct {
 	Path    string
 	corpus  *corpus.Corpus
 	prov    []Provenance
+	views   []corpus.View // where each sentence's context starts
 	textCol int
 	tagCol  int
 }
@@ -85,6 +86,7 @@ func OpenViewFile(path string, columns corpus.ColumnMap) (*ViewFile, error) {
 			return nil, fmt.Errorf("%s:%d: %d context tokens from its passages, but sentence %d (%s:%d) has %d", provPath, n, used, n-1, path, s.Line, max(got, 0))
 		}
 		v.prov = append(v.prov, p)
+		v.views = append(v.views, view)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %v", provPath, err)
@@ -114,7 +116,7 @@ func (v *ViewFile) View(i int) (ContextView, error) {
 	}
 	s := &v.corpus.Sentences[i]
 	text := s.Columns[v.textCol]
-	view := corpus.SplitView(text, s.Columns[v.lastCol(s)])
+	view := v.views[i]
 	cv := ContextView{Sentence: i, Line: s.Line, Tokens: text[:view.Len]}
 	if v.tagCol >= 0 {
 		cv.Tags = s.Columns[v.tagCol][:view.Len]
@@ -138,11 +140,9 @@ func (v *ViewFile) Find(query string, from int) int {
 		return -1
 	}
 	for i := max(from, 0); i < len(v.prov); i++ {
-		s := &v.corpus.Sentences[i]
-		text := s.Columns[v.textCol]
-		n := corpus.SplitView(text, s.Columns[v.lastCol(s)]).Len
-		lower := make([]string, n)
-		for k, t := range text[:n] {
+		sentence := v.corpus.Sentences[i].Columns[v.textCol][:v.views[i].Len]
+		lower := make([]string, len(sentence))
+		for k, t := range sentence {
 			lower[k] = strings.ToLower(t)
 		}
 		if containsRun(lower, words) {
