@@ -53,7 +53,10 @@ func render(v any) (data map[string]any, ok bool) {
 	case *retrieve.ContextView:
 		return map[string]any{"text/html": lab.HTMLContext(*x), "text/plain": lab.TextContext(*x, false)}, true
 	case []lab.RunInfo:
-		return map[string]any{"text/html": lab.HTMLRuns(x), "text/plain": fmt.Sprint(x)}, true
+		if len(x) == 0 {
+			return map[string]any{"text/plain": "no runs"}, true
+		}
+		return lab.RunsBundle(x, ""), true
 	case *plot.Plot:
 		var b bytes.Buffer
 		w, err := x.WriterTo(16*vg.Centimeter, 10*vg.Centimeter, "png")

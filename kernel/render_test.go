@@ -28,6 +28,7 @@ func TestRenderByType(t *testing.T) {
 		{[]*tagger.Prediction{p, p}, "text/html", "<mark"},
 		{metrics.Report{Types: []string{"LOC"}, PerType: map[string]metrics.Score{"LOC": {}}}, "text/html", "<table"},
 		{[]lab.RunInfo{{Dir: "runs/x"}}, "text/html", "runs/x"},
+		{[]lab.RunInfo{{Dir: "runs/x", TestContextF1: 0.5}}, "text/plain", "TEST CTX"},
 		{retrieve.ContextView{Tokens: []string{"Paris"}, Passages: []retrieve.ViewPassage{{Source: retrieve.Source{Title: "Paris"}, Tokens: []string{"Paris", "is"}}}},
 			"text/html", `<mark style="background:#fff3a3">Paris</mark> is`},
 		{image.NewRGBA(image.Rect(0, 0, 3, 3)), "image/png", "iVBOR"},

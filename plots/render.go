@@ -122,18 +122,19 @@ func Render(r *Run, what, format string, width, height vg.Length) (out []byte, e
 }
 
 // WriteFile renders the chart what of r at DefaultSize into path, as PNG
-// or SVG by the path's extension, replacing the file atomically.
-func WriteFile(r *Run, what, path string) error {
+// or SVG by the path's extension, replacing the file atomically, and
+// returns what it wrote.
+func WriteFile(r *Run, what, path string) ([]byte, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".png" && ext != ".svg" {
-		return fmt.Errorf("%s: cannot write a chart as %q; expected a .png or .svg file name", path, ext)
+		return nil, fmt.Errorf("%s: cannot write a chart as %q; expected a .png or .svg file name", path, ext)
 	}
 	width, height := DefaultSize(what)
 	data, err := Render(r, what, ext[1:], width, height)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return safefile.WriteBytes(path, data)
+	return data, safefile.WriteBytes(path, data)
 }
 
 // svgInPixels drops the "pt" unit from the root element's width and

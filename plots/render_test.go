@@ -115,8 +115,12 @@ func TestWriteFile(t *testing.T) {
 	dir := t.TempDir()
 
 	png := filepath.Join(dir, "curves.png")
-	if err := WriteFile(r, "f1", png); err != nil {
+	wrote, err := WriteFile(r, "f1", png)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if onDisk, _ := os.ReadFile(png); !bytes.Equal(wrote, onDisk) {
+		t.Errorf("WriteFile returned %d bytes, wrote %d", len(wrote), len(onDisk))
 	}
 	data, err := os.ReadFile(png)
 	if err != nil {
@@ -125,7 +129,7 @@ func TestWriteFile(t *testing.T) {
 	decodePNG(t, data, 640, 400)
 
 	dashboard := filepath.Join(dir, "run.PNG")
-	if err := WriteFile(r, "all", dashboard); err != nil {
+	if _, err := WriteFile(r, "all", dashboard); err != nil {
 		t.Fatal(err)
 	}
 	if data, err = os.ReadFile(dashboard); err != nil {
@@ -134,7 +138,7 @@ func TestWriteFile(t *testing.T) {
 	decodePNG(t, data, 1280, 800)
 
 	svg := filepath.Join(dir, "loss.svg")
-	if err := WriteFile(r, "loss", svg); err != nil {
+	if _, err := WriteFile(r, "loss", svg); err != nil {
 		t.Fatal(err)
 	}
 	if data, err = os.ReadFile(svg); err != nil || !bytes.Contains(data, []byte("@font-face")) {
@@ -142,7 +146,7 @@ func TestWriteFile(t *testing.T) {
 	}
 
 	pdf := filepath.Join(dir, "loss.pdf")
-	err = WriteFile(r, "loss", pdf)
+	_, err = WriteFile(r, "loss", pdf)
 	if err == nil || !strings.HasPrefix(err.Error(), pdf+`: cannot write a chart as ".pdf"; expected a .png or .svg`) {
 		t.Errorf("WriteFile(.pdf) error %v", err)
 	}
@@ -154,7 +158,7 @@ func TestWriteFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(tsvRun, "types", png); !errors.Is(err, ErrNoData) {
+	if _, err := WriteFile(tsvRun, "types", png); !errors.Is(err, ErrNoData) {
 		t.Errorf("WriteFile(types) of a loss.tsv run: %v; want ErrNoData", err)
 	}
 	if after, _ := os.ReadFile(png); len(after) == 0 || !bytes.Equal(after[:8], []byte("\x89PNG\r\n\x1a\n")) {

@@ -65,6 +65,6 @@ func init() {
 		"Run.MainView": "MainView is the view whose best dev epoch selects the model: the plain\nview when its dev F1 was recorded, otherwise the first view that has a\ndev F1, otherwise \"\".",
 		"Run.Series":   "Series returns the evaluation series of split in view, or nil when the\nrun has none.",
 		"Run.Views":    "Views returns the views the run evaluated, in the order of Evals.",
-		"WriteFile":    "WriteFile renders the chart what of r at DefaultSize into path, as PNG\nor SVG by the path's extension, replacing the file atomically.",
+		"WriteFile":    "WriteFile renders the chart what of r at DefaultSize into path, as PNG\nor SVG by the path's extension, replacing the file atomically, and\nreturns what it wrote.",
 	}
 }

@@ -211,8 +211,8 @@ func (s Sentences) HTML() string {
 	for _, x := range s {
 		fmt.Fprintf(&b, `<div style="margin-bottom:1em"><p style="font-size:0.85em;margin:0">sentence %d: %d missed, %d spurious, %d mistyped</p>`,
 			x.Index, x.Missed, x.Spurious, x.Mistyped)
-		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">gold</span> %s</div>`, lab.HTMLPrediction(asPrediction(x.Tokens, x.Gold)))
-		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">pred</span> %s</div></div>`, lab.HTMLPrediction(asPrediction(x.Tokens, x.Pred)))
+		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">gold</span> %s</div>`, lab.HTMLPrediction(lab.TagsPrediction(x.Tokens, x.Gold)))
+		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">pred</span> %s</div></div>`, lab.HTMLPrediction(lab.TagsPrediction(x.Tokens, x.Pred)))
 	}
 	return b.String()
 }
@@ -222,15 +222,7 @@ func (s Sentences) String() string {
 	var b strings.Builder
 	for _, x := range s {
 		fmt.Fprintf(&b, "sentence %d (%d mistakes)\n  gold %s\n  pred %s\n", x.Index, x.Errors(),
-			lab.Highlight(asPrediction(x.Tokens, x.Gold), false), lab.Highlight(asPrediction(x.Tokens, x.Pred), false))
+			lab.Highlight(lab.TagsPrediction(x.Tokens, x.Gold), false), lab.Highlight(lab.TagsPrediction(x.Tokens, x.Pred), false))
 	}
 	return b.String()
-}
-
-func asPrediction(tokens, tags []string) *tagger.Prediction {
-	p := &tagger.Prediction{Tokens: tokens, Tags: tags}
-	for _, s := range corpus.Spans(corpus.ToBIO(tags)) {
-		p.Entities = append(p.Entities, tagger.Entity{Start: s.Start, End: s.End, Type: s.Type, Prob: 1, Text: strings.Join(tokens[s.Start:s.End], " ")})
-	}
-	return p
 }

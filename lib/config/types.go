@@ -107,6 +107,10 @@ type Train struct {
 	DistillPosterior  bool    `yaml:"distill_posterior" json:"distill_posterior"`     // CL-KL: match the CRF posterior marginals
 	Temperature       float64 `yaml:"temperature" json:"temperature"`                 // softens the marginals CL-KL compares
 	MultiViewRate     float64 `yaml:"multi_view_rate" json:"multi_view_rate"`         // weight of the cooperative loss
+	// SelectView is the view whose dev F1 picks the best epoch and drives
+	// annealing in a two-view run: plain (the model used without
+	// retrieval) or context. Empty means plain.
+	SelectView string `yaml:"select_view" json:"select_view,omitempty"`
 }
 
 // Default returns the experiment every file starts from: flair's

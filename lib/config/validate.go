@@ -178,6 +178,15 @@ func (v *validator) train() {
 	if t.MultiViewTraining && !t.CalculateL2Loss && !t.DistillPosterior {
 		v.fail("train.multi_view_training", "is on but asks for no cooperative loss; expected train.calculate_l2_loss (CL-L2) or train.distill_posterior (CL-KL)")
 	}
+	switch t.SelectView {
+	case "", "plain":
+	case "context":
+		if v.e.Data.Context == nil {
+			v.fail("train.select_view", "is context but there is no second view; expected data.context, or select_view plain")
+		}
+	default:
+		v.fail("train.select_view", "%q is not a view; expected plain or context", t.SelectView)
+	}
 	if t.L2LossOnly && !t.CalculateL2Loss {
 		v.fail("train.l2_loss_only", "is on but train.calculate_l2_loss is off; expected both for CL-L2")
 	}

@@ -63,6 +63,8 @@ func TestValidateRules(t *testing.T) {
 		{"train.multi_view_training=true", "train.multi_view_training: is on but there is no second view; expected data.context (CLNER: Corpus: ColumnCorpus-A:ColumnCorpus-B)\n" +
 			"train.multi_view_training: is on but asks for no cooperative loss; expected train.calculate_l2_loss (CL-L2) or train.distill_posterior (CL-KL)"},
 		{"train.l2_loss_only=true", "train.l2_loss_only: is on but train.calculate_l2_loss is off; expected both for CL-L2"},
+		{"train.select_view=context", "train.select_view: is context but there is no second view; expected data.context, or select_view plain"},
+		{"train.select_view=both", `train.select_view: "both" is not a view; expected plain or context`},
 	} {
 		e := Default()
 		e.Data.Train = "train.txt"

@@ -31,26 +31,36 @@ func colourOf(typ string) int {
 // followed by the type; without, as [text]TYPE.
 func Highlight(p *tagger.Prediction, colour bool) string {
 	var b strings.Builder
-	next := 0
-	for _, e := range p.Entities {
-		if e.Start < next || e.End > len(p.Tokens) {
-			continue // overlapping or out of range: never produced by the tagger
-		}
-		for _, tok := range p.Tokens[next:e.Start] {
-			b.WriteString(tok)
-			b.WriteByte(' ')
-		}
-		text := strings.Join(p.Tokens[e.Start:e.End], " ")
+	walkEntities(p, func(tok string) {
+		b.WriteString(tok)
+		b.WriteByte(' ')
+	}, func(e tagger.Entity, text string) {
 		if colour {
 			fmt.Fprintf(&b, "\x1b[30;%dm %s \x1b[1m%s \x1b[0m ", colourOf(e.Type), text, e.Type)
 		} else {
 			fmt.Fprintf(&b, "[%s]%s ", text, e.Type)
 		}
+	})
+	return strings.TrimRight(b.String(), " ")
+}
+
+// walkEntities visits a prediction left to right: token for each token
+// outside an entity, entity for each entity with its words joined.
+// Overlapping or out-of-range entities, which the tagger never produces,
+// are skipped.
+func walkEntities(p *tagger.Prediction, token func(string), entity func(tagger.Entity, string)) {
+	next := 0
+	for _, e := range p.Entities {
+		if e.Start < next || e.End > len(p.Tokens) {
+			continue
+		}
+		for _, tok := range p.Tokens[next:e.Start] {
+			token(tok)
+		}
+		entity(e, strings.Join(p.Tokens[e.Start:e.End], " "))
 		next = e.End
 	}
 	for _, tok := range p.Tokens[next:] {
-		b.WriteString(tok)
-		b.WriteByte(' ')
+		token(tok)
 	}
-	return strings.TrimRight(b.String(), " ")
 }

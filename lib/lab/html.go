@@ -34,22 +34,13 @@ func markColour(typ string) string {
 func HTMLPrediction(p *tagger.Prediction) string {
 	var b strings.Builder
 	b.WriteString(`<div class="nerlab-entities" style="line-height:2.4;font-family:sans-serif">`)
-	next := 0
-	for _, e := range p.Entities {
-		if e.Start < next || e.End > len(p.Tokens) {
-			continue
-		}
-		for _, tok := range p.Tokens[next:e.Start] {
-			b.WriteString(html.EscapeString(tok) + " ")
-		}
+	walkEntities(p, func(tok string) {
+		b.WriteString(html.EscapeString(tok) + " ")
+	}, func(e tagger.Entity, text string) {
 		fmt.Fprintf(&b, `<mark title="%s %.3f" style="background:%s;padding:0.2em 0.4em;margin:0 0.15em;border-radius:0.35em">%s`+
 			`<span style="font-size:0.7em;font-weight:bold;margin-left:0.5em;text-transform:uppercase">%s</span></mark> `,
-			html.EscapeString(e.Type), e.Prob, markColour(e.Type), html.EscapeString(strings.Join(p.Tokens[e.Start:e.End], " ")), html.EscapeString(e.Type))
-		next = e.End
-	}
-	for _, tok := range p.Tokens[next:] {
-		b.WriteString(html.EscapeString(tok) + " ")
-	}
+			html.EscapeString(e.Type), e.Prob, markColour(e.Type), html.EscapeString(text), html.EscapeString(e.Type))
+	})
 	b.WriteString("</div>")
 	return b.String()
 }
@@ -77,10 +68,15 @@ func HTMLReport(r metrics.Report) string {
 	return b.String()
 }
 
-// HTMLRuns renders the runs table.
+// HTMLRuns renders the runs table; two-view runs add their context
+// view's test F1 (test F1 is then the plain view's), as in the text table.
 func HTMLRuns(runs []RunInfo) string {
 	var b strings.Builder
-	b.WriteString(`<table class="nerlab-runs"><thead><tr><th style="text-align:left">run</th><th>status</th><th>epochs</th><th>best dev F1</th><th>test F1</th><th>modified</th></tr></thead><tbody>`)
+	ctxHead := ""
+	if anyTwoView(runs) {
+		ctxHead = "<th>test F1 (context view)</th>"
+	}
+	fmt.Fprintf(&b, `<table class="nerlab-runs"><thead><tr><th style="text-align:left">run</th><th>status</th><th>epochs</th><th>best dev F1</th><th>test F1</th>%s<th>modified</th></tr></thead><tbody>`, ctxHead)
 	pct := func(f float64) string {
 		if math.IsNaN(f) {
 			return "–"
@@ -92,9 +88,21 @@ func HTMLRuns(runs []RunInfo) string {
 		if r.BestEpoch > 0 {
 			best += fmt.Sprintf(" (epoch %d)", r.BestEpoch)
 		}
-		fmt.Fprintf(&b, `<tr><td style="text-align:left">%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td></tr>`,
-			html.EscapeString(r.Dir), html.EscapeString(r.Status), r.Epochs, best, pct(r.TestF1), r.Modified.Local().Format("2006-01-02 15:04"))
+		ctx := ""
+		if ctxHead != "" {
+			ctx = "<td>" + pct(r.TestContextF1) + "</td>"
+		}
+		fmt.Fprintf(&b, `<tr><td style="text-align:left">%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td>%s<td>%s</td></tr>`,
+			html.EscapeString(r.Dir), html.EscapeString(r.Status), r.Epochs, best, pct(r.TestF1), ctx, r.Modified.Local().Format("2006-01-02 15:04"))
 	}
 	b.WriteString("</tbody></table>")
 	return b.String()
+}
+
+// RunsBundle is the runs table as a display bundle: HTML and the aligned
+// text the REPL prints. root names the folder in the empty table's text.
+func RunsBundle(runs []RunInfo, root string) map[string]any {
+	var text strings.Builder
+	writeRunsTable(&text, runs, root)
+	return map[string]any{"text/html": HTMLRuns(runs), "text/plain": text.String()}
 }

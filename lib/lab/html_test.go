@@ -40,8 +40,17 @@ func TestHTMLTables(t *testing.T) {
 			t.Errorf("report HTML lacks %q:\n%s", want, got)
 		}
 	}
-	runs := HTMLRuns([]RunInfo{{Dir: "runs/<x>", Status: "finished", Epochs: 3, BestEpoch: 2, BestDevF1: 0.9, TestF1: math.NaN(), Modified: time.Unix(0, 0)}})
+	runs := HTMLRuns([]RunInfo{{Dir: "runs/<x>", Status: "finished", Epochs: 3, BestEpoch: 2, BestDevF1: 0.9, TestF1: math.NaN(), TestContextF1: math.NaN(), Modified: time.Unix(0, 0)}})
 	if !strings.Contains(runs, "runs/&lt;x&gt;") || !strings.Contains(runs, "90.00 (epoch 2)") || !strings.Contains(runs, "<td>–</td>") {
 		t.Errorf("runs HTML:\n%s", runs)
+	}
+	if strings.Contains(runs, "context view") {
+		t.Errorf("one-view runs HTML has a context column:\n%s", runs)
+	}
+	two := HTMLRuns([]RunInfo{{Dir: "runs/cl", TestF1: 0.4, TestContextF1: 0.625, BestDevF1: math.NaN()},
+		{Dir: "runs/plain", TestF1: 0.4, TestContextF1: math.NaN(), BestDevF1: math.NaN()}})
+	if !strings.Contains(two, "<th>test F1 (context view)</th>") || !strings.Contains(two, "<td>40.00</td><td>62.50</td>") ||
+		!strings.Contains(two, "<td>40.00</td><td>–</td>") {
+		t.Errorf("two-view runs HTML:\n%s", two)
 	}
 }

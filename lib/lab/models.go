@@ -124,8 +124,8 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 	twoViews := res.TestContext != nil
 	if res.BestEpoch > 0 {
 		view := ""
-		if twoViews {
-			view = ", plain view"
+		if res.SelectView != "" {
+			view = ", " + res.SelectView + " view"
 		}
 		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %.2f%s)\n", res.BestEpoch, 100*res.BestDevF1, view)
 	}
@@ -580,24 +580,23 @@ func plotCommand() *Command {
 				}
 				out = filepath.Join(dir, name+".png")
 			}
-			if err := plots.WriteFile(run, what, out); err != nil {
+			png, err := plots.WriteFile(run, what, out)
+			if err != nil {
 				return err
 			}
-			if env.Display != nil {
+			// A PNG file is also what the screen shows; an SVG one needs a PNG drawn.
+			shown := env.Display != nil || env.Session.Images != NoImages
+			if shown && !strings.EqualFold(filepath.Ext(out), ".png") {
 				w, h := plots.DefaultSize(what)
-				png, err := plots.Render(run, what, "png", w, h)
-				if err != nil {
+				if png, err = plots.Render(run, what, "png", w, h); err != nil {
 					return err
 				}
+			}
+			if env.Display != nil {
 				return env.Display(map[string]any{"image/png": base64.StdEncoding.EncodeToString(png), "text/plain": out})
 			}
 			fmt.Fprintln(env.Stdout, out)
 			if p := env.Session.Images; p != NoImages {
-				w, h := plots.DefaultSize(what)
-				png, err := plots.Render(run, what, "png", w, h)
-				if err != nil {
-					return err
-				}
 				return WriteInlineImage(env.Stdout, p, png)
 			}
 			return nil

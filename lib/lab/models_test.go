@@ -162,3 +162,34 @@ func TestTrainInterruptAndResume(t *testing.T) {
 		t.Errorf("loss.tsv has %d lines after resume, want header + 2 epochs:\n%s", n, rows)
 	}
 }
+
+// TestTrainSummaryOfTwoViewRun: a two-view run's summary names the view
+// that picked the best epoch and scores test in both views; a one-view
+// run's says neither.
+func TestTrainSummaryOfTwoViewRun(t *testing.T) {
+	eval := func(p, r, f float64) *train.Evaluation {
+		return &train.Evaluation{Report: metrics.Report{Micro: metrics.Score{Precision: p, Recall: r, F1: f}}}
+	}
+	dir := t.TempDir() // not a run folder: the session keeps no run
+	var out bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &out, Session: &Session{}}
+	res := &train.Result{RunDir: dir, Epochs: 3, Stopped: "reached max_epochs 3", BestEpoch: 2, BestDevF1: 0.5, SelectView: "context",
+		Test: eval(0.4, 0.4, 0.4), TestContext: eval(0.6, 0.5, 0.5454)}
+	if err := reportRun(env, dir, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"best epoch  2 (dev F1 50.00, context view)\n", "test (plain view) P 40.00  R 40.00  F1 40.00\n",
+		"test (context view) P 60.00  R 50.00  F1 54.54\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("two-view summary lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	res.SelectView, res.TestContext = "", nil
+	if err := reportRun(env, dir, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "best epoch  2 (dev F1 50.00)\n") || !strings.Contains(s, "test        P 40.00") || strings.Contains(s, "view") {
+		t.Errorf("one-view summary:\n%s", s)
+	}
+}

@@ -232,36 +232,37 @@ func queryWords(query []string) map[string]bool {
 	return words
 }
 
-// writeMarkedHTML writes tokens separated by spaces, marking those in words.
-func writeMarkedHTML(b *strings.Builder, tokens []string, words map[string]bool) {
+// writeMarked writes tokens separated by spaces, those in words (lower
+// case) through marked and the others through plain.
+func writeMarked(b *strings.Builder, tokens []string, words map[string]bool, plain, marked func(string) string) {
 	for i, tok := range tokens {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		if words[strings.ToLower(tok)] {
-			fmt.Fprintf(b, `<mark style="background:#fff3a3">%s</mark>`, html.EscapeString(tok))
+			b.WriteString(marked(tok))
 		} else {
-			b.WriteString(html.EscapeString(tok))
+			b.WriteString(plain(tok))
 		}
 	}
 }
 
-// writeMarkedText writes tokens separated by spaces, underlining (with
-// colour) or *starring* (without) those in words.
+// writeMarkedHTML escapes tokens and highlights those in words.
+func writeMarkedHTML(b *strings.Builder, tokens []string, words map[string]bool) {
+	writeMarked(b, tokens, words, html.EscapeString, func(tok string) string {
+		return `<mark style="background:#fff3a3">` + html.EscapeString(tok) + `</mark>`
+	})
+}
+
+// writeMarkedText underlines (with colour) or *stars* (without) the
+// tokens in words.
 func writeMarkedText(b *strings.Builder, tokens []string, words map[string]bool, colour bool) {
-	for i, tok := range tokens {
-		if i > 0 {
-			b.WriteByte(' ')
+	writeMarked(b, tokens, words, func(tok string) string { return tok }, func(tok string) string {
+		if colour {
+			return "\x1b[1;4m" + tok + "\x1b[0m"
 		}
-		switch {
-		case !words[strings.ToLower(tok)]:
-			b.WriteString(tok)
-		case colour:
-			b.WriteString("\x1b[1;4m" + tok + "\x1b[0m")
-		default:
-			b.WriteString("*" + tok + "*")
-		}
-	}
+		return "*" + tok + "*"
+	})
 }
 
 func contextCommand() *Command {
@@ -340,9 +341,10 @@ has as the title of a passage (a quick check of retrieval before training).`,
 	}
 }
 
-// goldPrediction turns a sentence's gold tags into a Prediction, so that
-// gold entities render as predicted ones do.
-func goldPrediction(tokens, tags []string) *tagger.Prediction {
+// TagsPrediction turns a tag sequence (gold, or any other) into a
+// Prediction with probability 1, so that Highlight and HTMLPrediction show
+// it like a tagger's; tags of another length than tokens give no entities.
+func TagsPrediction(tokens, tags []string) *tagger.Prediction {
 	p := &tagger.Prediction{Tokens: tokens, Tags: tags}
 	if len(tags) == len(tokens) {
 		for _, sp := range corpus.Spans(tags) {
@@ -357,7 +359,7 @@ func goldPrediction(tokens, tags []string) *tagger.Prediction {
 // sentence with its gold entities, then its passages.
 func TextContext(cv retrieve.ContextView, colour bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sentence %d (line %d): %s\n", cv.Sentence, cv.Line, Highlight(goldPrediction(cv.Tokens, cv.Tags), colour))
+	fmt.Fprintf(&b, "sentence %d (line %d): %s\n", cv.Sentence, cv.Line, Highlight(TagsPrediction(cv.Tokens, cv.Tags), colour))
 	if len(cv.Passages) == 0 {
 		b.WriteString("no passages retrieved")
 	}
@@ -377,7 +379,7 @@ func HTMLContext(cv retrieve.ContextView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<div class="nerlab-context"><p style="color:#888;font-size:0.8em">sentence %d · line %d · %d passages</p>`,
 		cv.Sentence, cv.Line, len(cv.Passages))
-	b.WriteString(HTMLPrediction(goldPrediction(cv.Tokens, cv.Tags)))
+	b.WriteString(HTMLPrediction(TagsPrediction(cv.Tokens, cv.Tags)))
 	b.WriteString(`<ol style="border-left:3px solid #ddd;padding-left:2em">`)
 	words := queryWords(cv.Tokens)
 	for _, p := range cv.Passages {

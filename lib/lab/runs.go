@@ -161,6 +161,16 @@ func runStatus(dir string) string {
 	return "started"
 }
 
+// anyTwoView reports whether a run has context-view test scores.
+func anyTwoView(runs []RunInfo) bool {
+	for _, r := range runs {
+		if !math.IsNaN(r.TestContextF1) {
+			return true
+		}
+	}
+	return false
+}
+
 // writeRunsTable prints runs as an aligned table.
 func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 	if len(runs) == 0 {
@@ -174,14 +184,12 @@ func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 		return fmt.Sprintf("%.2f", 100*f)
 	}
 	width := len("RUN")
-	twoViews := false
 	for _, r := range runs {
 		width = max(width, len(r.Dir))
-		twoViews = twoViews || !math.IsNaN(r.TestContextF1)
 	}
 	// Two-view runs add their context view's test F1 (TEST is the plain view's).
 	ctxHead, ctxCell := "", func(RunInfo) string { return "" }
-	if twoViews {
+	if anyTwoView(runs) {
 		ctxHead = fmt.Sprintf("  %8s", "TEST CTX")
 		ctxCell = func(r RunInfo) string { return fmt.Sprintf("  %8s", pct(r.TestContextF1)) }
 	}
@@ -241,14 +249,16 @@ func spreadOf(xs []float64) Spread {
 
 // SeedGroup is a set of runs whose experiments differ only in train.seed:
 // one recipe tried with several seeds. Dev and Test summarise the finished
-// runs' best dev F1 and test F1.
+// runs' best dev F1 and test F1; TestContext their context view's test F1
+// (two-view runs; N is 0 otherwise).
 type SeedGroup struct {
-	Name       string    `json:"name"`
-	Runs       []RunInfo `json:"runs"`
-	Seeds      []int64   `json:"seeds"`
-	Unfinished int       `json:"unfinished"` // runs left out of Dev and Test
-	Dev        Spread    `json:"best_dev_f1"`
-	Test       Spread    `json:"test_f1"`
+	Name        string    `json:"name"`
+	Runs        []RunInfo `json:"runs"`
+	Seeds       []int64   `json:"seeds"`
+	Unfinished  int       `json:"unfinished"` // runs left out of Dev and Test
+	Dev         Spread    `json:"best_dev_f1"`
+	Test        Spread    `json:"test_f1"`
+	TestContext Spread    `json:"test_context_f1"`
 }
 
 // GroupBySeed groups runs by their experiment (the run's config.yaml with
@@ -289,7 +299,7 @@ func GroupBySeed(runs []RunInfo) ([]SeedGroup, error) {
 			runs[k], seeds[k] = g.Runs[o], g.Seeds[o]
 		}
 		g.Runs, g.Seeds = runs, seeds
-		var dev, test []float64
+		var dev, test, testCtx []float64
 		var names []string
 		for _, r := range g.Runs {
 			names = append(names, filepath.Base(r.Dir))
@@ -301,8 +311,11 @@ func GroupBySeed(runs []RunInfo) ([]SeedGroup, error) {
 				dev = append(dev, r.BestDevF1)
 			}
 			test = append(test, r.TestF1)
+			if !math.IsNaN(r.TestContextF1) {
+				testCtx = append(testCtx, r.TestContextF1)
+			}
 		}
-		g.Dev, g.Test = spreadOf(dev), spreadOf(test)
+		g.Dev, g.Test, g.TestContext = spreadOf(dev), spreadOf(test), spreadOf(testCtx)
 		g.Name = groupName(names)
 	}
 	return groups, nil
@@ -351,13 +364,22 @@ func writeSeedTable(w io.Writer, groups []SeedGroup) {
 		}
 		return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.SD)
 	}
-	fmt.Fprintf(w, "%-*s  %4s  %-12s  %15s  %15s\n", width, "EXPERIMENT", "RUNS", "SEEDS", "BEST DEV", "TEST")
+	// Two-view groups add their context view's test F1 (TEST is the plain view's).
+	ctxHead, ctxCell := "", func(SeedGroup) string { return "" }
+	for _, g := range groups {
+		if g.TestContext.N > 0 {
+			ctxHead = "  " + padLeft("TEST CTX", 15)
+			ctxCell = func(g SeedGroup) string { return "  " + padLeft(cell(g.TestContext), 15) }
+			break
+		}
+	}
+	fmt.Fprintf(w, "%-*s  %4s  %-12s  %15s  %15s%s\n", width, "EXPERIMENT", "RUNS", "SEEDS", "BEST DEV", "TEST", ctxHead)
 	for _, g := range groups {
 		seeds := make([]string, len(g.Seeds))
 		for i, s := range g.Seeds {
 			seeds[i] = fmt.Sprint(s)
 		}
-		fmt.Fprintf(w, "%-*s  %4d  %-12s  %15s  %15s", width, g.Name, len(g.Runs), strings.Join(seeds, ","), padLeft(cell(g.Dev), 15), padLeft(cell(g.Test), 15))
+		fmt.Fprintf(w, "%-*s  %4d  %-12s  %15s  %15s%s", width, g.Name, len(g.Runs), strings.Join(seeds, ","), padLeft(cell(g.Dev), 15), padLeft(cell(g.Test), 15), ctxCell(g))
 		if g.Unfinished > 0 {
 			fmt.Fprintf(w, "  (%d unfinished, left out)", g.Unfinished)
 		}

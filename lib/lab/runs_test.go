@@ -27,11 +27,11 @@ func TestGroupBySeed(t *testing.T) {
 	root := t.TempDir()
 	nan := math.NaN()
 	runs := []RunInfo{
-		{Dir: seedRun(t, root, "ctx-s2", 2, 0.1), Status: "finished", BestDevF1: 0.50, TestF1: 0.40},
-		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.30, TestF1: 0.20},
-		{Dir: seedRun(t, root, "ctx-s1", 1, 0.1), Status: "finished", BestDevF1: 0.40, TestF1: 0.30},
-		{Dir: seedRun(t, root, "ctx-s3", 3, 0.1), Status: "finished", BestDevF1: 0.60, TestF1: 0.35},
-		{Dir: seedRun(t, root, "ctx-s4", 4, 0.1), Status: "interrupted", BestDevF1: 0.90, TestF1: nan},
+		{Dir: seedRun(t, root, "ctx-s2", 2, 0.1), Status: "finished", BestDevF1: 0.50, TestF1: 0.40, TestContextF1: nan},
+		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.30, TestF1: 0.20, TestContextF1: nan},
+		{Dir: seedRun(t, root, "ctx-s1", 1, 0.1), Status: "finished", BestDevF1: 0.40, TestF1: 0.30, TestContextF1: nan},
+		{Dir: seedRun(t, root, "ctx-s3", 3, 0.1), Status: "finished", BestDevF1: 0.60, TestF1: 0.35, TestContextF1: nan},
+		{Dir: seedRun(t, root, "ctx-s4", 4, 0.1), Status: "interrupted", BestDevF1: 0.90, TestF1: nan, TestContextF1: nan},
 	}
 	groups, err := GroupBySeed(runs)
 	if err != nil {
@@ -62,6 +62,31 @@ func TestGroupBySeed(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestGroupBySeedTwoViews: two-view groups add the context view's test F1.
+func TestGroupBySeedTwoViews(t *testing.T) {
+	root := t.TempDir()
+	nan := math.NaN()
+	runs := []RunInfo{
+		{Dir: seedRun(t, root, "cl-s1", 1, 0.1), Status: "finished", BestDevF1: 0.5, TestF1: 0.4, TestContextF1: 0.6},
+		{Dir: seedRun(t, root, "cl-s2", 2, 0.1), Status: "finished", BestDevF1: 0.5, TestF1: 0.4, TestContextF1: 0.8},
+		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.3, TestF1: 0.2, TestContextF1: nan},
+	}
+	groups, err := GroupBySeed(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := groups[0].TestContext; c.N != 2 || math.Abs(c.Mean-0.7) > 1e-12 || groups[1].TestContext.N != 0 {
+		t.Errorf("context spreads %+v %+v", c, groups[1].TestContext)
+	}
+	var b strings.Builder
+	writeSeedTable(&b, groups)
+	lines := strings.Split(b.String(), "\n")
+	if !strings.HasSuffix(lines[0], "TEST         TEST CTX") || !strings.HasSuffix(lines[1], "40.00 ± 0.00    70.00 ± 14.14") ||
+		!strings.HasSuffix(lines[2], "20.00                -") {
+		t.Errorf("two-view seed table:\n%s", b.String())
 	}
 }
 

@@ -477,9 +477,7 @@ its finished runs.`,
 				return writeJSON(env.Stdout, runs)
 			}
 			if env.Display != nil && len(runs) > 0 {
-				var text strings.Builder
-				writeRunsTable(&text, runs, root)
-				return env.Display(map[string]any{"text/html": HTMLRuns(runs), "text/plain": text.String()})
+				return env.Display(RunsBundle(runs, root))
 			}
 			writeRunsTable(env.Stdout, runs, root)
 			return nil

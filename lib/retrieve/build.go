@@ -68,11 +68,17 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 		opt.BatchSize = 2000
 	}
 	want := manifest{Format: 1, Passages: opt.Passages.withDefaults()}
+	seen := map[string]string{}
 	for _, c := range opt.Corpora {
 		st, err := os.Stat(c)
 		if err != nil {
 			return 0, err
 		}
+		abs, _ := filepath.Abs(c)
+		if first, ok := seen[abs]; ok {
+			return 0, fmt.Errorf("%s is given twice (also as %s); index each corpus once", c, first)
+		}
+		seen[abs] = c
 		want.Corpora = append(want.Corpora, corpusState{Path: c, Size: st.Size()})
 	}
 	if opt.Fresh {
@@ -89,8 +95,9 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 			err = cerr
 		}
 	}()
+	prefixes := corpusPrefixes(m.Corpora)
 	for i := range m.Corpora {
-		if err := buildCorpus(ctx, dir, idx, m, i, opt); err != nil {
+		if err := buildCorpus(ctx, dir, idx, m, i, prefixes[i], opt); err != nil {
 			return 0, err
 		}
 	}
@@ -145,7 +152,7 @@ func writeManifest(dir string, m *manifest) error {
 }
 
 // buildCorpus indexes one corpus file from where an earlier build stopped.
-func buildCorpus(ctx context.Context, dir string, idx *BleveIndex, m *manifest, i int, opt BuildOptions) error {
+func buildCorpus(ctx context.Context, dir string, idx *BleveIndex, m *manifest, i int, prefix string, opt BuildOptions) error {
 	st := &m.Corpora[i]
 	if st.Finished {
 		return nil
@@ -155,7 +162,6 @@ func buildCorpus(ctx context.Context, dir string, idx *BleveIndex, m *manifest, 
 		return err
 	}
 	defer r.Close()
-	prefix := corpusPrefix(st.Path)
 	// Skip the articles an earlier build indexed.
 	for n := 0; n < st.Articles; n++ {
 		if _, err := r.Next(); err != nil {
@@ -211,12 +217,27 @@ func buildCorpus(ctx context.Context, dir string, idx *BleveIndex, m *manifest, 
 	return flush()
 }
 
-// corpusPrefix makes passage ids unique across the corpora of an index:
-// "folder/file:" (without the file's extensions).
-func corpusPrefix(path string) string {
-	base := filepath.Base(path)
-	if i := strings.IndexByte(base, '.'); i > 0 {
-		base = base[:i]
+// corpusPrefixes make passage ids unique across the corpora of an index:
+// "folder/file:" (without the file's extensions), readable in provenance
+// files. Corpora that would share one (a/wiki_00 and b/a/wiki_00.bz2, or
+// wiki.txt and wiki.jsonl) get "folder/file~2:", "~3:", ... in their
+// order on the command line, which the manifest keeps, so a resumed
+// build gives the ids the first run gave.
+func corpusPrefixes(corpora []corpusState) []string {
+	out := make([]string, len(corpora))
+	taken := map[string]bool{}
+	for i, c := range corpora {
+		base := filepath.Base(c.Path)
+		if j := strings.IndexByte(base, '.'); j > 0 {
+			base = base[:j]
+		}
+		base = filepath.Base(filepath.Dir(c.Path)) + "/" + base
+		p := base
+		for n := 2; taken[p]; n++ {
+			p = fmt.Sprintf("%s~%d", base, n)
+		}
+		taken[p] = true
+		out[i] = p + ":"
 	}
-	return filepath.Base(filepath.Dir(path)) + "/" + base + ":"
+	return out
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/nerlab/nerlab/lib/corpus"
 )
 
 // Index is a searchable store of passages. The embedded bleve index is
@@ -30,6 +32,17 @@ type Index interface {
 type Hit struct {
 	Passage
 	Score float64 `json:"score"`
+	// Tokens is Text as corpus.Tokenize splits it, filled in once by
+	// Retrieve for the re-rankers and the context views (nil from Search).
+	Tokens []string `json:"-"`
+}
+
+// tokens returns Tokens, or tokenizes Text when they were not filled in.
+func (h Hit) tokens() []string {
+	if h.Tokens != nil {
+		return h.Tokens
+	}
+	return corpus.Tokenize(h.Text)
 }
 
 // BleveIndex is an Index in a bleve index folder, scored with BM25.

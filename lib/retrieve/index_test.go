@@ -121,3 +121,33 @@ func TestSearchOrdersTiesByID(t *testing.T) {
 		t.Errorf("first of the tie is %s, want the smallest id", hits[0].ID)
 	}
 }
+
+// TestBuildKeepsCorporaWithOneStemApart: two corpora whose ids would
+// share a prefix (same folder name and stem) keep all their passages, and
+// a corpus given twice is refused.
+func TestBuildKeepsCorporaWithOneStemApart(t *testing.T) {
+	a := worldCorpus(t, 5) // .../world.jsonl
+	sibling := filepath.Join(filepath.Dir(a), "world.txt")
+	os.WriteFile(sibling, []byte("Place 0 is a harbour town.\nStedian Restous paints ships.\n"), 0o644)
+	dir := filepath.Join(t.TempDir(), "idx")
+	n, err := Build(context.Background(), dir, BuildOptions{Corpora: []string{a, sibling}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 6+2 {
+		t.Errorf("%d passages, want the 6 of world.jsonl and the 2 of world.txt", n)
+	}
+	idx, err := OpenBleve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := idx.Search("Stedian Restous paints ships", 1)
+	idx.Close()
+	stem := filepath.Base(filepath.Dir(a)) + "/world"
+	if err != nil || len(hits) != 1 || !strings.HasPrefix(hits[0].ID, stem+"~2:") {
+		t.Errorf("the second corpus's passage: %+v %v; want an id starting %s~2:", hits, err, stem)
+	}
+	if _, err := Build(context.Background(), filepath.Join(t.TempDir(), "x"), BuildOptions{Corpora: []string{a, filepath.Join(filepath.Dir(a), ".", "world.jsonl")}}); err == nil || !strings.Contains(err.Error(), "given twice") {
+		t.Errorf("a corpus given twice: %v", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/embed"
 )
 
@@ -54,7 +53,7 @@ func (overlapF1) Score(query []string, hit Hit) float64 {
 	for _, t := range query {
 		q[strings.ToLower(t)]++
 	}
-	cand := corpus.Tokenize(hit.Text)
+	cand := hit.tokens()
 	common := 0
 	for _, t := range cand {
 		t = strings.ToLower(t)
@@ -128,7 +127,7 @@ func (g *greedyMatch) similarity(a, b string, va, vb []float32) float64 {
 }
 
 func (g *greedyMatch) Score(query []string, hit Hit) float64 {
-	cand := corpus.Tokenize(hit.Text)
+	cand := hit.tokens()
 	if len(query) == 0 || len(cand) == 0 {
 		return 0
 	}

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/nerlab/nerlab/lib/corpus"
 )
 
 // RetrieveOptions tune retrieval for one sentence.
@@ -73,6 +75,7 @@ func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error)
 			continue
 		}
 		seen[text] = true
+		h.Tokens = corpus.Tokenize(h.Text)
 		out = append(out, Ranked{Hit: h, Rerank: opt.Rerank.Score(tokens, h)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Rerank > out[j].Rerank })

@@ -1,7 +1,6 @@
 package retrieve
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -62,14 +61,16 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.NumCPU()
 	}
-	c, err := corpus.ReadFile(inPath, corpus.ReadOptions{Columns: opt.Columns})
+	// One read gives the sentences and the raw lines copied around them.
+	data, err := os.ReadFile(inPath)
 	if err != nil {
 		return 0, err
 	}
-	lines, err := readLines(inPath)
+	c, err := corpus.Parse(data, inPath, corpus.ReadOptions{Columns: opt.Columns})
 	if err != nil {
 		return 0, err
 	}
+	lines := splitLines(data)
 	textCol := c.Column(corpus.TextColumn)
 	sep := string(c.Separator)
 	if c.Separator == 0 {
@@ -171,7 +172,7 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 				if len(ctxTokens)-1 >= opt.Budget {
 					break
 				}
-				toks := corpus.Tokenize(h.Text)
+				toks := h.tokens()
 				toks = toks[:min(len(toks), opt.Budget-(len(ctxTokens)-1))]
 				ctxTokens = append(ctxTokens, toks...)
 				p.Passages = append(p.Passages, Source{ID: h.ID, Title: h.Title, Score: h.Score, Rerank: h.Rerank, Used: len(toks)})
@@ -265,17 +266,15 @@ func resumeViews(outPath string) (int, error) {
 	return n, nil
 }
 
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// splitLines splits a file into lines as bufio.ScanLines does, without
+// the CRs of CRLF endings.
+func splitLines(data []byte) []string {
+	lines := strings.Split(string(data), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1] // the newline that ends the file
 	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, "\r")
 	}
-	return lines, sc.Err()
+	return lines
 }

@@ -128,13 +128,16 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	if row.Dev != nil {
 		score = row.Dev.Report.Micro.F1
 	}
+	if t.SelectView == "context" && row.DevContext != nil {
+		score = row.DevContext.Report.Micro.F1
+	}
 	improved := st.BestEpoch == 0 || score > st.BestScore
 	if improved {
 		st.BestScore, st.BestEpoch = score, epoch
 		if err := tr.saveModel(BestModelDir); err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("new best model (epoch %d, %s %.4f) saved to %s", epoch, scoreName(row.Dev != nil), score, filepath.Join(tr.dir, BestModelDir))
+		msg := fmt.Sprintf("new best model (epoch %d, %s %.4f) saved to %s", epoch, tr.scoreName(row.Dev != nil), score, filepath.Join(tr.dir, BestModelDir))
 		tr.log.Printf("%s", msg)
 		tr.emit(Event{Kind: EventBest, Epoch: epoch, MaxEpochs: t.MaxEpochs, Path: filepath.Join(tr.dir, BestModelDir), Message: msg})
 	}
@@ -184,7 +187,10 @@ func (tr *trainer) epochLR() float64 {
 	return tr.st.Anneal.LR
 }
 
-func scoreName(dev bool) string {
+func (tr *trainer) scoreName(dev bool) string {
+	if dev && tr.exp.Train.SelectView == "context" && len(tr.data.devCtx) > 0 {
+		return "dev F1 (context view)"
+	}
 	if dev {
 		return "dev F1"
 	}
@@ -255,6 +261,12 @@ func orNone(s string) string {
 func (tr *trainer) finish() (*Result, error) {
 	t := tr.exp.Train
 	res := &Result{RunDir: tr.dir, Epochs: tr.st.Epoch, BestEpoch: tr.st.BestEpoch, Stopped: tr.st.StopReason}
+	if len(tr.data.devCtx) > 0 {
+		res.SelectView = "plain"
+		if t.SelectView == "context" {
+			res.SelectView = "context"
+		}
+	}
 	if tr.st.BestEpoch > 0 {
 		res.BestDevF1 = tr.st.BestScore
 	}

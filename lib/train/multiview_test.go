@@ -3,9 +3,11 @@ package train
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -173,4 +175,46 @@ func TestOneViewRunOnContextViews(t *testing.T) {
 	if rows := readLossRows(t, dir); strings.Contains(strings.Join(rows[0], " "), "CONTEXT") {
 		t.Errorf("one-view loss.tsv has context columns: %v", rows[0])
 	}
+}
+
+// TestSelectView: select_view picks the best epoch by that view's dev F1,
+// as loss.tsv records it, and results.json says which view it was.
+func TestSelectView(t *testing.T) {
+	for _, view := range []string{"plain", "context"} {
+		exp := twoViewExperiment(t, 3)
+		exp.Train.SelectView = view
+		exp.Train.Patience = 10 // no annealing: the curve is the same in both runs
+		dir := filepath.Join(t.TempDir(), "run")
+		res, err := Train(context.Background(), exp, Options{RunDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := readLossRows(t, dir)
+		col := slices.Index(rows[0], "DEV_F1")
+		if view == "context" {
+			col = slices.Index(rows[0], "DEV_CONTEXT_F1")
+		}
+		best, bestEpoch := -1.0, 0
+		for i, r := range rows[1:] {
+			if f := parseFloat(t, r[col]); f > best {
+				best, bestEpoch = f, i+1
+			}
+		}
+		if res.BestEpoch != bestEpoch || math.Abs(res.BestDevF1-best) > 1e-4 || res.SelectView != view {
+			t.Errorf("select_view %s: best epoch %d (dev F1 %.4f, view %q); loss.tsv's best is epoch %d (%.4f)",
+				view, res.BestEpoch, res.BestDevF1, res.SelectView, bestEpoch, best)
+		}
+		if r, err := ReadResults(dir); err != nil || r.SelectView != view {
+			t.Errorf("results.json: %v %+v", err, r)
+		}
+	}
+}
+
+func parseFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

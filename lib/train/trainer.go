@@ -54,7 +54,10 @@ type Result struct {
 	// TestContext is the same model's evaluation on the context view of
 	// the test set (two-view runs only).
 	TestContext *Evaluation
-	Stopped     string // why training ended
+	// SelectView is the view whose dev F1 picked the best epoch (two-view
+	// runs with dev data only).
+	SelectView string
+	Stopped    string // why training ended
 }
 
 // data is the loaded corpora as examples. The ctx slices, when set, hold

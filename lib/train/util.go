@@ -23,6 +23,8 @@ type Results struct {
 	// A two-view run's test scores on the context view.
 	TestContextLoss float64         `json:"test_context_loss,omitempty"`
 	TestContext     *metrics.Report `json:"test_context,omitempty"`
+	// The view whose dev F1 picked the best epoch, in a two-view run.
+	SelectView string `json:"select_view,omitempty"`
 }
 
 // ReadResults reads the results.json of the run in dir; a run that has not
@@ -41,7 +43,7 @@ func ReadResults(dir string) (*Results, error) {
 }
 
 func writeResults(dir string, r *Result) error {
-	out := Results{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, BestDevF1: r.BestDevF1, Stopped: r.Stopped}
+	out := Results{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, BestDevF1: r.BestDevF1, Stopped: r.Stopped, SelectView: r.SelectView}
 	if r.Test != nil {
 		out.TestLoss, out.Test = r.Test.Loss, &r.Test.Report
 	}
