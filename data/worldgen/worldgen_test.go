@@ -67,3 +67,40 @@ func TestWorldIsReproducibleAndSplitsAreDisjoint(t *testing.T) {
 		}
 	}
 }
+
+// TestNameCue: with NameCue 1 every name ends in one of its type's
+// endings; with 0 no name ends in any type's.
+func TestNameCue(t *testing.T) {
+	for _, cue := range []float64{0, 1} {
+		dir := t.TempDir()
+		if err := Write(dir, Options{Seed: 5, EntitiesPerType: [3]int{20, 5, 5}, Sentences: [3]int{100, 20, 20}, NameCue: cue}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := corpus.ReadFile(filepath.Join(dir, "train.conll"), corpus.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := 0
+		for _, s := range c.Sentences {
+			for _, sp := range corpus.Spans(s.Columns[1]) {
+				names++
+				last := s.Columns[0][sp.End-1]
+				own, any := false, false
+				for typ, ends := range endings {
+					for _, e := range ends {
+						if strings.HasSuffix(last, e) {
+							any = true
+							own = own || typ == sp.Type
+						}
+					}
+				}
+				if cue == 1 && !own || cue == 0 && any {
+					t.Errorf("name cue %g: %s name %q", cue, sp.Type, strings.Join(s.Columns[0][sp.Start:sp.End], " "))
+				}
+			}
+		}
+		if names < 100 {
+			t.Errorf("name cue %g: %d names", cue, names)
+		}
+	}
+}

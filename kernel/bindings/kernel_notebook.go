@@ -24,7 +24,7 @@ func init() {
 		},
 	}
 	docs["github.com/nerlab/nerlab/kernel/notebook"] = map[string]string{
-		"Attach":      "Attach is called once by the kernel with its command layer, session and\nthe function that runs a command line in the current cell.",
+		"Attach":      "Attach is called by the kernel as each cell starts, with its command\nlayer, session and the function that runs a command line in that cell\n(the function changes from cell to cell: it writes to the cell's output).",
 		"Context":     "Context returns the running cell's context. An interrupt cancels it:\npass it to long calls, such as train.Train(notebook.Context(), exp,\nopts), so that they stop cleanly (training writes a checkpoint).",
 		"ErrNoKernel": "ErrNoKernel is returned by Run outside a nerlab kernel.",
 		"Lab":         "Lab returns the kernel's command layer (nil outside a kernel).",

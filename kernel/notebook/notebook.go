@@ -59,8 +59,9 @@ func Run(line string) error {
 	return run(ctx, line)
 }
 
-// Attach is called once by the kernel with its command layer, session and
-// the function that runs a command line in the current cell.
+// Attach is called by the kernel as each cell starts, with its command
+// layer, session and the function that runs a command line in that cell
+// (the function changes from cell to cell: it writes to the cell's output).
 func Attach(l *lab.Lab, s *lab.Session, run func(ctx context.Context, line string) error) {
 	mu.Lock()
 	cmds, sess, runner = l, s, run

@@ -402,7 +402,8 @@ lines as they were, then <EOS> and the kept passages' tokens (up to --budget)
 tagged X, so the files line up sentence for sentence with the input and train a
 context-view model (data.context in an experiment). OUT/<file>.provenance.jsonl
 records each sentence's passages. Retrieval runs on all cores; Ctrl-C stops it,
-and running the command again continues after the last finished sentence.`,
+and running the command again continues after the last finished sentence (of
+the same input: views of other sentences are refused; --fresh starts over).`,
 		Flags: []Param{indexFlag,
 			{Name: "data", Short: "d", Kind: Path, Help: "data folder (default: the current dataset)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "output folder"},
@@ -410,8 +411,10 @@ and running the command again continues after the last finished sentence.`,
 			{Name: "keep", Kind: Int, Default: "6", Help: "passages kept per sentence"},
 			{Name: "budget", Kind: Int, Default: "200", Help: "context tokens per sentence at most"},
 			perArticleFlag, rerankFlag, vectorsFlag, columnsFlag,
-			{Name: "workers", Kind: Int, Default: "0", Help: "parallel retrievals (0: one per CPU)"}},
-		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context"},
+			{Name: "workers", Kind: Int, Default: "0", Help: "parallel retrievals (0: one per CPU)"},
+			{Name: "fresh", Kind: Bool, Help: "write the views from scratch instead of continuing those in --out"}},
+		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context",
+			"retrieve -i runs/world/index -d runs/world -o runs/world/context --keep 2 --budget 32 --fresh"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			if in.Flag("index") == "" || in.Flag("out") == "" {
 				return &UsageError{Command: "retrieve", Msg: "missing --index IDX or --out DIR"}
@@ -451,7 +454,7 @@ and running the command again continues after the last finished sentence.`,
 				dst := filepath.Join(in.Flag("out"), filepath.Base(f))
 				started := time.Now()
 				n, err := retrieve.WriteViews(ctx, idx, f, dst, retrieve.ViewOptions{
-					Retrieve: opt, Budget: in.Int("budget"), Workers: in.Int("workers"), Columns: columns,
+					Retrieve: opt, Budget: in.Int("budget"), Workers: in.Int("workers"), Columns: columns, Fresh: in.Bool("fresh"),
 					Progress: func(done, total int) {
 						if live && (done%20 == 0 || done == total) {
 							fmt.Fprintf(env.Stderr, "\r\x1b[Kretrieving for %s: %d/%d sentences", filepath.Base(f), done, total)

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -108,5 +109,16 @@ func TestWorldCommand(t *testing.T) {
 	}
 	if _, err := s.try("world --out " + dir + " --seed -1"); !IsUsage(err) {
 		t.Errorf("negative seed: %v", err)
+	}
+	if _, err := s.try("world --out " + dir + " --name-cue 1.5"); !IsUsage(err) {
+		t.Errorf("name cue 1.5: %v", err)
+	}
+	// Without clues no name has an ending: another world, with shorter names.
+	plain := filepath.Join(t.TempDir(), "w0")
+	s.run("world --out " + plain + " --seed 3 --name-cue 0")
+	a, _ := os.ReadFile(filepath.Join(dir, "train.conll"))
+	b, _ := os.ReadFile(filepath.Join(plain, "train.conll"))
+	if bytes.Equal(a, b) || len(b) >= len(a) {
+		t.Errorf("--name-cue 0 wrote %d bytes of training sentences, the default %d", len(b), len(a))
 	}
 }

@@ -11,23 +11,32 @@ import (
 func worldCommand() *Command {
 	return &Command{
 		Name:    "world",
-		Summary: "Generate the offline demo world: NER sentences and an encyclopedia that alone states entity types.",
+		Summary: "Generate the offline demo world: NER sentences and an encyclopedia that states entity types.",
 		Help: `Writes a small invented world to --out: train/dev/test.conll, sentences whose
 templates never give away an entity's type, and knowledge.jsonl, encyclopedia
-articles about every entity that do. Dev and test names never occur in train, so
-a tagger of the sentences alone can find the names but hardly type them, while
-one given retrieved articles can. The same seed writes the same world. Then:
+articles about every entity that do. Dev and test names never occur in train.
+A share of the names (--name-cue, half by default) end in one of their type's
+endings (-holm for a place, -tex for a company, ...): a tagger of the sentences
+alone can type those, one given retrieved articles can type them all.
+--name-cue 0 leaves every type to the articles. The same seed writes the same
+world. Then:
 index build --corpus OUT/knowledge.jsonl, retrieve, and train with and without
 the context (data/configs/world*.yaml).`,
 		Flags: []Param{{Name: "out", Short: "o", Kind: Path, Default: "runs/world", Help: "output folder"},
-			{Name: "seed", Kind: Int, Default: strconv.FormatUint(worldgen.Defaults().Seed, 10), Help: "random seed"}},
-		Examples: []string{"world --out runs/world", "world -o /tmp/world2 --seed 3"},
+			{Name: "seed", Kind: Int, Default: strconv.FormatUint(worldgen.Defaults().Seed, 10), Help: "random seed"},
+			{Name: "name-cue", Kind: Float, Default: strconv.FormatFloat(worldgen.Defaults().NameCue, 'g', -1, 64), Help: "share of names that end in a type's ending (-holm, -tex, ...), a clue the sentence alone gives"}},
+		Examples: []string{"world --out runs/world", "world -o /tmp/world2 --seed 3", "world -o /tmp/hard --name-cue 0"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			opt := worldgen.Defaults()
 			if in.Int("seed") < 0 {
 				return &UsageError{Command: "world", Msg: "--seed must be 0 or more"}
 			}
 			opt.Seed = uint64(in.Int("seed"))
+			if c := in.Float("name-cue"); c < 0 || c > 1 {
+				return &UsageError{Command: "world", Msg: "--name-cue must be between 0 and 1"}
+			} else {
+				opt.NameCue = c
+			}
 			out := in.Flag("out")
 			if err := worldgen.Write(out, opt); err != nil {
 				return err

@@ -1,6 +1,8 @@
 package retrieve
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"os"
 	"os/exec"
@@ -201,4 +203,26 @@ func FuzzWikiExtractor(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOpenGzipAndDetectByContent: a .gz corpus is read through gzip and its
+// format told by the name under the .gz; a file without a telling name is
+// told by its first bytes; a broken gzip header names the file.
+func TestOpenGzipAndDetectByContent(t *testing.T) {
+	body := `{"id": 1, "title": "Razaerholm", "text": "Razaerholm is a harbour town."}` + "\n" +
+		`{"id": 2, "title": "Stedian Restous", "text": "Stedian Restous is a painter."}` + "\n"
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(body))
+	w.Close()
+	for _, path := range []string{write(t, "kb.jsonl.gz", gz.String()), write(t, "kb.data", body)} {
+		arts, err := readAll(t, path, "")
+		if err != nil || len(arts) != 2 || arts[1].Title != "Stedian Restous" || arts[1].Paragraphs[0] != "Stedian Restous is a painter." {
+			t.Errorf("%s: %v %+v", filepath.Base(path), err, arts)
+		}
+	}
+	broken := write(t, "kb.jsonl.gz", "not gzip at all")
+	if _, err := Open(broken, ""); err == nil || !strings.Contains(err.Error(), broken) {
+		t.Errorf("broken gzip: %v", err)
+	}
 }

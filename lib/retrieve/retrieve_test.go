@@ -3,6 +3,7 @@ package retrieve
 import (
 	"context"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -153,5 +154,28 @@ func TestSubQueries(t *testing.T) {
 	}
 	if normalize("Paris , France!") != normalize("paris, france") {
 		t.Error("normalize differs on punctuation and case")
+	}
+}
+
+// TestRetrieveMergesSubQueries: with one candidate per query, a sentence
+// searched whole finds one article, and searched in two pieces finds the
+// article of each piece, merged.
+func TestRetrieveMergesSubQueries(t *testing.T) {
+	idx := testIndex(t, `{"id": 1, "title": "Stedian Restous", "text": "Stedian Restous paints ships."}
+{"id": 2, "title": "Razaerholm", "text": "Razaerholm exports salt."}
+{"id": 3, "title": "Other", "text": "A quiet village far away."}`)
+	sentence := strings.Fields("Stedian Restous paints ships , and Razaerholm exports salt .")
+	whole, err := Retrieve(idx, sentence, RetrieveOptions{K: 1, SubQueryLen: 100})
+	if err != nil || len(whole) != 1 {
+		t.Fatalf("one query: %+v %v", whole, err)
+	}
+	pieces, err := Retrieve(idx, sentence, RetrieveOptions{K: 1, SubQueryLen: 6})
+	var titles []string
+	for _, r := range pieces {
+		titles = append(titles, r.Title)
+	}
+	sort.Strings(titles)
+	if err != nil || strings.Join(titles, "|") != "Razaerholm|Stedian Restous" {
+		t.Errorf("two sub-queries found %v (%v); want both articles", titles, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,6 +22,8 @@ type ViewOptions struct {
 	Workers  int // parallel retrievals (default: the number of CPUs)
 	Columns  corpus.ColumnMap
 	Progress func(done, total int)
+	// Fresh starts over instead of continuing a view file already there.
+	Fresh bool
 }
 
 // Provenance is one line of a view's .provenance.jsonl: which passages
@@ -76,12 +79,22 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 	if c.Separator == 0 {
 		sep = " "
 	}
+	if opt.Fresh {
+		for _, p := range []string{outPath, outPath + ".provenance.jsonl"} {
+			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+				return 0, err
+			}
+		}
+	}
 	start, err := resumeViews(outPath)
 	if err != nil {
 		return 0, err
 	}
 	if start > len(c.Sentences) {
-		return 0, fmt.Errorf("%s has %d finished sentences but %s has only %d; the output belongs to other data (remove it or choose another --out)", outPath, start, inPath, len(c.Sentences))
+		return 0, fmt.Errorf("%s has %d finished sentences but %s has only %d; the output belongs to other data (remove it, run with --fresh or choose another --out)", outPath, start, inPath, len(c.Sentences))
+	}
+	if err := checkResumed(outPath, c, textCol, start, opt.Columns); err != nil {
+		return 0, err
 	}
 	out, err := os.OpenFile(outPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
@@ -264,6 +277,43 @@ func resumeViews(outPath string) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// checkResumed makes sure the finished sentences of a view file being
+// continued are the first sentences of its input: a view file left by
+// other data (a regenerated dataset, say) would otherwise be extended into
+// a file that pairs no sentence with its own context.
+func checkResumed(outPath string, in *corpus.Corpus, textCol, finished int, columns corpus.ColumnMap) error {
+	if finished == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(outPath)
+	if err != nil {
+		return err
+	}
+	out, err := corpus.Parse(data, outPath, corpus.ReadOptions{Columns: columns})
+	if err != nil {
+		return fmt.Errorf("%w; remove it or run with --fresh", err)
+	}
+	outCol := out.Column(corpus.TextColumn)
+	for i := 0; i < finished; i++ {
+		var own []string
+		if i < len(out.Sentences) {
+			toks := out.Sentences[i].Columns[outCol]
+			if eos := slices.Index(toks, corpus.EOS); eos >= 0 {
+				own = toks[:eos]
+			}
+		}
+		if want := in.Sentences[i].Columns[textCol]; !slices.Equal(own, want) {
+			line := 0
+			if i < len(out.Sentences) {
+				line = out.Sentences[i].Line
+			}
+			return fmt.Errorf("%s:%d: sentence %d is not %s:%d's; the view file belongs to other data (remove it, run with --fresh or choose another --out)",
+				outPath, line, i, in.Path, in.Sentences[i].Line)
+		}
+	}
+	return nil
 }
 
 // splitLines splits a file into lines as bufio.ScanLines does, without

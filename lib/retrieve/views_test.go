@@ -110,4 +110,17 @@ func TestWriteViewsAlignsAndResumes(t *testing.T) {
 	if _, err := WriteViews(context.Background(), idx, short, out, opt); err == nil || !strings.Contains(err.Error(), "other data") {
 		t.Errorf("mismatched data: %v", err)
 	}
+	// So is output of other sentences as many or more, and --fresh starts over.
+	other := write(t, "other.txt", strings.ReplaceAll(viewsData, "Restous", "Vodozear"))
+	if _, err := WriteViews(context.Background(), idx, other, out, opt); err == nil || !strings.Contains(err.Error(), out+":3: sentence 0 is not "+other+":3's") {
+		t.Errorf("views of other sentences: %v", err)
+	}
+	fresh := opt
+	fresh.Fresh = true
+	if n, err := WriteViews(context.Background(), idx, other, out, fresh); err != nil || n != 3 {
+		t.Errorf("--fresh: %d %v", n, err)
+	}
+	if data, _ := os.ReadFile(out); !strings.Contains(string(data), "Vodozear NNP I-NP I-PER") || strings.Contains(string(data), "Restous NNP") {
+		t.Errorf("--fresh output:\n%s", data)
+	}
 }
