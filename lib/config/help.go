@@ -66,6 +66,7 @@ var help = map[string]string{
 	"train.temperature":         "CL-KL temperature that softens the marginals, > 0",
 	"train.multi_view_rate":     "weight of the cooperative loss, in [0, 1]",
 	"train.select_view":         "the view whose dev F1 picks the best epoch in a two-view run: plain or context",
+	"train.init_from":           "start from a saved tagger (run or model folder) instead of fresh weights",
 }
 
 // KeyHelp describes a key of Keys in one line; it returns "" for other

@@ -78,14 +78,14 @@ func TestKeys(t *testing.T) {
 	for _, k := range []string{"name", "target_dir", "data.train", "data.context", "data.context.tag_scheme",
 		"embeddings.word", "embeddings.word.vectors", "embeddings.char.kernel", "model.locked_dropout",
 		"train.max_epochs", "train.multi_view_training", "train.calculate_l2_loss", "train.l2_loss_only",
-		"train.distill_posterior", "train.temperature", "train.multi_view_rate", "train.select_view"} {
+		"train.distill_posterior", "train.temperature", "train.multi_view_rate", "train.select_view", "train.init_from"} {
 		if !slices.Contains(keys, k) {
 			t.Errorf("Keys() lacks %s", k)
 		}
 	}
-	// 2 top + 5 data + 1+5 context + 1+5 word + 1+4 char + 9 model + 30 train.
-	if len(keys) != 63 {
-		t.Errorf("len(Keys()) = %d; want 63", len(keys))
+	// 2 top + 5 data + 1+5 context + 1+5 word + 1+4 char + 9 model + 31 train.
+	if len(keys) != 64 {
+		t.Errorf("len(Keys()) = %d; want 64", len(keys))
 	}
 	for _, k := range []string{"data", "model", "data.context.context", "Path", "lines"} {
 		if slices.Contains(keys, k) {

@@ -111,6 +111,11 @@ type Train struct {
 	// annealing in a two-view run: plain (the model used without
 	// retrieval) or context. Empty means plain.
 	SelectView string `yaml:"select_view" json:"select_view,omitempty"`
+	// InitFrom starts training from a saved tagger (a run folder, whose
+	// best model is taken, or a model folder) instead of fresh weights:
+	// fine-tuning. The tagger keeps its own vocabulary, labels and
+	// architecture; the embeddings and model sections are not used.
+	InitFrom string `yaml:"init_from" json:"init_from,omitempty"`
 }
 
 // Default returns the experiment every file starts from: flair's

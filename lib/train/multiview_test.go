@@ -218,3 +218,32 @@ func parseFloat(t *testing.T, s string) float64 {
 	}
 	return f
 }
+
+// TestInitFrom: a run started from a saved tagger begins where that tagger
+// was (with a negligible learning rate its first dev F1 is the source's
+// best), keeps the tagger's architecture over the experiment's, and a
+// missing source is an error that names the key.
+func TestInitFrom(t *testing.T) {
+	src := tinyExperiment(t, 2)
+	srcDir := filepath.Join(t.TempDir(), "src")
+	srcRes, err := Train(context.Background(), src, Options{RunDir: srcDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := tinyExperiment(t, 1)
+	exp.Train.InitFrom = srcDir
+	exp.Train.LearningRate, exp.Train.WeightDecay = 1e-12, 0
+	exp.Model.HiddenSize = 99 // ignored: the saved tagger keeps its own
+	dir := filepath.Join(t.TempDir(), "run")
+	res, err := Train(context.Background(), exp, Options{RunDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(res.BestDevF1-srcRes.BestDevF1) > 1e-9 || res.BestDevF1 < 0.3 {
+		t.Errorf("first dev F1 from the saved tagger %.4f; its best was %.4f", res.BestDevF1, srcRes.BestDevF1)
+	}
+	exp.Train.InitFrom = filepath.Join(t.TempDir(), "nothing")
+	if _, err := Train(context.Background(), exp, Options{RunDir: filepath.Join(t.TempDir(), "x")}); err == nil || !strings.Contains(err.Error(), "train.init_from") {
+		t.Errorf("missing source: %v", err)
+	}
+}

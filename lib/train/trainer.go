@@ -131,13 +131,23 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	}
 	defer tr.log.Close()
 	torch.Seed(exp.Train.Seed)
-	// The vocabulary covers the context views' words too.
-	tg, info, err := tagger.Build(exp, append(append([]*corpus.Corpus(nil), data.train...), data.trainCtx...), data.dev, device)
-	if err != nil {
-		return nil, err
+	if from := exp.Train.InitFrom; from != "" {
+		model := tagger.ResolveModelDir(from)
+		tg, err := tagger.Load(model, device)
+		if err != nil {
+			return nil, fmt.Errorf("train.init_from: %w", err)
+		}
+		tr.tg = tg
+		tr.log.Printf("model: the tagger saved in %s (train.init_from; its vocabulary, labels and architecture)", model)
+	} else {
+		// The vocabulary covers the context views' words too.
+		tg, info, err := tagger.Build(exp, append(append([]*corpus.Corpus(nil), data.train...), data.trainCtx...), data.dev, device)
+		if err != nil {
+			return nil, err
+		}
+		tr.tg = tg
+		tr.log.Printf("model: %s", info)
 	}
-	tr.tg = tg
-	tr.log.Printf("model: %s", info)
 	if err := tr.prepare(data); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The demo world's cooperative-learning table (BENCHMARKS.md, "cooperative
+# learning on the demo world"): generates the world, indexes it, retrieves
+# the context views, trains every model for every seed and prints F1 on both
+# views. Finished runs are kept, so a second call only trains what is
+# missing.
+#
+#   bench/clner/world.sh [OUT]          (default runs/clner-world)
+#   SEEDS="1 2 3" KINDS="baseline context twoview cl-l2 cl-kl" THREADS=1 NAME_CUE=0.5
+#
+# Needs `make build` first (bin/nerlab).
+#
+# KINDS: baseline (sentences alone), context (context views alone), twoview
+# (both views, NLL only), cl-l2, cl-kl (both views with CL), and the same
+# three two-view kinds warm-started from the context model of the seed:
+# twoview-warm, cl-l2-warm, cl-kl-warm.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-runs/clner-world}
+seeds=${SEEDS:-1 2 3}
+kinds=${KINDS:-baseline context twoview cl-l2 cl-kl}
+threads=${THREADS:-1}
+nl=bin/nerlab
+if [ ! -f "$out/context/test.conll" ]; then
+  $nl world --out "$out" --name-cue "${NAME_CUE:-0.5}"
+  $nl index build --corpus "$out/knowledge.jsonl" --out "$out/index" --sentences 1 --fresh > /dev/null
+  $nl retrieve --index "$out/index" --data "$out" --out "$out/context" --keep 2 --budget 32 --fresh
+fi
+plain=(--set "data.train=$out/train.conll" --set "data.dev=$out/dev.conll" --set "data.test=$out/test.conll")
+ctx=(--set "data.context.train=$out/context/train.conll" --set "data.context.dev=$out/context/dev.conll"
+     --set "data.context.test=$out/context/test.conll")
+nocl=(--set train.multi_view_training=false --set train.distill_posterior=false)
+mkdir -p "$out/runs"
+for seed in $seeds; do
+  for kind in $kinds; do
+    run=$out/runs/$kind-s$seed
+    [ -f "$run/results.json" ] && continue
+    common=(--out "$run" --fresh --set "train.seed=$seed" --set "train.threads=$threads")
+    warm=()
+    case $kind in *-warm)
+      # The context model of the same seed is the starting point.
+      KINDS=context SEEDS=$seed THREADS=$threads "$0" "$out" > /dev/null
+      warm=(--set "train.init_from=$out/runs/context-s$seed") ;;
+    esac
+    echo "training $run"
+    case ${kind%-warm} in
+      baseline) $nl train data/configs/world.yaml "${common[@]}" "${plain[@]}" ;;
+      context) $nl train data/configs/world-context.yaml "${common[@]}" --set "data.train=$out/context/train.conll" \
+                 --set "data.dev=$out/context/dev.conll" --set "data.test=$out/context/test.conll" ;;
+      twoview) $nl train data/configs/world-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${nocl[@]}" "${warm[@]}" ;;
+      cl-l2) $nl train data/configs/world-cl-l2.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${warm[@]}" ;;
+      cl-kl) $nl train data/configs/world-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${warm[@]}" ;;
+      *) echo "unknown kind $kind" >&2; exit 2 ;;
+    esac > "$run.log" 2>&1 || { echo "$run failed; see $run.log" >&2; exit 1; }
+  done
+done
+/usr/bin/python3 bench/clner/views.py --clues "$out/runs" "$out" "$out/context" .conll $kinds
