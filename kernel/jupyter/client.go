@@ -21,7 +21,13 @@ type Client struct {
 	replies map[string]chan *Message
 }
 
-// Dial connects to a kernel's shell and control sockets.
+// dialRetries × zmq4's 250 ms retry is how long Dial waits for a kernel
+// that is still starting to listen: loading libtorch takes about a second
+// on an idle machine and several on a loaded one.
+const dialRetries = 120
+
+// Dial connects to a kernel's shell and control sockets, waiting up to 30 s
+// for a starting kernel to listen.
 func Dial(conn *Connection) (*Client, error) {
 	signer, err := NewSigner(conn.Key, conn.SignatureScheme)
 	if err != nil {
@@ -29,7 +35,7 @@ func Dial(conn *Connection) (*Client, error) {
 	}
 	c := &Client{Signer: signer, session: newID(), sockets: map[string]zmq4.Socket{}, replies: map[string]chan *Message{}}
 	for name, port := range map[string]int{"shell": conn.ShellPort, "control": conn.ControlPort} {
-		s := zmq4.NewDealer(context.Background())
+		s := zmq4.NewDealer(context.Background(), zmq4.WithDialerMaxRetries(dialRetries))
 		if err := s.Dial(conn.endpoint(port)); err != nil {
 			c.Close()
 			return nil, err

@@ -124,3 +124,35 @@ func TestKernelRejectsBadSignaturesAndServesControlWhileBusy(t *testing.T) {
 		t.Fatal("Run did not return after shutdown")
 	}
 }
+
+// TestDialWaitsForAStartingKernel: a kernel that listens seconds after the
+// client dials (libtorch loading on a busy machine) is still reached.
+func TestDialWaitsForAStartingKernel(t *testing.T) {
+	conn, err := LocalConnection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan *Kernel, 1)
+	go func() {
+		time.Sleep(3 * time.Second) // past zmq4's default 10 retries of 250 ms
+		k, err := New(conn, &fakeHandler{interrupted: make(chan struct{})}, io.Discard)
+		if err != nil {
+			t.Error(err)
+			started <- nil
+			return
+		}
+		started <- k
+		k.Run(context.Background())
+	}()
+	cl, err := Dial(conn)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer cl.Close()
+	if k := <-started; k != nil {
+		defer k.Close()
+	}
+	if _, err := cl.Call("shell", "kernel_info_request", map[string]any{}, 10*time.Second); err != nil {
+		t.Errorf("kernel_info after a late start: %v", err)
+	}
+}
