@@ -91,6 +91,15 @@ class MagicsTest(unittest.TestCase):
         self.assertEqual(reply["status"], "ok")
         self.assertEqual(len(self.displays(msgs, "image/png")), 1)
 
+        # The runs table renders as HTML with the aligned text as its fallback.
+        msgs, reply = self.run_cell("%%runs %s" % os.path.dirname(RUN))
+        self.assertEqual(reply["status"], "ok")
+        tables = [m["content"]["data"] for m in msgs if m["msg_type"] == "display_data"]
+        self.assertEqual(len(tables), 1)
+        self.assertIn('class="nerlab-runs"', tables[0]["text/html"])
+        self.assertIn(os.path.basename(RUN), tables[0]["text/html"])
+        self.assertTrue(tables[0]["text/plain"].startswith("RUN "))
+
         msgs, reply = self.run_cell("%eval --split dev")
         self.assertEqual(reply["status"], "ok")
         self.assertIn("<table", self.displays(msgs, "text/html")[0])

@@ -1,13 +1,16 @@
 package lab
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/config"
+	"github.com/nerlab/nerlab/lib/train"
 )
 
 // seedRun writes a run folder holding only the experiment copy.
@@ -118,5 +121,35 @@ func TestRunsTableShowsContextViewOfTwoViewRuns(t *testing.T) {
 	lines := strings.Split(b.String(), "\n")
 	if !strings.Contains(lines[0], "TEST  TEST CTX") || !strings.Contains(lines[1], "40.00     62.50") || !strings.Contains(lines[2], "40.00         -") {
 		t.Errorf("two-view table:\n%s", b.String())
+	}
+}
+
+// TestRunStatusFromFiles: a run's status follows its files and its lock —
+// started, running while a process holds running.lock, interrupted with a
+// checkpoint, finished with results.json.
+func TestRunStatusFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	if s := runStatus(dir); s != "started" {
+		t.Errorf("empty run folder: %s", s)
+	}
+	lock, err := os.Create(filepath.Join(dir, train.LockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(lock, "%d\n", os.Getpid())
+	if s := runStatus(dir); s != "running" {
+		t.Errorf("locked run folder: %s", s)
+	}
+	lock.Close() // releases the lock, as a killed trainer's exit does; the file stays
+	os.MkdirAll(filepath.Join(dir, train.CheckpointsDir, "latest"), 0o755)
+	if s := runStatus(dir); s != "interrupted" {
+		t.Errorf("unlocked run folder with a checkpoint: %s", s)
+	}
+	os.WriteFile(filepath.Join(dir, train.ResultsFile), []byte("{}"), 0o644)
+	if s := runStatus(dir); s != "finished" {
+		t.Errorf("run folder with results.json: %s", s)
 	}
 }
