@@ -32,10 +32,9 @@ the context (data/configs/world*.yaml).`,
 				return &UsageError{Command: "world", Msg: "--seed must be 0 or more"}
 			}
 			opt.Seed = uint64(in.Int("seed"))
-			if c := in.Float("name-cue"); c < 0 || c > 1 {
+			opt.NameCue = in.Float("name-cue")
+			if opt.NameCue < 0 || opt.NameCue > 1 {
 				return &UsageError{Command: "world", Msg: "--name-cue must be between 0 and 1"}
-			} else {
-				opt.NameCue = c
 			}
 			out := in.Flag("out")
 			if err := worldgen.Write(out, opt); err != nil {

@@ -33,7 +33,8 @@ type Hit struct {
 	Passage
 	Score float64 `json:"score"`
 	// Tokens is Text as corpus.Tokenize splits it, filled in once by
-	// Retrieve for the re-rankers and the context views (nil from Search).
+	// Retrieve for the re-rankers that read it and for the kept passages
+	// (nil from Search).
 	Tokens []string `json:"-"`
 }
 

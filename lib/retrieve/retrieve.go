@@ -65,6 +65,9 @@ func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error)
 			}
 		}
 	}
+	// The search order needs no tokens; other scorers read every
+	// candidate's, and the context views the kept ones'.
+	_, searchOrder := opt.Rerank.(bm25Order)
 	sentence := normalize(strings.Join(tokens, " "))
 	seen := map[string]bool{}
 	var out []Ranked
@@ -75,7 +78,9 @@ func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error)
 			continue
 		}
 		seen[text] = true
-		h.Tokens = corpus.Tokenize(h.Text)
+		if !searchOrder {
+			h.Tokens = corpus.Tokenize(h.Text)
+		}
 		out = append(out, Ranked{Hit: h, Rerank: opt.Rerank.Score(tokens, h)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Rerank > out[j].Rerank })
@@ -89,7 +94,13 @@ func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error)
 		}
 		out = kept
 	}
-	return out[:min(opt.Keep, len(out))], nil
+	out = out[:min(opt.Keep, len(out))]
+	for i := range out {
+		if out[i].Tokens == nil {
+			out[i].Tokens = corpus.Tokenize(out[i].Text)
+		}
+	}
+	return out, nil
 }
 
 // normalize lower-cases text and keeps only letters and digits, single

@@ -299,10 +299,10 @@ func checkResumed(outPath string, in *corpus.Corpus, textCol, finished int, colu
 	for i := 0; i < finished; i++ {
 		var own []string
 		if i < len(out.Sentences) {
-			toks := out.Sentences[i].Columns[outCol]
-			if eos := slices.Index(toks, corpus.EOS); eos >= 0 {
-				own = toks[:eos]
-			}
+			s := &out.Sentences[i]
+			// WriteViews tags every column of the context X, the last too.
+			toks := s.Columns[outCol]
+			own = toks[:corpus.SplitView(toks, s.Columns[len(s.Columns)-1]).Len]
 		}
 		if want := in.Sentences[i].Columns[textCol]; !slices.Equal(own, want) {
 			line := 0

@@ -124,12 +124,12 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	}
 	// The score that picks the best model and drives annealing: dev F1, or
 	// (without dev data) the negated train loss, as flair does.
-	score := -row.TrainLoss
-	if row.Dev != nil {
-		score = row.Dev.Report.Micro.F1
+	score, dev := -row.TrainLoss, row.Dev
+	if tr.selectView() == "context" {
+		dev = row.DevContext
 	}
-	if t.SelectView == "context" && row.DevContext != nil {
-		score = row.DevContext.Report.Micro.F1
+	if dev != nil {
+		score = dev.Report.Micro.F1
 	}
 	improved := st.BestEpoch == 0 || score > st.BestScore
 	if improved {
@@ -187,8 +187,20 @@ func (tr *trainer) epochLR() float64 {
 	return tr.st.Anneal.LR
 }
 
+// selectView is the view whose dev F1 picks the best epoch: "" in a
+// one-view run, else plain or context (train.select_view).
+func (tr *trainer) selectView() string {
+	switch {
+	case len(tr.data.devCtx) == 0:
+		return ""
+	case tr.exp.Train.SelectView == "context":
+		return "context"
+	}
+	return "plain"
+}
+
 func (tr *trainer) scoreName(dev bool) string {
-	if dev && tr.exp.Train.SelectView == "context" && len(tr.data.devCtx) > 0 {
+	if dev && tr.selectView() == "context" {
 		return "dev F1 (context view)"
 	}
 	if dev {
@@ -260,13 +272,7 @@ func orNone(s string) string {
 // (or the final one) and writes the predictions and results.
 func (tr *trainer) finish() (*Result, error) {
 	t := tr.exp.Train
-	res := &Result{RunDir: tr.dir, Epochs: tr.st.Epoch, BestEpoch: tr.st.BestEpoch, Stopped: tr.st.StopReason}
-	if len(tr.data.devCtx) > 0 {
-		res.SelectView = "plain"
-		if t.SelectView == "context" {
-			res.SelectView = "context"
-		}
-	}
+	res := &Result{RunDir: tr.dir, Epochs: tr.st.Epoch, BestEpoch: tr.st.BestEpoch, Stopped: tr.st.StopReason, SelectView: tr.selectView()}
 	if tr.st.BestEpoch > 0 {
 		res.BestDevF1 = tr.st.BestScore
 	}

@@ -338,18 +338,17 @@ func (tr *trainer) prepare(c corpora) error {
 	if len(d.train) == 0 {
 		return fmt.Errorf("%s: no training sentences", tr.exp.Data.Train)
 	}
-	d.view = "plain"
 	for _, e := range d.train {
 		d.trainTokens += len(e.Tokens)
-		if e.Keep != nil {
-			d.view = "context" // a one-view run on context views
-		}
 	}
-	if d.trainCtx != nil {
-		d.view = "plain"
-		for _, e := range d.trainCtx {
-			d.trainTokens += len(e.Tokens)
-		}
+	for _, e := range d.trainCtx {
+		d.trainTokens += len(e.Tokens)
+	}
+	// A one-view run on context views (its sentences carry a context) is
+	// scored as the context view.
+	d.view = "plain"
+	if d.trainCtx == nil && slices.ContainsFunc(d.train, func(e *tagger.Example) bool { return e.Keep != nil }) {
+		d.view = "context"
 	}
 	tr.data = d
 
