@@ -73,13 +73,13 @@ demo: build
 	@bin/nerlab index build --corpus runs/world/knowledge.jsonl --out runs/world/index --sentences 1 --fresh
 	@bin/nerlab retrieve --index runs/world/index --data runs/world --out runs/world/context --keep 2 --budget 32 --fresh
 	@echo "-- baseline: the sentences alone"
-	@bin/nerlab train data/configs/world.yaml --out runs/world/runs/baseline --fresh | tail -n 1
+	@set -o pipefail; bin/nerlab train data/configs/world.yaml --out runs/world/runs/baseline --fresh | tail -n 1
 	@echo "-- context view: each sentence with the passages retrieved for it"
-	@bin/nerlab train data/configs/world-context.yaml --out runs/world/runs/context --fresh | tail -n 1
+	@set -o pipefail; bin/nerlab train data/configs/world-context.yaml --out runs/world/runs/context --fresh | tail -n 1
 	@echo "-- cooperative learning: one tagger trained on both views; the plain view pulled toward the context view's"
 	@echo "   CRF marginals (CL-KL) or token representations (CL-L2), so that it gains without retrieval at test time"
-	@bin/nerlab train data/configs/world-cl-kl.yaml --out runs/world/runs/cl-kl --fresh | tail -n 2
-	@bin/nerlab train data/configs/world-cl-l2.yaml --out runs/world/runs/cl-l2 --fresh | tail -n 2
+	@set -o pipefail; bin/nerlab train data/configs/world-cl-kl.yaml --out runs/world/runs/cl-kl --fresh | tail -n 2
+	@set -o pipefail; bin/nerlab train data/configs/world-cl-l2.yaml --out runs/world/runs/cl-l2 --fresh | tail -n 2
 	@bin/nerlab runs runs/world/runs
 	@bin/nerlab plot runs/world/runs/context f1 -o runs/world/runs/context/f1.png
 
