@@ -9,7 +9,9 @@
 // compiles the wrapper translation unit and replaces each wrapper that does
 // not compile with a runtime error naming the op. The ops it disabled are
 // listed in third_party/gotch/DISABLED_OPS.txt. It also applies a few
-// fixes to gotch's Go code (patch.go), each explained there.
+// fixes to gotch's Go code (patch.go), each explained there, and makes every
+// function of package ts keep its tensor arguments alive until it returns
+// (keepalive.go).
 //
 // The result is cached by (gotch version and checksum, libtorch version and
 // location, flags, compiler): a second run with the same inputs returns at once.
@@ -42,7 +44,7 @@ const (
 	gotchVersion = "v0.8.0"
 	// prepRevision changes whenever this tool's output would change for the
 	// same inputs, so caches written by older revisions are rebuilt.
-	prepRevision = "5"
+	prepRevision = "6"
 	stampFile    = ".nerlab-prepared"
 	disabledFile = "DISABLED_OPS.txt"
 	maxPasses    = 6
@@ -104,6 +106,11 @@ func prepare(out, libtorchRoot string, force bool) error {
 	if err := addExtraFiles(tmp, extraFiles); err != nil {
 		return err
 	}
+	kept, err := keepArgumentsAlive(tmp)
+	if err != nil {
+		return err
+	}
+	logf("%d functions keep their tensor arguments alive through their C calls", kept)
 	libtch := filepath.Join(tmp, "libtch")
 	if err := os.WriteFile(filepath.Join(libtch, "lib.go"), []byte(flags.LibGo()), 0o644); err != nil {
 		return err

@@ -46,18 +46,6 @@ var patches = []Patch{{
 	Why: "gotch's NoGrad (used by nn's initialisers and VarStore loading) switched gradients off on one OS thread " +
 		"and, after the goroutine moved, back on on another, leaving the first thread without gradients: " +
 		"a later backward on it failed with 'element 0 of tensors does not require grad'",
-}, {
-	File: "ts/tensor.go",
-	Old: `	lib.AtCopyData(ts.ctensor, dataPtr, numel, dtype.Size())
-	if err = TorchErr(); err != nil {`,
-	New: `	lib.AtCopyData(ts.ctensor, dataPtr, numel, dtype.Size())
-	// Patched by nerlab: only the C pointer crosses into C, so without
-	// this the garbage collector may finalize (free) the tensor mid-copy.
-	runtime.KeepAlive(ts)
-	if err = TorchErr(); err != nil {`,
-	Why: "CopyData passed ts.ctensor to C and never used ts again, so a tensor with no other reference " +
-		"(Float64Values' converted copy) could be freed by its finalizer during at_copy_data: " +
-		"an intermittent SIGSEGV reading a training loss",
 }}
 
 // extraFiles are Go files added to gotch's packages: wrappers for C functions
