@@ -2,12 +2,13 @@ package embed
 
 import (
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 // Word is a word-embedding table: one row per vocabulary entry, looked up
@@ -28,7 +29,7 @@ type Word struct {
 // when vecs is not nil, every other word of the vectors file in file order,
 // so that words first seen at test time still get their pre-trained vector.
 // The order depends only on the inputs, never on map iteration.
-func BuildWordVocab(counts map[string]int, minCount int, vecs *Vectors) *Vocab {
+func BuildWordVocab(counts map[string]int, minCount int, vecs *wordvec.Vectors) *Vocab {
 	if minCount < 1 {
 		minCount = 1
 	}
@@ -72,14 +73,14 @@ const defaultInitStd = 0.1
 //
 // frozen tables are not trainable (no gradient). The Coverage returned is
 // how the vectors cover counts (zero when vecs is nil); trainers print it.
-func NewWord(p *nn.Path, vocab *Vocab, dim int, vecs *Vectors, counts map[string]int, lowercaseFallback, frozen bool) (*Word, Coverage, error) {
+func NewWord(p *nn.Path, vocab *Vocab, dim int, vecs *wordvec.Vectors, counts map[string]int, lowercaseFallback, frozen bool) (*Word, wordvec.Coverage, error) {
 	switch {
 	case vocab == nil || vocab.Len() < 2:
-		return nil, Coverage{}, fmt.Errorf("word embedding: empty vocabulary; expected one made by NewVocab or BuildWordVocab")
+		return nil, wordvec.Coverage{}, fmt.Errorf("word embedding: empty vocabulary; expected one made by NewVocab or BuildWordVocab")
 	case dim < 1:
-		return nil, Coverage{}, fmt.Errorf("word embedding: dimension %d; expected at least 1", dim)
+		return nil, wordvec.Coverage{}, fmt.Errorf("word embedding: dimension %d; expected at least 1", dim)
 	case vecs != nil && vecs.Dim != dim:
-		return nil, Coverage{}, fmt.Errorf("word embedding: the vectors have %d dimensions; expected %d, the configured word embedding size", vecs.Dim, dim)
+		return nil, wordvec.Coverage{}, fmt.Errorf("word embedding: the vectors have %d dimensions; expected %d, the configured word embedding size", vecs.Dim, dim)
 	}
 	device := p.Device()
 
@@ -87,7 +88,7 @@ func NewWord(p *nn.Path, vocab *Vocab, dim int, vecs *Vectors, counts map[string
 	var vecIndex map[string]int
 	if vecs != nil {
 		vecIndex = vecs.Index()
-		if s := stdDev(vecs.Values); s > 0 {
+		if s := wordvec.StdDev(vecs.Values); s > 0 {
 			std = s
 		}
 	}
@@ -105,7 +106,7 @@ func NewWord(p *nn.Path, vocab *Vocab, dim int, vecs *Vectors, counts map[string
 	}
 	if vecs != nil {
 		for id := UnkID + 1; id < vocab.Len(); id++ {
-			if row, how := resolve(vecIndex, vocab.Word(id), lowercaseFallback); how != matchMissing {
+			if row, how := wordvec.Lookup(vecIndex, vocab.Word(id), lowercaseFallback); how != wordvec.Missing {
 				rowIDs = append(rowIDs, int64(id))
 				rows = append(rows, vecs.Vector(row)...)
 			}
@@ -123,29 +124,15 @@ func NewWord(p *nn.Path, vocab *Vocab, dim int, vecs *Vectors, counts map[string
 	weight, err := p.Add("weight", init, !frozen)
 	init.MustDrop()
 	if err != nil {
-		return nil, Coverage{}, fmt.Errorf("word embedding: %w", err)
+		return nil, wordvec.Coverage{}, fmt.Errorf("word embedding: %w", err)
 	}
 
 	w := &Word{vocab: vocab, weight: weight, dim: dim, fallback: lowercaseFallback, frozen: frozen, device: device}
-	var cov Coverage
+	var cov wordvec.Coverage
 	if vecs != nil {
-		cov = measureCoverage(counts, vecIndex, lowercaseFallback)
+		cov = wordvec.CoverageOf(counts, vecIndex, lowercaseFallback)
 	}
 	return w, cov, nil
-}
-
-// stdDev is the population standard deviation of xs (0 when empty).
-func stdDev(xs []float32) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	var sum, sumSq float64
-	for _, x := range xs {
-		sum += float64(x)
-		sumSq += float64(x) * float64(x)
-	}
-	mean := sum / float64(len(xs))
-	return math.Sqrt(math.Max(0, sumSq/float64(len(xs))-mean*mean))
 }
 
 // Lookup returns the row of token: its exact form; then, when the table
@@ -154,8 +141,8 @@ func stdDev(xs []float32) float64 {
 // "<pad>" is read as unknown, so that only padding positions embed to the
 // padding row.
 func (w *Word) Lookup(token string) int {
-	id, how := resolve(w.vocab.index, token, w.fallback)
-	if how == matchMissing || id == PadID {
+	id, how := wordvec.Lookup(w.vocab.index, token, w.fallback)
+	if how == wordvec.Missing || id == PadID {
 		return UnkID
 	}
 	return id

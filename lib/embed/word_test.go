@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"github.com/sugarme/gotch"
+
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 func TestBuildWordVocabOrderIsDeterministic(t *testing.T) {
 	counts := map[string]int{"the": 5, "a": 5, "Zebra": 1, "cat": 2, "of": 3, "b": 2}
-	vecs := &Vectors{Dim: 1, Words: []string{"cat", "dog", "the", "x", "Zebra"}, Values: []float32{1, 2, 3, 4, 5}}
+	vecs := &wordvec.Vectors{Dim: 1, Words: []string{"cat", "dog", "the", "x", "Zebra"}, Values: []float32{1, 2, 3, 4, 5}}
 	want := "<pad> <unk> a the of b cat dog x Zebra"
 	for i := 0; i < 20; i++ { // map iteration order differs between runs
 		if got := strings.Join(BuildWordVocab(counts, 2, vecs).Words(), " "); got != want {
@@ -56,37 +58,10 @@ func TestLookupFallbackOrder(t *testing.T) {
 	}
 }
 
-func TestCoverageCountsByHand(t *testing.T) {
-	vecs := &Vectors{Dim: 1, Words: []string{"the", "paris", "0000"}, Values: []float32{1, 2, 3}}
-	counts := map[string]int{"the": 10, "Paris": 3, "1999": 2, "zzz": 1, "The": 4}
-	got := MeasureCoverage(counts, vecs, true)
-	want := Coverage{Tokens: 20, Types: 5, ExactTokens: 10, ExactTypes: 1, FallbackTokens: 9, FallbackTypes: 3, MissingTokens: 1, MissingTypes: 1}
-	if got != want {
-		t.Fatalf("with fallback: %+v, want %+v", got, want)
-	}
-	s := got.String()
-	for _, part := range []string{"cover 95.00% of 20 tokens", "exact 50.00%, fallback 45.00%, missing 5.00%", "80.00% of 5 types"} {
-		if !strings.Contains(s, part) {
-			t.Errorf("String() = %q, missing %q", s, part)
-		}
-	}
-	got = MeasureCoverage(counts, vecs, false)
-	want = Coverage{Tokens: 20, Types: 5, ExactTokens: 10, ExactTypes: 1, MissingTokens: 10, MissingTypes: 4}
-	if got != want {
-		t.Fatalf("without fallback: %+v, want %+v", got, want)
-	}
-	if c := MeasureCoverage(counts, nil, true); c != (Coverage{}) {
-		t.Errorf("nil vectors: %+v, want zero", c)
-	}
-	if s := (Coverage{}).String(); !strings.Contains(s, "- of 0 tokens") {
-		t.Errorf("empty coverage: %q", s)
-	}
-}
-
 // wordFixture is a three-dimensional table over a small vocabulary.
-func wordFixture(t *testing.T, frozen bool) (*Word, *Vectors, Coverage) {
+func wordFixture(t *testing.T, frozen bool) (*Word, *wordvec.Vectors, wordvec.Coverage) {
 	t.Helper()
-	vecs := &Vectors{Dim: 3, Words: []string{"the", "paris", "0000"}, Values: []float32{0.25, -0.5, 1, 1.5, 2, -3, 0.125, 0, 7}}
+	vecs := &wordvec.Vectors{Dim: 3, Words: []string{"the", "paris", "0000"}, Values: []float32{0.25, -0.5, 1, 1.5, 2, -3, 0.125, 0, 7}}
 	counts := map[string]int{"the": 10, "Paris": 3, "1999": 2, "zzz": 2}
 	vocab := BuildWordVocab(counts, 2, vecs)
 	vs := newStore(11)
@@ -147,7 +122,7 @@ func TestNewWordRandomRowsTakeTheVectorsScale(t *testing.T) {
 	for i := range vals {
 		vals[i] = float32(2 * (1 - 2*(i%2))) // ±2: σ = 2
 	}
-	vecs := &Vectors{Dim: dim, Words: []string{"a", "b"}, Values: vals}
+	vecs := &wordvec.Vectors{Dim: dim, Words: []string{"a", "b"}, Values: vals}
 	words := make([]string, 2000)
 	for i := range words {
 		words[i] = fmt.Sprintf("w%d", i)
@@ -163,7 +138,7 @@ func TestNewWordRandomRowsTakeTheVectorsScale(t *testing.T) {
 	if maxDiff(t, table[:2*dim], make([]float32, 2*dim)) != 0 {
 		t.Errorf("frozen table: <pad> and <unk> rows must be zero")
 	}
-	sd := stdDev(table[2*dim:])
+	sd := wordvec.StdDev(table[2*dim:])
 	if math.Abs(sd-2) > 0.05 {
 		t.Errorf("random rows have σ = %.3f, want 2 (the vectors' σ)", sd)
 	}
@@ -227,7 +202,7 @@ func TestWordFrozenHasNoGradient(t *testing.T) {
 
 func TestNewWordRejectsMismatchedSizes(t *testing.T) {
 	vs := newStore(1)
-	vecs := &Vectors{Dim: 2, Words: []string{"a"}, Values: []float32{1, 2}}
+	vecs := &wordvec.Vectors{Dim: 2, Words: []string{"a"}, Values: []float32{1, 2}}
 	_, _, err := NewWord(vs.Root(), NewVocab("a"), 3, vecs, nil, false, false)
 	if err == nil || !strings.Contains(err.Error(), "the vectors have 2 dimensions; expected 3") {
 		t.Errorf("error %v", err)

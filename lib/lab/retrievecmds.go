@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/corpus"
-	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/tagger"
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 func retrieveCommands() []*Command {
@@ -115,9 +115,9 @@ var vectorsFlag = Param{Name: "vectors", Kind: Path, Help: "word vectors for --r
 // caller closes the index.
 func openRetrieval(in *Input) (retrieve.RetrieveOptions, *retrieve.BleveIndex, error) {
 	var opt retrieve.RetrieveOptions
-	var vecs *embed.Vectors
+	var vecs *wordvec.Vectors
 	if path := in.Flag("vectors"); path != "" {
-		v, err := embed.ReadVectors(path, 0)
+		v, err := wordvec.ReadVectors(path, 0)
 		if err != nil {
 			return opt, nil, err
 		}

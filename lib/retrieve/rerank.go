@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 // Scorer re-ranks retrieved passages for a query sentence; higher is
@@ -24,7 +24,7 @@ var Rerankers = []string{"bm25", "overlap", "bertscore"}
 // by the cosine of their vectors (vecs: static vectors now; contextual
 // encoders can implement Scorer later) and takes the F1 of the two mean
 // similarities.
-func NewScorer(name string, vecs *embed.Vectors) (Scorer, error) {
+func NewScorer(name string, vecs *wordvec.Vectors) (Scorer, error) {
 	switch name {
 	case "", "bm25":
 		return bm25Order{}, nil
@@ -76,7 +76,7 @@ type greedyMatch struct {
 	unit  []float32 // unit-length vectors, row-major
 }
 
-func newGreedyMatch(v *embed.Vectors) *greedyMatch {
+func newGreedyMatch(v *wordvec.Vectors) *greedyMatch {
 	g := &greedyMatch{dim: v.Dim, index: v.Index(), unit: make([]float32, len(v.Values))}
 	for i := 0; i < v.Len(); i++ {
 		row := v.Vector(i)

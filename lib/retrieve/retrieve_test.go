@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/corpus"
-	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 func testIndex(t *testing.T, body string) *BleveIndex {
@@ -119,7 +119,7 @@ func TestScorers(t *testing.T) {
 	if bm.Score(q, far) != 5 {
 		t.Error("bm25 order does not keep the search score")
 	}
-	vecs := &embed.Vectors{Dim: 2, Words: []string{"paints", "draws", "salt"}, Values: []float32{1, 0, 0.9, 0.1, 0, 1}}
+	vecs := &wordvec.Vectors{Dim: 2, Words: []string{"paints", "draws", "salt"}, Values: []float32{1, 0, 0.9, 0.1, 0, 1}}
 	bs, err := NewScorer("bertscore", vecs)
 	if err != nil {
 		t.Fatal(err)

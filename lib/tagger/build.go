@@ -11,14 +11,15 @@ import (
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 // BuildInfo describes what Build derived from the data.
 type BuildInfo struct {
-	Tags        int            // real tags
-	WordVocab   int            // 0 without word embeddings
-	Alphabet    int            // 0 without character embeddings
-	Coverage    embed.Coverage // of the training words by the pre-trained vectors
+	Tags        int              // real tags
+	WordVocab   int              // 0 without word embeddings
+	Alphabet    int              // 0 without character embeddings
+	Coverage    wordvec.Coverage // of the training words by the pre-trained vectors
 	HasVectors  bool
 	VectorsPath string
 }
@@ -67,11 +68,11 @@ func Build(exp *config.Experiment, train, dev []*corpus.Corpus, device gotch.Dev
 		}
 	}
 	cfg := Config{Format: FormatVersion, TagScheme: strings.ToLower(scheme.String()), Tags: tags, Model: exp.Model}
-	var vecs *embed.Vectors
+	var vecs *wordvec.Vectors
 	if w := exp.Embeddings.Word; w != nil {
 		dim := w.Dim
 		if w.Vectors != "" {
-			if vecs, err = embed.ReadVectors(w.Vectors, 0); err != nil {
+			if vecs, err = wordvec.ReadVectors(w.Vectors, 0); err != nil {
 				return nil, info, err
 			}
 			dim = vecs.Dim

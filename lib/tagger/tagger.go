@@ -18,6 +18,7 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/crf"
 	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 // FormatVersion is written into saved models; loading refuses other
@@ -71,8 +72,8 @@ type Tagger struct {
 // New builds a tagger of the given structure with freshly initialised
 // weights (vectors, when given, initialise the word table; pass nil when
 // loading saved weights next).
-func New(cfg Config, vecs *embed.Vectors, counts map[string]int, device gotch.Device) (*Tagger, embed.Coverage, error) {
-	var cov embed.Coverage
+func New(cfg Config, vecs *wordvec.Vectors, counts map[string]int, device gotch.Device) (*Tagger, wordvec.Coverage, error) {
+	var cov wordvec.Coverage
 	if cfg.Format != FormatVersion {
 		return nil, cov, fmt.Errorf("model format %d; this nerlab reads format %d", cfg.Format, FormatVersion)
 	}

@@ -1,4 +1,4 @@
-package embed
+package wordvec
 
 import (
 	"strings"
@@ -35,32 +35,34 @@ func zeroDigits(s string) string {
 	}, s)
 }
 
-// resolve finds token in index: exactly, then (with fallback) through
-// fallbackKeys. how is matchExact, matchFallback or matchMissing.
-func resolve[V any](index map[string]V, token string, fallback bool) (v V, how match) {
+// Lookup finds token in index (a word → value map, such as Vectors.Index):
+// exactly, then, with fallback, under its lowercase form and then its
+// lowercase form with digits as '0' (flair's order). how says which.
+func Lookup[V any](index map[string]V, token string, fallback bool) (v V, how Match) {
 	if v, ok := index[token]; ok {
-		return v, matchExact
+		return v, Exact
 	}
 	if fallback {
 		lower, digits := fallbackKeys(token)
 		if lower != "" {
 			if v, ok := index[lower]; ok {
-				return v, matchFallback
+				return v, Fallback
 			}
 		}
 		if digits != "" {
 			if v, ok := index[digits]; ok {
-				return v, matchFallback
+				return v, Fallback
 			}
 		}
 	}
-	return v, matchMissing
+	return v, Missing
 }
 
-type match int
+// Match says how Lookup found a token.
+type Match int
 
 const (
-	matchMissing match = iota
-	matchExact
-	matchFallback
+	Missing  Match = iota // not found
+	Exact                 // under its own form
+	Fallback              // under its lowercase or digit-normalised form
 )

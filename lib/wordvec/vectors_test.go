@@ -1,4 +1,4 @@
-package embed
+package wordvec
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
 func writeFile(t *testing.T, name, content string) string {
@@ -124,7 +126,7 @@ func TestReadVectorsErrorsNameTheLine(t *testing.T) {
 }
 
 func TestReadVectorsWiki100kHead(t *testing.T) {
-	path := filepath.Join(sharedDir(t, "vectors"), "wiki100k.vec.gz")
+	path := filepath.Join(shareddata.Path(t, "vectors"), "wiki100k.vec.gz")
 	v, err := ReadVectors(path, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +146,7 @@ func TestReadVectorsWiki100kHead(t *testing.T) {
 		t.Errorf("%d distinct words, want 1000", len(index))
 	}
 	// The values are rounded to 4 decimals and skip-gram vectors are small.
-	sd := stdDev(v.Values)
+	sd := StdDev(v.Values)
 	if sd < 0.05 || sd > 1 {
 		t.Errorf("standard deviation %v, expected a skip-gram-like scale", sd)
 	}

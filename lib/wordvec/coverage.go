@@ -1,4 +1,4 @@
-package embed
+package wordvec
 
 import "fmt"
 
@@ -20,19 +20,21 @@ func MeasureCoverage(counts map[string]int, vecs *Vectors, lowercaseFallback boo
 	if vecs == nil {
 		return Coverage{}
 	}
-	return measureCoverage(counts, vecs.Index(), lowercaseFallback)
+	return CoverageOf(counts, vecs.Index(), lowercaseFallback)
 }
 
-func measureCoverage(counts map[string]int, index map[string]int, lowercaseFallback bool) Coverage {
+// CoverageOf is MeasureCoverage for an index the caller already built
+// (Vectors.Index), which saves building it twice.
+func CoverageOf(counts map[string]int, index map[string]int, lowercaseFallback bool) Coverage {
 	var c Coverage
 	for w, n := range counts {
 		c.Tokens += n
 		c.Types++
-		switch _, how := resolve(index, w, lowercaseFallback); how {
-		case matchExact:
+		switch _, how := Lookup(index, w, lowercaseFallback); how {
+		case Exact:
 			c.ExactTokens += n
 			c.ExactTypes++
-		case matchFallback:
+		case Fallback:
 			c.FallbackTokens += n
 			c.FallbackTypes++
 		default:

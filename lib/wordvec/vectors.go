@@ -1,4 +1,4 @@
-package embed
+package wordvec
 
 import (
 	"bufio"
@@ -233,4 +233,19 @@ func clip(s string) string {
 		return s
 	}
 	return s[:max] + "…"
+}
+
+// StdDev is the population standard deviation of xs (0 when empty): the
+// scale of a set of vectors, which new random rows should match.
+func StdDev(xs []float32) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	var sum, sumSq float64
+	for _, x := range xs {
+		sum += float64(x)
+		sumSq += float64(x) * float64(x)
+	}
+	mean := sum / float64(len(xs))
+	return math.Sqrt(math.Max(0, sumSq/float64(len(xs))-mean*mean))
 }
