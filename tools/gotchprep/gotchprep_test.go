@@ -241,7 +241,7 @@ func TestPrepareForReal(t *testing.T) {
 		t.Errorf("lib.go keeps CUDA flags:\n%s", lib)
 	}
 	gen, _ := os.ReadFile(filepath.Join(out, "ts", "tensor-generated.go"))
-	if i := strings.Index(string(gen), "func(ts *Tensor) Matmul(other *Tensor"); i < 0 ||
+	if i := strings.Index(string(gen), "func (ts *Tensor) Matmul(other *Tensor"); i < 0 ||
 		!strings.Contains(string(gen[i:i+300]), "defer runtime.KeepAlive(other)") {
 		t.Errorf("Matmul does not keep its arguments alive")
 	}
