@@ -11,7 +11,7 @@ GO ?= go
 APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy tmux \
 	python3-jupyter-client python3-jupyter-kernel-test jupyter-client python3-nbclient python3-nbformat
 
-.PHONY: setup deps gotch build repl kernel-install test demo bench bench-compare fuzz sample clean
+.PHONY: setup deps gotch weaviate build repl kernel-install test demo bench bench-compare fuzz sample clean
 
 setup: deps gotch
 
@@ -31,6 +31,20 @@ deps:
 gotch:
 	@$(GO) run ./tools/gotchprep
 
+# The Weaviate server for the weaviate retrieval backend and its tests, built
+# from the Go module proxy at the release nerlab pins (lib/weaviatelocal.Version):
+# about 6 minutes with a cold module cache, seconds when it is warm; skipped
+# when the binary of that release is there.
+WEAVIATE_VERSION := v1.35.2
+WEAVIATE_DIR := third_party/weaviate
+weaviate:
+	@if [ "$$(cat $(WEAVIATE_DIR)/VERSION 2>/dev/null)" != "$(WEAVIATE_VERSION)" ] || [ ! -x $(WEAVIATE_DIR)/bin/weaviate-server ]; then \
+	  echo "weaviate: building weaviate-server $(WEAVIATE_VERSION) into $(WEAVIATE_DIR)/bin"; \
+	  rm -rf $(WEAVIATE_DIR) && \
+	  GOBIN=$(CURDIR)/$(WEAVIATE_DIR)/bin GOWORK=off $(GO) install -ldflags="-s -w" github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION) && \
+	  echo $(WEAVIATE_VERSION) > $(WEAVIATE_DIR)/VERSION; \
+	fi
+
 # bin/nerlab is the front-end (REPL, and the door to everything else);
 # bin/nerlab-engine, beside it, runs the commands on libtorch.
 build: setup
@@ -46,7 +60,7 @@ repl: build
 kernel-install: build
 	bin/nerlab-kernel install --user
 
-test: setup
+test: setup weaviate
 	$(GO) vet ./...
 	$(GO) test -timeout 40m ./...
 	/usr/bin/python3 -m unittest discover -s bench/pytorch

@@ -20,7 +20,7 @@ import (
 )
 
 func retrieveCommands() []*Command {
-	return []*Command{indexCommand(), searchCommand(), retrieveCommand(), contextCommand(), worldCommand()}
+	return []*Command{indexCommand(), searchCommand(), retrieveCommand(), contextCommand(), worldCommand(), weaviateCommand()}
 }
 
 var indexFlag = Param{Name: "index", Short: "i", Kind: Path, Help: "index folder (written by index build)"}
@@ -35,7 +35,14 @@ with BM25 in the folder IDX. Corpora are WikiExtractor output (<doc> files, as i
 ../shared/datasets/knowledge), JSONL {"title", "text"}, plain text (a passage per
 line) or Wikipedia XML dumps; .bz2 and .gz are read directly. The build records
 its progress: if it is interrupted, running the same command again continues it.
-index info IDX prints how many passages an index holds.`,
+index info IDX prints where an index's passages are and how many it holds.
+
+With --backend weaviate the passages go to a Weaviate cluster (--url for each
+node; weaviate start runs one here) in --class, created with --shards and
+--replicas when it does not exist; IDX then holds only the build's record, and
+search and retrieve --index IDX find the cluster through it. Passage ids make
+re-indexing idempotent. --embed-vectors FILE gives every passage the mean of its
+words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 		Args: []Param{
 			{Name: "ACTION", Kind: Choice, Choices: []string{"build", "info"}, Help: "build or info"},
 			{Name: "IDX", Kind: Path, Optional: true, Help: "index folder (info)"},
@@ -47,9 +54,15 @@ index info IDX prints how many passages an index holds.`,
 			{Name: "sentences", Kind: Int, Default: "3", Help: "sentences per passage"},
 			{Name: "stride", Kind: Int, Default: "0", Help: "sentences between passage starts (0: the passage length, no overlap)"},
 			{Name: "fresh", Kind: Bool, Help: "rebuild from scratch instead of continuing"},
+			backendFlag, urlFlag, classFlag,
+			{Name: "shards", Kind: Int, Default: "0", Help: "Weaviate shards of a new class (0: one per --url)"},
+			{Name: "replicas", Kind: Int, Default: "1", Help: "Weaviate replication factor of a new class"},
+			consistencyFlag, timeoutFlag, retriesFlag,
+			{Name: "embed-vectors", Kind: Path, Help: "word vectors (.vec, .vec.gz) that give passages vectors for hybrid search (weaviate)"},
 		},
 		Examples: []string{
 			"index build --corpus ../shared/datasets/knowledge/enwiki2015_early/part-00.txt --corpus ../shared/datasets/knowledge/enwiki2021_new2018/part-00.txt --out runs/wiki-index",
+			"index build --backend weaviate --url http://127.0.0.1:8080 --corpus ../shared/datasets/knowledge/enwiki2021_new2018/part-00.txt --out runs/wiki-weaviate",
 			"index info runs/wiki-index",
 		},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
@@ -61,7 +74,7 @@ index info IDX prints how many passages an index holds.`,
 				if dir == "" {
 					return &UsageError{Command: "index", Msg: "index info needs the index folder"}
 				}
-				idx, err := retrieve.OpenBleve(dir)
+				idx, err := retrieve.OpenIndex(ctx, dir, retrieve.OpenOptions{URLs: in.Flags("url")})
 				if err != nil {
 					return err
 				}
@@ -70,7 +83,7 @@ index info IDX prints how many passages an index holds.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Stdout, "%s: %d passages\n", dir, n)
+				fmt.Fprintf(env.Stdout, "%s: %d passages (%s)\n", dir, n, retrieve.Describe(idx))
 				return nil
 			}
 			corpora, out := in.Flags("corpus"), in.Flag("out")
@@ -81,9 +94,17 @@ index info IDX prints how many passages an index holds.`,
 			if format == "auto" {
 				format = ""
 			}
+			backend := retrieve.Backend{Kind: in.Flag("backend")}
+			if backend.Kind == "weaviate" {
+				wo := weaviateOptions(in, env)
+				wo.Shards, wo.Replicas, wo.Vectors = in.Int("shards"), in.Int("replicas"), in.Flag("embed-vectors")
+				backend.Weaviate = &wo
+			} else if len(in.Flags("url")) > 0 || in.Flag("embed-vectors") != "" {
+				return &UsageError{Command: "index", Msg: "--url and --embed-vectors are for --backend weaviate"}
+			}
 			live := IsTerminal(env.Stderr)
 			started, lastFile := time.Now(), ""
-			opt := retrieve.BuildOptions{Corpora: corpora, Format: format, Fresh: in.Bool("fresh"),
+			opt := retrieve.BuildOptions{Corpora: corpora, Format: format, Fresh: in.Bool("fresh"), Backend: backend,
 				Passages: retrieve.PassageOptions{Sentences: in.Int("sentences"), Stride: in.Int("stride")},
 				Progress: func(p retrieve.BuildProgress) {
 					if live {
@@ -111,9 +132,9 @@ var rerankFlag = Param{Name: "rerank", Kind: Choice, Choices: retrieve.Rerankers
 var perArticleFlag = Param{Name: "per-article", Kind: Int, Default: "0", Help: "passages of one article kept at most (0: no limit)"}
 var vectorsFlag = Param{Name: "vectors", Kind: Path, Help: "word vectors for --rerank bertscore (.vec or .vec.gz)"}
 
-// openRetrieval reads the shared retrieval flags and opens --index; the
-// caller closes the index.
-func openRetrieval(in *Input) (retrieve.RetrieveOptions, *retrieve.BleveIndex, error) {
+// openRetrieval reads the shared retrieval flags and opens the index
+// (openIndexFlags); the caller closes it.
+func openRetrieval(ctx context.Context, env *Env, in *Input) (retrieve.RetrieveOptions, retrieve.Index, error) {
 	var opt retrieve.RetrieveOptions
 	var vecs *wordvec.Vectors
 	if path := in.Flag("vectors"); path != "" {
@@ -127,7 +148,7 @@ func openRetrieval(in *Input) (retrieve.RetrieveOptions, *retrieve.BleveIndex, e
 	if err != nil {
 		return opt, nil, &UsageError{Command: in.cmd.Name, Msg: err.Error()}
 	}
-	idx, err := retrieve.OpenBleve(in.Flag("index"))
+	idx, err := openIndexFlags(ctx, env, in)
 	if err != nil {
 		return opt, nil, err
 	}
@@ -144,15 +165,12 @@ contain the sentence are dropped, and the rest re-ranked; the best --keep are
 shown with their scores. In a notebook they render as HTML with the query's
 words highlighted.`,
 		Args: []Param{{Name: "QUERY", Rest: true, Help: "the sentence"}},
-		Flags: []Param{indexFlag, {Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
+		Flags: append([]Param{indexFlag, {Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
 			{Name: "keep", Kind: Int, Default: "6", Help: "passages to show"}, perArticleFlag, rerankFlag, vectorsFlag,
-			{Name: "json", Kind: Bool, Help: "print JSON"}},
+			{Name: "json", Kind: Bool, Help: "print JSON"}}, weaviateReach...),
 		Examples: []string{"search --index runs/wiki-index Angela Merkel visited Paris", "search -i runs/wiki-index --rerank overlap -k 50 the new album by Drake"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			if in.Flag("index") == "" {
-				return &UsageError{Command: "search", Msg: "missing --index IDX"}
-			}
-			opt, idx, err := openRetrieval(in)
+			opt, idx, err := openRetrieval(ctx, env, in)
 			if err != nil {
 				return err
 			}
@@ -403,8 +421,11 @@ tagged X, so the files line up sentence for sentence with the input and train a
 context-view model (data.context in an experiment). OUT/<file>.provenance.jsonl
 records each sentence's passages. Retrieval runs on all cores; Ctrl-C stops it,
 and running the command again continues after the last finished sentence (of
-the same input: views of other sentences are refused; --fresh starts over).`,
-		Flags: []Param{indexFlag,
+the same input: views of other sentences are refused; --fresh starts over).
+--index may be a bleve or a Weaviate index folder; --backend weaviate --url URL
+--class C reads a Weaviate class without one. If Weaviate replicas go down, reads
+fall back to consistency ONE and say so.`,
+		Flags: append([]Param{indexFlag,
 			{Name: "data", Short: "d", Kind: Path, Help: "data folder (default: the current dataset)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "output folder"},
 			{Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
@@ -412,12 +433,13 @@ the same input: views of other sentences are refused; --fresh starts over).`,
 			{Name: "budget", Kind: Int, Default: "200", Help: "context tokens per sentence at most"},
 			perArticleFlag, rerankFlag, vectorsFlag, columnsFlag,
 			{Name: "workers", Kind: Int, Default: "0", Help: "parallel retrievals (0: one per CPU)"},
-			{Name: "fresh", Kind: Bool, Help: "write the views from scratch instead of continuing those in --out"}},
+			{Name: "fresh", Kind: Bool, Help: "write the views from scratch instead of continuing those in --out"}}, weaviateReach...),
 		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context",
-			"retrieve -i runs/world/index -d runs/world -o runs/world/context --keep 2 --budget 32 --fresh"},
+			"retrieve -i runs/world/index -d runs/world -o runs/world/context --keep 2 --budget 32 --fresh",
+			"retrieve --backend weaviate --url http://127.0.0.1:8080 --class Passage --data ../shared/datasets/wnut17 --out runs/wnut17-context-wv"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			if in.Flag("index") == "" || in.Flag("out") == "" {
-				return &UsageError{Command: "retrieve", Msg: "missing --index IDX or --out DIR"}
+			if in.Flag("out") == "" {
+				return &UsageError{Command: "retrieve", Msg: "missing --out DIR"}
 			}
 			var files []string
 			var columns corpus.ColumnMap
@@ -441,11 +463,12 @@ the same input: views of other sentences are refused; --fresh starts over).`,
 				}
 				columns = m
 			}
-			opt, idx, err := openRetrieval(in)
+			opt, idx, err := openRetrieval(ctx, env, in)
 			if err != nil {
 				return err
 			}
 			defer idx.Close()
+			fmt.Fprintf(env.Stderr, "retrieving from %s\n", retrieve.Describe(idx))
 			if err := os.MkdirAll(in.Flag("out"), 0o755); err != nil {
 				return err
 			}

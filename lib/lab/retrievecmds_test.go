@@ -9,15 +9,23 @@ import (
 	"testing"
 )
 
-func TestIndexSearchRetrieveCommands(t *testing.T) {
-	dir := t.TempDir()
-	kb := filepath.Join(dir, "kb.jsonl")
+// retrievalFixture writes a two-article knowledge base and a data folder
+// of two sentences into dir.
+func retrievalFixture(t *testing.T, dir string) (kb, data string) {
+	t.Helper()
+	kb = filepath.Join(dir, "kb.jsonl")
 	os.WriteFile(kb, []byte(`{"id": 1, "title": "Stedian Restous", "text": "Stedian Restous is a painter. He lives in Razaerholm."}
 {"id": 2, "title": "Razaerholm", "text": "Razaerholm is a harbour town. It exports salt."}
 `), 0o644)
-	data := filepath.Join(dir, "data")
+	data = filepath.Join(dir, "data")
 	os.MkdirAll(data, 0o755)
 	os.WriteFile(filepath.Join(data, "train.txt"), []byte("Stedian B-PER\nRestous I-PER\nleft O\n\nRazaerholm B-LOC\nexports O\nsalt O\n"), 0o644)
+	return kb, data
+}
+
+func TestIndexSearchRetrieveCommands(t *testing.T) {
+	dir := t.TempDir()
+	kb, data := retrievalFixture(t, dir)
 	idx := filepath.Join(dir, "idx")
 	s := newSession(t)
 

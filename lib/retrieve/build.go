@@ -19,9 +19,13 @@ type BuildOptions struct {
 	Format    string   // "" detects each file's format
 	Passages  PassageOptions
 	BatchSize int // passages per index batch and per progress save (default 2000)
-	// Fresh removes an existing index first; otherwise an unfinished build
-	// of the same corpora and options continues where it stopped.
-	Fresh    bool
+	// Fresh removes an existing index first (for Weaviate: its class);
+	// otherwise an unfinished build of the same corpora and options
+	// continues where it stopped.
+	Fresh bool
+	// Backend is where the passages go; the zero value is a bleve index in
+	// the folder itself.
+	Backend  Backend
 	Progress func(BuildProgress) // optional, after every batch
 }
 
@@ -36,8 +40,40 @@ type BuildProgress struct {
 // got, so that a rerun resumes it.
 type manifest struct {
 	Format   int            `json:"format"`
+	Backend  *Backend       `json:"backend,omitempty"` // nil: bleve (manifests before backends)
 	Passages PassageOptions `json:"passages"`
 	Corpora  []corpusState  `json:"corpora"`
+}
+
+// Backend says where an index folder's passages are: in the folder (bleve,
+// the default) or in a Weaviate cluster the folder points at.
+type Backend struct {
+	Kind     string           `json:"kind"` // "bleve" or "weaviate"
+	Weaviate *WeaviateOptions `json:"weaviate,omitempty"`
+}
+
+// Backends are the Backend kinds.
+var Backends = []string{"bleve", "weaviate"}
+
+func (b Backend) kind() string {
+	if b.Kind == "" {
+		return "bleve"
+	}
+	return b.Kind
+}
+
+// Validate reports a backend that cannot be opened.
+func (b Backend) Validate() error {
+	switch b.kind() {
+	case "bleve":
+		return nil
+	case "weaviate":
+		if b.Weaviate == nil {
+			return errors.New("the weaviate backend needs its options (at least one --url)")
+		}
+		return b.Weaviate.Validate()
+	}
+	return fmt.Errorf("backend %q: expected bleve or weaviate", b.Kind)
 }
 
 type corpusState struct {
@@ -64,10 +100,17 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 	if err := opt.Passages.Validate(); err != nil {
 		return 0, err
 	}
+	if err := opt.Backend.Validate(); err != nil {
+		return 0, err
+	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 2000
 	}
 	want := manifest{Format: 1, Passages: opt.Passages.withDefaults()}
+	if opt.Backend.kind() != "bleve" {
+		b := opt.Backend
+		want.Backend = &b
+	}
 	seen := map[string]string{}
 	for _, c := range opt.Corpora {
 		st, err := os.Stat(c)
@@ -82,11 +125,11 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 		want.Corpora = append(want.Corpora, corpusState{Path: c, Size: st.Size()})
 	}
 	if opt.Fresh {
-		if err := os.RemoveAll(dir); err != nil {
+		if err := removeIndex(ctx, dir, opt.Backend); err != nil {
 			return 0, err
 		}
 	}
-	m, idx, err := openForBuild(dir, want)
+	m, idx, err := openForBuild(ctx, dir, want)
 	if err != nil {
 		return 0, err
 	}
@@ -105,13 +148,16 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 }
 
 // openForBuild opens a resumable index in dir, or creates one.
-func openForBuild(dir string, want manifest) (*manifest, *BleveIndex, error) {
+func openForBuild(ctx context.Context, dir string, want manifest) (*manifest, Index, error) {
 	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
 	if os.IsNotExist(err) {
 		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 			return nil, nil, fmt.Errorf("%s exists and is not a nerlab index; choose another --out or --fresh", dir)
 		}
-		idx, err := CreateBleve(dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, err
+		}
+		idx, err := createBackend(ctx, dir, want.Backend)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -124,9 +170,9 @@ func openForBuild(dir string, want manifest) (*manifest, *BleveIndex, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var have manifest
-	if err := json.Unmarshal(data, &have); err != nil {
-		return nil, nil, fmt.Errorf("%s: %v; rebuild the index with --fresh", filepath.Join(dir, manifestFile), err)
+	have, err := parseManifest(dir, data)
+	if err != nil {
+		return nil, nil, err
 	}
 	if have.Passages != want.Passages || len(have.Corpora) != len(want.Corpora) {
 		return nil, nil, fmt.Errorf("%s was built from other corpora or passage options; rebuild it with --fresh or choose another --out", dir)
@@ -136,11 +182,139 @@ func openForBuild(dir string, want manifest) (*manifest, *BleveIndex, error) {
 			return nil, nil, fmt.Errorf("%s was built from %s (%d bytes), not %s (%d bytes); rebuild it with --fresh", dir, c.Path, c.Size, want.Corpora[i].Path, want.Corpora[i].Size)
 		}
 	}
-	idx, err := OpenBleve(dir)
+	if err := sameBackend(dir, have.Backend, want.Backend); err != nil {
+		return nil, nil, err
+	}
+	// The cluster may have moved (other ports): the new URLs win.
+	have.Backend = want.Backend
+	idx, err := openBackend(ctx, dir, have.Backend, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &have, idx, nil
+	return have, idx, nil
+}
+
+// sameBackend refuses to continue a build into another backend or class.
+func sameBackend(dir string, have, want *Backend) error {
+	hk, wk := "bleve", "bleve"
+	if have != nil {
+		hk = have.kind()
+	}
+	if want != nil {
+		wk = want.kind()
+	}
+	if hk != wk {
+		return fmt.Errorf("%s holds a %s index, not a %s one; rebuild it with --fresh or choose another --out", dir, hk, wk)
+	}
+	if wk == "weaviate" && have.Weaviate.withDefaults().Class != want.Weaviate.withDefaults().Class {
+		return fmt.Errorf("%s was built into Weaviate class %s, not %s; rebuild it with --fresh or choose another --out", dir, have.Weaviate.withDefaults().Class, want.Weaviate.withDefaults().Class)
+	}
+	return nil
+}
+
+func parseManifest(dir string, data []byte) (*manifest, error) {
+	var m manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %v; rebuild the index with --fresh", filepath.Join(dir, manifestFile), err)
+	}
+	if m.Backend != nil {
+		if err := m.Backend.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %v", filepath.Join(dir, manifestFile), err)
+		}
+	}
+	return &m, nil
+}
+
+// createBackend makes the empty index a new folder's manifest describes.
+func createBackend(ctx context.Context, dir string, b *Backend) (Index, error) {
+	if b == nil || b.kind() == "bleve" {
+		return CreateBleve(dir)
+	}
+	return OpenWeaviate(ctx, *b.Weaviate, true)
+}
+
+// openBackend opens the index b describes (nil: the bleve index in dir).
+func openBackend(ctx context.Context, dir string, b *Backend, create bool) (Index, error) {
+	if b == nil || b.kind() == "bleve" {
+		return OpenBleve(dir)
+	}
+	return OpenWeaviate(ctx, *b.Weaviate, create)
+}
+
+// removeIndex removes the index in dir and, for Weaviate, its class (the
+// backend recorded in the folder, or else the one asked for).
+func removeIndex(ctx context.Context, dir string, want Backend) error {
+	b := &want
+	if data, err := os.ReadFile(filepath.Join(dir, manifestFile)); err == nil {
+		if m, err := parseManifest(dir, data); err == nil && m.Backend != nil {
+			b = m.Backend
+		}
+	}
+	if b.kind() == "weaviate" {
+		w, err := OpenWeaviate(ctx, *b.Weaviate, true)
+		if err != nil {
+			return err
+		}
+		err = w.DeleteClass(ctx)
+		w.Close()
+		if err != nil {
+			return fmt.Errorf("removing Weaviate class %s: %w", w.opt.Class, err)
+		}
+	}
+	return os.RemoveAll(dir)
+}
+
+// OpenOptions adjust how OpenIndex reaches a Weaviate index.
+type OpenOptions struct {
+	// Warn is told when the index degrades (a node down, consistency
+	// lowered); nil discards the messages.
+	Warn func(string)
+	// URLs replace the recorded node endpoints (the cluster moved);
+	// Consistency, when set, replaces the recorded read consistency.
+	URLs        []string
+	Consistency string
+}
+
+// OpenIndex opens the index of a folder written by Build, in whichever
+// backend it was built.
+func OpenIndex(ctx context.Context, dir string, oo OpenOptions) (Index, error) {
+	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if os.IsNotExist(err) {
+		return OpenBleve(dir) // says how to build one
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := parseManifest(dir, data)
+	if err != nil {
+		return nil, err
+	}
+	if m.Backend != nil && m.Backend.Weaviate != nil {
+		b := *m.Backend
+		o := *b.Weaviate
+		o.Warn = oo.Warn
+		if len(oo.URLs) > 0 {
+			o.URLs = oo.URLs
+		}
+		if oo.Consistency != "" {
+			o.Consistency = oo.Consistency
+		}
+		b.Weaviate = &o
+		m.Backend = &b
+	}
+	return openBackend(ctx, dir, m.Backend, false)
+}
+
+// Describe says in one line where an index's passages are.
+func Describe(idx Index) string {
+	switch x := idx.(type) {
+	case *BleveIndex:
+		return "bleve index " + x.dir
+	case *WeaviateIndex:
+		o := x.opt
+		return fmt.Sprintf("Weaviate class %s at %s (consistency %s)", o.Class, strings.Join(o.URLs, " "), x.Consistency())
+	}
+	return fmt.Sprintf("%T", idx)
 }
 
 func writeManifest(dir string, m *manifest) error {
@@ -152,7 +326,7 @@ func writeManifest(dir string, m *manifest) error {
 }
 
 // buildCorpus indexes one corpus file from where an earlier build stopped.
-func buildCorpus(ctx context.Context, dir string, idx *BleveIndex, m *manifest, i int, prefix string, opt BuildOptions) error {
+func buildCorpus(ctx context.Context, dir string, idx Index, m *manifest, i int, prefix string, opt BuildOptions) error {
 	st := &m.Corpora[i]
 	if st.Finished {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
@@ -69,15 +70,15 @@ func (overlapF1) Score(query []string, hit Hit) float64 {
 	return 2 * p * r / (p + r)
 }
 
-// greedyMatch is BERTScore's greedy matching over static vectors.
-type greedyMatch struct {
+// unitVectors are word vectors scaled to unit length, for cosines.
+type unitVectors struct {
 	dim   int
 	index map[string]int
-	unit  []float32 // unit-length vectors, row-major
+	unit  []float32 // row-major
 }
 
-func newGreedyMatch(v *wordvec.Vectors) *greedyMatch {
-	g := &greedyMatch{dim: v.Dim, index: v.Index(), unit: make([]float32, len(v.Values))}
+func newUnitVectors(v *wordvec.Vectors) *unitVectors {
+	u := &unitVectors{dim: v.Dim, index: v.Index(), unit: make([]float32, len(v.Values))}
 	for i := 0; i < v.Len(); i++ {
 		row := v.Vector(i)
 		var norm float64
@@ -89,26 +90,31 @@ func newGreedyMatch(v *wordvec.Vectors) *greedyMatch {
 		}
 		inv := float32(1 / math.Sqrt(norm))
 		for j, x := range row {
-			g.unit[i*v.Dim+j] = x * inv
+			u.unit[i*v.Dim+j] = x * inv
 		}
 	}
-	return g
+	return u
 }
-
-func (g *greedyMatch) Name() string { return "bertscore" }
 
 // vector returns a token's unit vector (trying its lower-case form), or
 // nil when it has none.
-func (g *greedyMatch) vector(tok string) []float32 {
-	i, ok := g.index[tok]
+func (u *unitVectors) vector(tok string) []float32 {
+	i, ok := u.index[tok]
 	if !ok {
-		i, ok = g.index[strings.ToLower(tok)]
+		i, ok = u.index[strings.ToLower(tok)]
 	}
 	if !ok {
 		return nil
 	}
-	return g.unit[i*g.dim : (i+1)*g.dim]
+	return u.unit[i*u.dim : (i+1)*u.dim]
 }
+
+// greedyMatch is BERTScore's greedy matching over static vectors.
+type greedyMatch struct{ *unitVectors }
+
+func newGreedyMatch(v *wordvec.Vectors) *greedyMatch { return &greedyMatch{newUnitVectors(v)} }
+
+func (g *greedyMatch) Name() string { return "bertscore" }
 
 // similarity is the cosine of two tokens' vectors; tokens without vectors
 // match only themselves (1 if equal ignoring case, else 0).
@@ -167,4 +173,43 @@ func mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
+}
+
+// WordVectorEncoder encodes a text as the mean of its tokens' unit word
+// vectors, scaled to unit length: a bag-of-vectors sentence encoder, the
+// vector side of hybrid retrieval. Tokens without a vector are left out; a
+// text with none gets the zero vector.
+type WordVectorEncoder struct{ *unitVectors }
+
+// NewWordVectorEncoder makes an encoder over v.
+func NewWordVectorEncoder(v *wordvec.Vectors) *WordVectorEncoder {
+	return &WordVectorEncoder{newUnitVectors(v)}
+}
+
+// Dim is the length of the vectors Encode returns.
+func (e *WordVectorEncoder) Dim() int { return e.dim }
+
+// Encode returns the unit-length mean vector of text's tokens.
+func (e *WordVectorEncoder) Encode(text string) []float32 {
+	sum := make([]float64, e.dim)
+	for _, tok := range corpus.Tokenize(text) {
+		if v := e.vector(tok); v != nil {
+			for i, x := range v {
+				sum[i] += float64(x)
+			}
+		}
+	}
+	var norm float64
+	for _, x := range sum {
+		norm += x * x
+	}
+	out := make([]float32, e.dim)
+	if norm == 0 {
+		return out
+	}
+	inv := 1 / math.Sqrt(norm)
+	for i, x := range sum {
+		out[i] = float32(x * inv)
+	}
+	return out
 }

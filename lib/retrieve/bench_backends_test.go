@@ -1,0 +1,125 @@
+package retrieve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/lib/weaviatelocal"
+)
+
+// BenchmarkBackends indexes one corpus into bleve, a single Weaviate node
+// and a three-node cluster (3 shards × 2 replicas, consistency QUORUM),
+// then retrieves the context of every WNUT-17 dev sentence from each with
+// $NERLAB_BENCH_WORKERS concurrent retrievals (default 4). It reports
+// index and retrieval throughput and, for Weaviate, overlap@6 with bleve's
+// kept passages. The corpus is the shared enwiki2021_new2018 shard, or the
+// files in $NERLAB_BENCH_CORPORA (comma-separated). Run it once:
+//
+//	go test ./lib/retrieve -run '^$' -bench Backends -benchtime 1x -timeout 60m
+func BenchmarkBackends(b *testing.B) {
+	corpora := strings.Split(os.Getenv("NERLAB_BENCH_CORPORA"), ",")
+	if corpora[0] == "" {
+		corpora = []string{shareddata.Path(b, "datasets", "knowledge", "enwiki2021_new2018", "part-00.txt")}
+	}
+	dev, err := corpus.ReadFile(shareddata.Path(b, "datasets", "wnut17", "dev.txt"), corpus.ReadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var queries [][]string
+	for _, s := range dev.Sentences {
+		queries = append(queries, s.Columns[0])
+	}
+	workers := 4
+	if n := os.Getenv("NERLAB_BENCH_WORKERS"); n != "" {
+		if _, err := fmt.Sscan(n, &workers); err != nil {
+			b.Fatal(err)
+		}
+	}
+	server, serverErr := weaviatelocal.ServerPath()
+	var bleveRanked [][]Ranked
+	for _, backend := range []struct {
+		name  string
+		nodes int
+	}{{"bleve", 0}, {"weaviate-1node", 1}, {"weaviate-3nodes", 3}} {
+		b.Run(backend.name, func(b *testing.B) {
+			var spec Backend
+			if backend.nodes > 0 {
+				if serverErr != nil {
+					shareddata.Missing(b, "%v", serverErr)
+				}
+				c, err := weaviatelocal.Start(context.Background(), weaviatelocal.Config{Server: server, Dir: b.TempDir(), Nodes: backend.nodes})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Stop()
+				opt := &WeaviateOptions{URLs: c.URLs()}
+				if backend.nodes == 3 {
+					opt.Shards, opt.Replicas = 3, 2
+				}
+				spec = Backend{Kind: "weaviate", Weaviate: opt}
+			}
+			for i := 0; i < b.N; i++ {
+				dir := filepath.Join(b.TempDir(), "idx")
+				start := time.Now()
+				n, err := Build(context.Background(), dir, BuildOptions{Corpora: corpora, Backend: spec, Fresh: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(n)/time.Since(start).Seconds(), "passages/s")
+				idx, err := OpenIndex(context.Background(), dir, OpenOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				start = time.Now()
+				ranked := retrieveConcurrently(b, idx, queries, workers)
+				b.ReportMetric(float64(len(queries))/time.Since(start).Seconds(), "queries/s")
+				idx.Close()
+				if backend.nodes == 0 {
+					bleveRanked = ranked
+				} else if bleveRanked != nil {
+					b.ReportMetric(overlapAt(bleveRanked, ranked, 6), "overlap@6")
+				}
+			}
+		})
+	}
+}
+
+// retrieveConcurrently retrieves every query's kept passages with workers
+// goroutines.
+func retrieveConcurrently(b *testing.B, idx Index, queries [][]string, workers int) [][]Ranked {
+	out := make([][]Ranked, len(queries))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r, err := Retrieve(idx, queries[i], RetrieveOptions{Keep: 6})
+				if err != nil {
+					once.Do(func() { firstErr = err })
+				}
+				out[i] = r
+			}
+		}()
+	}
+	for i := range queries {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+	return out
+}

@@ -1,0 +1,829 @@
+package retrieve
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nerlab/nerlab/lib/wordvec"
+)
+
+// WeaviateOptions say which Weaviate cluster holds an index's passages and
+// how nerlab talks to it. They are recorded in the index folder's manifest,
+// so `retrieve --index DIR` finds the cluster again.
+type WeaviateOptions struct {
+	// URLs are the REST endpoints of the cluster's nodes
+	// (http://127.0.0.1:8080, ...). Requests go to them in turn; a node
+	// that does not answer is skipped.
+	URLs []string `json:"urls"`
+	// Class is the collection of passages (default "Passage"). Weaviate
+	// class names start with a capital letter.
+	Class string `json:"class"`
+	// Shards and Replicas size a class that does not exist yet (defaults:
+	// one shard per node, factor 1). An existing class keeps its own.
+	Shards   int `json:"shards,omitempty"`
+	Replicas int `json:"replicas,omitempty"`
+	// Consistency is how many replicas must answer a read or acknowledge a
+	// write: ONE, QUORUM (the default) or ALL. When a read at QUORUM or ALL
+	// cannot be served because replicas are down, the index falls back to
+	// ONE for the rest of its life and says so through Warn.
+	Consistency string `json:"consistency,omitempty"`
+	// Timeout bounds one HTTP request (default 30s); Retries is how many
+	// more tries a failed request gets, on the next node, after Backoff
+	// (doubling; defaults 3 and 250ms).
+	Timeout time.Duration `json:"timeout,omitempty"`
+	Retries int           `json:"retries,omitempty"`
+	Backoff time.Duration `json:"backoff,omitempty"`
+	// Alpha weighs a hybrid query's vector score against BM25 (0: BM25
+	// only, 1: vector only; default 0.5); used when the passages carry
+	// vectors (see Encoder).
+	Alpha float64 `json:"alpha,omitempty"`
+	// Vectors is a word-vector file (.vec, .vec.gz): when set, passages and
+	// queries are encoded with WordVectorEncoder over it and searches are
+	// hybrid. The same file must be given at build and at retrieval; the
+	// index folder's manifest records it.
+	Vectors string `json:"vectors,omitempty"`
+	// Workers is how many batch requests Add keeps in flight (default 4).
+	Workers int `json:"-"`
+
+	// Warn is told when the index degrades (a node skipped, consistency
+	// lowered); nil discards the messages.
+	Warn func(msg string) `json:"-"`
+	// Encoder gives every passage and query a vector, and searches become
+	// hybrid (BM25 and vector similarity); OpenWeaviate makes one from
+	// Vectors when it is nil.
+	Encoder TextEncoder `json:"-"`
+}
+
+// TextEncoder turns a text into a fixed-size vector (see WordVectorEncoder).
+type TextEncoder interface {
+	Encode(text string) []float32
+}
+
+// Consistency levels Weaviate accepts.
+var ConsistencyLevels = []string{"ONE", "QUORUM", "ALL"}
+
+var className = regexp.MustCompile(`^[A-Z][_0-9A-Za-z]*$`)
+
+func (o WeaviateOptions) withDefaults() WeaviateOptions {
+	if o.Class == "" {
+		o.Class = "Passage"
+	}
+	if o.Consistency == "" {
+		o.Consistency = "QUORUM"
+	}
+	o.Consistency = strings.ToUpper(o.Consistency)
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.Retries < 0 {
+		o.Retries = 0
+	} else if o.Retries == 0 {
+		o.Retries = 3
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 250 * time.Millisecond
+	}
+	if o.Alpha == 0 {
+		o.Alpha = 0.5
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	return o
+}
+
+// Validate reports options no cluster could accept.
+func (o WeaviateOptions) Validate() error {
+	o = o.withDefaults()
+	if len(o.URLs) == 0 {
+		return errors.New("weaviate: no URL; give the REST endpoint of at least one node (--url http://127.0.0.1:8080)")
+	}
+	for _, u := range o.URLs {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return fmt.Errorf("weaviate: URL %q: expected http://HOST:PORT", u)
+		}
+	}
+	if !className.MatchString(o.Class) {
+		return fmt.Errorf("weaviate: class %q: expected a capital letter then letters, digits or _", o.Class)
+	}
+	if !slices.Contains(ConsistencyLevels, o.Consistency) {
+		return fmt.Errorf("weaviate: consistency %q: expected ONE, QUORUM or ALL", o.Consistency)
+	}
+	if o.Shards < 0 || o.Replicas < 0 {
+		return errors.New("weaviate: shards and replicas must not be negative")
+	}
+	if o.Alpha < 0 || o.Alpha > 1 {
+		return fmt.Errorf("weaviate: alpha %v: expected a weight between 0 and 1", o.Alpha)
+	}
+	return nil
+}
+
+// WeaviateIndex is an Index in a Weaviate class: one object per passage,
+// with the passage id, article id, title and text as properties, searched
+// with Weaviate's BM25 (or hybrid search when the passages carry vectors).
+// It is safe for concurrent use.
+type WeaviateIndex struct {
+	opt    WeaviateOptions
+	client *http.Client
+	next   atomic.Uint64 // round-robin over opt.URLs
+
+	// factor is the class's replication factor: Weaviate takes a read
+	// consistency level only for a replicated class.
+	factor int
+
+	mu          sync.Mutex
+	consistency string            // may drop to ONE
+	downUntil   map[int]time.Time // nodes skipped after a failure, until then
+}
+
+// nodeRest is how long a node that failed is left out before it is tried
+// again.
+const nodeRest = 30 * time.Second
+
+// pickNode returns the next node in turn that is not resting, or the next
+// one at all when every node rests.
+func (w *WeaviateIndex) pickNode() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(w.opt.URLs)
+	first := int(w.next.Add(1)-1) % n
+	for k := 0; k < n; k++ {
+		i := (first + k) % n
+		if time.Now().After(w.downUntil[i]) {
+			if k > 0 {
+				w.next.Add(uint64(k))
+			}
+			return i
+		}
+	}
+	return first
+}
+
+// rest leaves node i out for a while after err; it reports the first
+// failure of a healthy node through Warn.
+func (w *WeaviateIndex) rest(i int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.downUntil == nil {
+		w.downUntil = map[int]time.Time{}
+	}
+	if time.Now().After(w.downUntil[i]) {
+		if w.opt.Warn != nil && len(w.opt.URLs) > 1 {
+			w.opt.Warn(fmt.Sprintf("weaviate: node %s failed (%v); using the other nodes for %v", w.opt.URLs[i], err, nodeRest))
+		} else if w.opt.Warn != nil {
+			w.opt.Warn(fmt.Sprintf("weaviate: %s failed (%v); trying again", w.opt.URLs[i], err))
+		}
+	}
+	w.downUntil[i] = time.Now().Add(nodeRest)
+}
+
+// OpenWeaviate connects to the cluster and checks it is ready. With create
+// set it makes the class when it is missing; otherwise a missing class is
+// an error.
+func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*WeaviateIndex, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	opt = opt.withDefaults()
+	if opt.Encoder == nil && opt.Vectors != "" {
+		v, err := wordvec.ReadVectors(opt.Vectors, 0)
+		if err != nil {
+			return nil, err
+		}
+		opt.Encoder = NewWordVectorEncoder(v)
+	}
+	w := &WeaviateIndex{opt: opt, client: &http.Client{Timeout: opt.Timeout}, consistency: opt.Consistency}
+	if err := w.ready(ctx); err != nil {
+		return nil, err
+	}
+	exists, err := w.readClass(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		if !create {
+			return nil, fmt.Errorf("weaviate %s: no class %s (build the index with `nerlab index build --backend weaviate`)", opt.URLs[0], opt.Class)
+		}
+		if err := w.createClass(ctx); err != nil {
+			return nil, err
+		}
+		if _, err := w.readClass(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Options returns the options the index runs with (defaults filled in).
+func (w *WeaviateIndex) Options() WeaviateOptions { return w.opt }
+
+// Consistency returns the consistency level reads use now: the configured
+// one, or ONE after a fallback.
+func (w *WeaviateIndex) Consistency() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.consistency
+}
+
+func (w *WeaviateIndex) warn(format string, args ...any) {
+	if w.opt.Warn != nil {
+		w.opt.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// ready waits for one node to answer /v1/.well-known/ready, within the
+// retry budget.
+func (w *WeaviateIndex) ready(ctx context.Context) error {
+	_, err := w.do(ctx, http.MethodGet, "/v1/.well-known/ready", nil, nil)
+	if err != nil {
+		return fmt.Errorf("weaviate is not reachable at %s: %w (is the server running? `nerlab weaviate start` runs a local one)", strings.Join(w.opt.URLs, ", "), err)
+	}
+	return nil
+}
+
+// readClass reports whether the class exists and reads its replication
+// factor.
+func (w *WeaviateIndex) readClass(ctx context.Context) (bool, error) {
+	var class struct {
+		ReplicationConfig struct {
+			Factor int `json:"factor"`
+		} `json:"replicationConfig"`
+	}
+	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+w.opt.Class, nil, &class)
+	if status == http.StatusNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	w.factor = max(class.ReplicationConfig.Factor, 1)
+	return true, nil
+}
+
+// passageProperties are the class's properties. The passage id, article
+// id, title and text are kept as they are (not searched). What BM25 searches
+// is titleTerms and textTerms: the title and text as bleve's English
+// analyser (the bleve backend's) splits, lowercases, filters and stems them,
+// joined by spaces and tokenized on whitespace. Weaviate's own tokenizers do
+// not stem, and with them a query would match other words than with bleve.
+func passageProperties() []map[string]any {
+	kept := func(name string, filterable bool) map[string]any {
+		return map[string]any{"name": name, "dataType": []string{"text"}, "tokenization": "field",
+			"indexFilterable": filterable, "indexSearchable": false}
+	}
+	terms := func(name string) map[string]any {
+		return map[string]any{"name": name, "dataType": []string{"text"}, "tokenization": "whitespace",
+			"indexFilterable": false, "indexSearchable": true}
+	}
+	return []map[string]any{kept("passageId", true), kept("articleId", true), kept("title", false), kept("text", false),
+		terms("titleTerms"), terms("textTerms")}
+}
+
+// analyse returns text as the bleve backend indexes it: its English
+// analyser's terms, space-separated.
+func analyse(text string) string {
+	stream := englishAnalyzer.Analyze([]byte(text))
+	terms := make([]string, len(stream))
+	for i, tok := range stream {
+		terms[i] = string(tok.Term)
+	}
+	return strings.Join(terms, " ")
+}
+
+// englishAnalyzer is the analyser passageMapping gives text and titles.
+var englishAnalyzer = passageMapping().AnalyzerNamed("en")
+
+func (w *WeaviateIndex) createClass(ctx context.Context) error {
+	shards := w.opt.Shards
+	if shards == 0 {
+		shards = len(w.opt.URLs)
+	}
+	replicas := max(w.opt.Replicas, 1)
+	class := map[string]any{
+		"class":       w.opt.Class,
+		"description": "nerlab retrieval passages",
+		"vectorizer":  "none",
+		"properties":  passageProperties(),
+		// The terms are analysed already (stop words out), and BM25 takes
+		// bleve's parameters.
+		"invertedIndexConfig": map[string]any{
+			"stopwords": map[string]any{"preset": "none"},
+			"bm25":      map[string]any{"k1": 1.2, "b": 0.75},
+		},
+		"shardingConfig": map[string]any{
+			"desiredCount": shards,
+		},
+		// Asynchronous replication repairs replicas that missed writes
+		// while their node was down; without it they drift.
+		"replicationConfig": map[string]any{"factor": replicas, "asyncEnabled": replicas > 1},
+	}
+	_, err := w.do(ctx, http.MethodPost, "/v1/schema", class, nil)
+	if err != nil && strings.Contains(err.Error(), "already exists") {
+		return nil // another process created it first
+	}
+	if err != nil {
+		return fmt.Errorf("weaviate: creating class %s (%d shards, %d replicas): %w", w.opt.Class, shards, replicas, err)
+	}
+	return nil
+}
+
+// DeleteClass removes the class and every passage in it.
+func (w *WeaviateIndex) DeleteClass(ctx context.Context) error {
+	status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+w.opt.Class, nil, nil)
+	if status == http.StatusNotFound {
+		return nil
+	}
+	return err
+}
+
+// PassageUUID is the object id of a passage: a name-based (version 5
+// style) UUID of its id, so that indexing a passage again replaces it
+// instead of adding a copy.
+func PassageUUID(passageID string) string {
+	h := sha1.Sum([]byte("nerlab-passage\x00" + passageID))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// addChunk is the number of passages in one batch request.
+const addChunk = 250
+
+// Add stores passages, in batch requests of a few hundred with Workers of
+// them in flight; a passage whose id is already stored is replaced.
+func (w *WeaviateIndex) Add(ps []Passage) error {
+	return w.AddContext(context.Background(), ps)
+}
+
+// AddContext is Add with a context.
+func (w *WeaviateIndex) AddContext(ctx context.Context, ps []Passage) error {
+	chunks := make(chan []Passage)
+	errs := make(chan error, w.opt.Workers)
+	var wg sync.WaitGroup
+	for i := 0; i < w.opt.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range chunks {
+				if err := w.addBatch(ctx, c); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+feed:
+	for start := 0; start < len(ps); start += addChunk {
+		select {
+		case chunks <- ps[start:min(start+addChunk, len(ps))]:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(chunks)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
+}
+
+// addBatch stores passages with one batch request.
+func (w *WeaviateIndex) addBatch(ctx context.Context, ps []Passage) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	objects := make([]map[string]any, len(ps))
+	for i, p := range ps {
+		o := map[string]any{
+			"class": w.opt.Class,
+			"id":    PassageUUID(p.ID),
+			"properties": map[string]any{
+				"passageId": p.ID, "articleId": p.ArticleID, "title": p.Title, "text": p.Text,
+				"titleTerms": analyse(p.Title), "textTerms": analyse(p.Text),
+			},
+		}
+		if w.opt.Encoder != nil {
+			o["vector"] = w.opt.Encoder.Encode(p.Title + " " + p.Text)
+		}
+		objects[i] = o
+	}
+	var results []struct {
+		ID     string `json:"id"`
+		Result struct {
+			Errors *struct {
+				Error []struct {
+					Message string `json:"message"`
+				} `json:"error"`
+			} `json:"errors"`
+		} `json:"result"`
+	}
+	path := "/v1/batch/objects?consistency_level=" + w.opt.Consistency
+	if _, err := w.do(ctx, http.MethodPost, path, map[string]any{"objects": objects}, &results); err != nil {
+		return fmt.Errorf("weaviate: indexing %d passages: %w", len(ps), err)
+	}
+	// A batch request succeeds as a whole even when objects fail.
+	var failed []string
+	for i, r := range results {
+		if r.Result.Errors != nil && len(r.Result.Errors.Error) > 0 {
+			id := r.ID
+			if i < len(ps) {
+				id = ps[i].ID
+			}
+			failed = append(failed, id+": "+r.Result.Errors.Error[0].Message)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("weaviate: %d of %d passages were not indexed; first: %s", len(failed), len(ps), failed[0])
+	}
+	return nil
+}
+
+// graphQLString quotes s as a GraphQL string literal (JSON's escapes are
+// GraphQL's).
+func graphQLString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Search runs a BM25 query over the passages' text and (weighted lower)
+// title, or a hybrid query when the index has an Encoder. Equal scores are
+// ordered by passage id, as BleveIndex does.
+func (w *WeaviateIndex) Search(q string, k int) ([]Hit, error) {
+	return w.SearchContext(context.Background(), q, k)
+}
+
+// SearchContext is Search with a context.
+func (w *WeaviateIndex) SearchContext(ctx context.Context, q string, k int) ([]Hit, error) {
+	if k <= 0 {
+		return nil, nil
+	}
+	for {
+		level := w.Consistency()
+		hits, err := w.search(ctx, q, k, level)
+		if err == nil || level == "ONE" || w.factor < 2 || !isReplicaError(err) {
+			return hits, err
+		}
+		w.mu.Lock()
+		if w.consistency == level {
+			w.consistency = "ONE"
+			w.warn("weaviate: reads at consistency %s fail (%v); continuing with consistency ONE", level, err)
+		}
+		w.mu.Unlock()
+	}
+}
+
+// isReplicaError tells a read that failed for want of replicas (a node
+// down) from other failures.
+func isReplicaError(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"consistency", "replica", "cannot achieve", "not enough", "connection refused", "no such host", "broadcast"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// titleWeight is the title's share in a passage's score, as in BleveIndex.
+const titleWeight = 0.5
+
+// search asks for the passages that match q in their text and those that
+// match it in their title (two aliased queries in one request) and scores
+// them as BleveIndex's query does: bleve sums a field's term scores and
+// multiplies the sum by the share of the query's terms the field matched
+// (its disjunction "coord"), adds the title's at weight 0.5, and multiplies
+// by the share of the two fields that matched. Weaviate gives the sums; the
+// shares come from the passages' analysed terms. (One BM25 over both
+// properties would be BM25F, which merges the fields before saturating term
+// frequencies and ranks differently.)
+func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level string) ([]Hit, error) {
+	limit := 2*k + 10 // more than k, so that a tie at the cut is settled by id
+	terms := analyse(q)
+	if terms == "" {
+		return nil, nil // only stop words: bleve finds nothing either
+	}
+	queryTerms := strings.Fields(terms)
+	arg := func(property string) string {
+		var a string
+		if w.opt.Encoder != nil {
+			vec, _ := json.Marshal(w.opt.Encoder.Encode(q))
+			a = fmt.Sprintf(`hybrid: {query: %s, vector: %s, alpha: %g, properties: [%q]}`, graphQLString(terms), vec, w.opt.Alpha, property)
+		} else {
+			a = fmt.Sprintf(`bm25: {query: %s, properties: [%q]}`, graphQLString(terms), property)
+		}
+		if w.factor > 1 {
+			a += ", consistencyLevel: " + level
+		}
+		return fmt.Sprintf("%s, limit: %d", a, limit)
+	}
+	const fields = `passageId articleId title text titleTerms textTerms _additional { score }`
+	query := fmt.Sprintf(`{ Get { text: %s(%s) { %s } title: %s(%s) { %s } } }`,
+		w.opt.Class, arg("textTerms"), fields, w.opt.Class, arg("titleTerms"), fields)
+	type object struct {
+		PassageID  string `json:"passageId"`
+		ArticleID  string `json:"articleId"`
+		Title      string `json:"title"`
+		Text       string `json:"text"`
+		TitleTerms string `json:"titleTerms"`
+		TextTerms  string `json:"textTerms"`
+		Additional struct {
+			Score json.RawMessage `json:"score"`
+		} `json:"_additional"`
+	}
+	var res struct {
+		Data struct {
+			Get struct {
+				Text  []object `json:"text"`
+				Title []object `json:"title"`
+			} `json:"Get"`
+		} `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if _, err := w.do(ctx, http.MethodPost, "/v1/graphql", map[string]any{"query": query}, &res); err != nil {
+		return nil, fmt.Errorf("weaviate: search: %w", err)
+	}
+	if len(res.Errors) > 0 {
+		return nil, fmt.Errorf("weaviate: search: %s", res.Errors[0].Message)
+	}
+	type scored struct {
+		hit         Hit
+		text, title float64 // the fields' BM25 sums
+		o           object
+	}
+	byID := map[string]*scored{}
+	var order []string
+	add := func(objs []object, title bool) error {
+		for _, o := range objs {
+			score, err := parseScore(o.Additional.Score)
+			if err != nil {
+				return fmt.Errorf("weaviate: search: passage %s: %w", o.PassageID, err)
+			}
+			sc, ok := byID[o.PassageID]
+			if !ok {
+				sc = &scored{hit: Hit{Passage: Passage{ID: o.PassageID, ArticleID: o.ArticleID, Title: o.Title, Text: o.Text}}, o: o}
+				byID[o.PassageID] = sc
+				order = append(order, o.PassageID)
+			}
+			if title {
+				sc.title = score
+			} else {
+				sc.text = score
+			}
+		}
+		return nil
+	}
+	if err := add(res.Data.Get.Text, false); err != nil {
+		return nil, err
+	}
+	if err := add(res.Data.Get.Title, true); err != nil {
+		return nil, err
+	}
+	hits := make([]Hit, len(order))
+	for i, id := range order {
+		sc := byID[id]
+		text := sc.text * termShare(queryTerms, sc.o.TextTerms)
+		title := titleWeight * sc.title * termShare(queryTerms, sc.o.TitleTerms)
+		fields := 0.0
+		if text > 0 {
+			fields++
+		}
+		if title > 0 {
+			fields++
+		}
+		sc.hit.Score = (text + title) * fields / 2
+		hits[i] = sc.hit
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].ID < hits[j].ID
+	})
+	return hits[:min(k, len(hits))], nil
+}
+
+// termShare is the share of the query's terms (counted with repeats, as
+// bleve's match query makes a clause of each) found among a field's
+// analysed terms.
+func termShare(query []string, fieldTerms string) float64 {
+	have := map[string]bool{}
+	for _, t := range strings.Fields(fieldTerms) {
+		have[t] = true
+	}
+	n := 0
+	for _, t := range query {
+		if have[t] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(query))
+}
+
+// parseScore reads _additional.score, which Weaviate sends as a string.
+func parseScore(raw json.RawMessage) (float64, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return strconv.ParseFloat(s, 64)
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return 0, fmt.Errorf("score %s is not a number", raw)
+	}
+	return f, nil
+}
+
+// Count returns the number of passages in the class. It asks for an
+// aggregate; when that fails because replicas are down, it adds up the
+// shards' object counts that the live nodes report (each shard once),
+// statistics that Weaviate updates some time after writes.
+func (w *WeaviateIndex) Count() (uint64, error) {
+	ctx := context.Background()
+	query := fmt.Sprintf(`{ Aggregate { %s { meta { count } } } }`, w.opt.Class)
+	var res struct {
+		Data struct {
+			Aggregate map[string][]struct {
+				Meta struct {
+					Count uint64 `json:"count"`
+				} `json:"meta"`
+			} `json:"Aggregate"`
+		} `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if _, err := w.do(ctx, http.MethodPost, "/v1/graphql", map[string]any{"query": query}, &res); err != nil {
+		return 0, fmt.Errorf("weaviate: count: %w", err)
+	}
+	if len(res.Errors) > 0 {
+		msg := res.Errors[0].Message
+		if w.factor > 1 && isReplicaError(errors.New(msg)) {
+			return w.countFromNodes(ctx, msg)
+		}
+		return 0, fmt.Errorf("weaviate: count: %s", msg)
+	}
+	rows := res.Data.Aggregate[w.opt.Class]
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return rows[0].Meta.Count, nil
+}
+
+func (w *WeaviateIndex) countFromNodes(ctx context.Context, why string) (uint64, error) {
+	var nodes struct {
+		Nodes []struct {
+			Status string `json:"status"`
+			Shards []struct {
+				Name        string `json:"name"`
+				Class       string `json:"class"`
+				ObjectCount uint64 `json:"objectCount"`
+			} `json:"shards"`
+		} `json:"nodes"`
+	}
+	if _, err := w.do(ctx, http.MethodGet, "/v1/nodes/"+w.opt.Class+"?output=verbose", nil, &nodes); err != nil {
+		return 0, fmt.Errorf("weaviate: count: %s; node statistics: %w", why, err)
+	}
+	perShard := map[string]uint64{}
+	for _, n := range nodes.Nodes {
+		for _, sh := range n.Shards {
+			if sh.Class == w.opt.Class {
+				perShard[sh.Name] = max(perShard[sh.Name], sh.ObjectCount)
+			}
+		}
+	}
+	var total uint64
+	for _, c := range perShard {
+		total += c
+	}
+	w.warn("weaviate: counted from the nodes' shard statistics, which lag behind recent writes (%s)", why)
+	return total, nil
+}
+
+// Close releases idle connections; the cluster keeps the passages.
+func (w *WeaviateIndex) Close() error {
+	w.client.CloseIdleConnections()
+	return nil
+}
+
+// httpError is a response with a status that is not 2xx.
+type httpError struct {
+	status int
+	body   string
+}
+
+func (e *httpError) Error() string {
+	return fmt.Sprintf("HTTP %d: %s", e.status, e.body)
+}
+
+// retryable says whether another node (or the same one later) may answer
+// a request that failed with err: network failures, timeouts and server
+// errors are; a request the server rejected (4xx) is not.
+func retryable(err error) bool {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status >= 500 || he.status == http.StatusTooManyRequests
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "connection reset")
+}
+
+// do sends a JSON request to the nodes in turn until one answers, with
+// Retries more tries after the first and a doubling Backoff between them,
+// and decodes a JSON answer into out (when non-nil). It returns the last
+// HTTP status seen (0 when no node answered).
+func (w *WeaviateIndex) do(ctx context.Context, method, path string, body, out any) (int, error) {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return 0, err
+		}
+	}
+	wait := w.opt.Backoff
+	var lastErr error
+	status := 0
+	for try := 0; try <= w.opt.Retries; try++ {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return status, ctx.Err()
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+		node := w.pickNode()
+		base := w.opt.URLs[node]
+		var err error
+		status, err = w.once(ctx, method, strings.TrimRight(base, "/")+path, payload, out)
+		if err == nil {
+			return status, nil
+		}
+		lastErr = fmt.Errorf("%s: %w", base, err)
+		if !retryable(err) || ctx.Err() != nil {
+			return status, lastErr
+		}
+		w.rest(node, err)
+	}
+	return status, lastErr
+}
+
+func (w *WeaviateIndex) once(ctx context.Context, method, url string, payload []byte, out any) (int, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return 0, err
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if resp.StatusCode/100 != 2 {
+		msg := strings.TrimSpace(string(data))
+		if len(msg) > 500 {
+			msg = msg[:500] + "…"
+		}
+		return resp.StatusCode, &httpError{status: resp.StatusCode, body: msg}
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("unexpected answer (%v): %.200s", err, data)
+		}
+	}
+	return resp.StatusCode, nil
+}

@@ -1,0 +1,246 @@
+package retrieve
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/lib/weaviatelocal"
+)
+
+// These tests run real Weaviate servers on 127.0.0.1 (built by `make
+// weaviate`): one node, and three nodes with three shards of two replicas.
+// Without the server they skip, except under CI, where they fail.
+
+// startWeaviate starts a cluster of n nodes for the test.
+func startWeaviate(t *testing.T, n int) *weaviatelocal.Cluster {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no Weaviate servers")
+	}
+	server, err := weaviatelocal.ServerPath()
+	if err != nil {
+		shareddata.Missing(t, "%v", err)
+	}
+	c, err := weaviatelocal.Start(context.Background(), weaviatelocal.Config{Server: server, Dir: t.TempDir(), Nodes: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+	return c
+}
+
+// knowledgeSample copies the first articles of each shared knowledge
+// corpus (WikiExtractor <doc> files) into the test's folder: enough for
+// retrieval to mean something, small enough for a test.
+func knowledgeSample(t *testing.T, articles int) []string {
+	t.Helper()
+	var out []string
+	for _, part := range []string{"enwiki2015_early", "enwiki2021_new2018"} {
+		src := shareddata.Path(t, "datasets", "knowledge", part, "part-00.txt")
+		in, err := os.Open(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(t.TempDir(), part, "part-00.txt")
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		f, err := os.Create(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		w := bufio.NewWriter(f)
+		for n := 0; n < articles && sc.Scan(); {
+			w.WriteString(sc.Text() + "\n")
+			if sc.Text() == "</doc>" {
+				n++
+			}
+		}
+		w.Flush()
+		f.Close()
+		in.Close()
+		out = append(out, dst)
+	}
+	return out
+}
+
+// wnutQueries returns the first n sentences of WNUT-17's dev split.
+func wnutQueries(t *testing.T, n int) [][]string {
+	t.Helper()
+	c, err := corpus.ReadFile(shareddata.Path(t, "datasets", "wnut17", "dev.txt"), corpus.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs [][]string
+	for i := 0; i < n && i < len(c.Sentences); i++ {
+		qs = append(qs, c.Sentences[i].Columns[0])
+	}
+	return qs
+}
+
+// overlapAt is the mean share of a's top-k passage ids that b's top k hold.
+func overlapAt(a, b [][]Ranked, k int) float64 {
+	var sum float64
+	n := 0
+	for i := range a {
+		if len(a[i]) == 0 && len(b[i]) == 0 {
+			continue
+		}
+		ids := map[string]bool{}
+		for _, r := range b[i][:min(k, len(b[i]))] {
+			ids[r.ID] = true
+		}
+		common := 0
+		for _, r := range a[i][:min(k, len(a[i]))] {
+			if ids[r.ID] {
+				common++
+			}
+		}
+		sum += float64(common) / float64(max(min(k, len(a[i])), min(k, len(b[i]))))
+		n++
+	}
+	return sum / float64(max(n, 1))
+}
+
+func retrieveAll(t *testing.T, idx Index, qs [][]string) [][]Ranked {
+	t.Helper()
+	out := make([][]Ranked, len(qs))
+	for i, q := range qs {
+		r, err := Retrieve(idx, q, RetrieveOptions{Keep: 6})
+		if err != nil {
+			t.Fatalf("query %d: %v", i, err)
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
+	c := startWeaviate(t, 1)
+	corpora := knowledgeSample(t, 1500)
+	ctx := context.Background()
+	dir := t.TempDir()
+	bleveDir, wvDir := filepath.Join(dir, "bleve"), filepath.Join(dir, "wv")
+	nb, err := Build(ctx, bleveDir, BuildOptions{Corpora: corpora})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := Backend{Kind: "weaviate", Weaviate: &WeaviateOptions{URLs: c.URLs(), Class: "Knowledge"}}
+	nw, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nb != nw || nw == 0 {
+		t.Fatalf("bleve holds %d passages, weaviate %d", nb, nw)
+	}
+	// A second build finds the first finished; indexing passages again
+	// replaces them.
+	if n, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend}); err != nil || n != nw {
+		t.Fatalf("rebuild: %d passages, %v", n, err)
+	}
+	wv, err := OpenIndex(ctx, wvDir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wv.Close()
+	if !strings.Contains(Describe(wv), "Weaviate class Knowledge") {
+		t.Errorf("Describe = %q", Describe(wv))
+	}
+	hits, err := wv.Search("football club", 50)
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search: %d hits, %v", len(hits), err)
+	}
+	ps := make([]Passage, len(hits))
+	for i, h := range hits {
+		ps[i] = h.Passage
+	}
+	if err := wv.Add(ps); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := wv.Count(); n != nw {
+		t.Errorf("re-adding %d passages changed the count from %d to %d", len(ps), nw, n)
+	}
+
+	bl, err := OpenIndex(ctx, bleveDir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bl.Close()
+	qs := wnutQueries(t, 150)
+	overlap := overlapAt(retrieveAll(t, bl, qs), retrieveAll(t, wv, qs), 6)
+	t.Logf("%d passages; overlap@6 of Weaviate's BM25 with bleve's over %d WNUT-17 dev sentences: %.3f", nw, len(qs), overlap)
+	// The two BM25s differ in analysis (bleve stems English, Weaviate's
+	// word tokenization does not) but should mostly agree.
+	if overlap < 0.5 {
+		t.Errorf("overlap@6 = %.3f; the backends disagree more than their analysers explain", overlap)
+	}
+}
+
+func TestWeaviateThreeNodesSurviveALostNode(t *testing.T) {
+	c := startWeaviate(t, 3)
+	corpora := knowledgeSample(t, 600)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "wv")
+	backend := Backend{Kind: "weaviate", Weaviate: &WeaviateOptions{URLs: c.URLs(), Shards: 3, Replicas: 2}}
+	total, err := Build(ctx, dir, BuildOptions{Corpora: corpora, Backend: backend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var warnings []string
+	idx, err := OpenIndex(ctx, dir, OpenOptions{Warn: func(m string) {
+		mu.Lock()
+		warnings = append(warnings, m)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if n, err := idx.Count(); err != nil || n != total {
+		t.Errorf("count: %d, %v; want %d", n, err, total)
+	}
+	qs := wnutQueries(t, 60)
+	before := retrieveAll(t, idx, qs[:30])
+	if err := c.Kill(2); err != nil {
+		t.Fatal(err)
+	}
+	// The rest of the run, and the first half again, with a node gone.
+	after := retrieveAll(t, idx, qs)
+	w := idx.(*WeaviateIndex)
+	if w.Consistency() != "ONE" {
+		t.Errorf("consistency %s after losing a node; want the fallback to ONE", w.Consistency())
+	}
+	said := strings.Join(warnings, "\n")
+	if !strings.Contains(said, "continuing with consistency ONE") {
+		t.Errorf("the fallback was not reported; warnings:\n%s", said)
+	}
+	// Every shard keeps a replica, so nothing is lost; scores can move a
+	// little (the surviving replica's statistics), and with them near ties.
+	o := overlapAt(before, after[:30], 6)
+	t.Logf("overlap@6 of the results before and after losing a node: %.3f", o)
+	if o < 0.9 {
+		t.Errorf("results changed when a node went down: overlap@6 %.3f", o)
+	}
+}
+
+func TestWeaviateMisconfiguredClusterIsAClearError(t *testing.T) {
+	c := startWeaviate(t, 1)
+	ctx := context.Background()
+	// A class that is not there.
+	if _, err := OpenWeaviate(ctx, WeaviateOptions{URLs: c.URLs(), Class: "Missing"}, false); err == nil || !strings.Contains(err.Error(), "no class Missing") {
+		t.Errorf("missing class: err = %v", err)
+	}
+	// More replicas than nodes.
+	_, err := OpenWeaviate(ctx, WeaviateOptions{URLs: c.URLs(), Class: "TooMany", Replicas: 3}, true)
+	if err == nil || !strings.Contains(err.Error(), "creating class TooMany") {
+		t.Errorf("3 replicas on 1 node: err = %v", err)
+	}
+}
