@@ -207,24 +207,56 @@ func TestWeaviateThreeNodesSurviveALostNode(t *testing.T) {
 	if n, err := idx.Count(); err != nil || n != total {
 		t.Errorf("count: %d, %v; want %d", n, err, total)
 	}
-	qs := wnutQueries(t, 60)
-	before := retrieveAll(t, idx, qs[:30])
-	if err := c.Kill(2); err != nil {
+	qs := wnutQueries(t, 30)
+	before := retrieveAll(t, idx, qs)
+
+	// Write the context views of 120 WNUT-17 dev sentences and kill a node
+	// once 40 are done: the run must finish, every sentence with its view.
+	dev, err := corpus.ReadFile(shareddata.Path(t, "datasets", "wnut17", "dev.txt"), corpus.ReadOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	// The rest of the run, and the first half again, with a node gone.
-	after := retrieveAll(t, idx, qs)
+	dev.Sentences = dev.Sentences[:120]
+	in := filepath.Join(t.TempDir(), "dev.txt")
+	if err := corpus.WriteFile(in, dev); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "views", "dev.txt")
+	os.MkdirAll(filepath.Dir(out), 0o755)
+	var killOnce sync.Once
+	done, err := WriteViews(ctx, idx, in, out, ViewOptions{Retrieve: RetrieveOptions{Keep: 6}, Budget: 64, Workers: 2,
+		Progress: func(d, _ int) {
+			if d >= 40 {
+				killOnce.Do(func() {
+					if err := c.Kill(2); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		}})
+	if err != nil || done != 120 {
+		t.Fatalf("views with a node killed mid-run: %d sentences, %v", done, err)
+	}
+	vf, err := OpenViewFile(out, nil)
+	if err != nil {
+		t.Fatalf("the view file written through the outage: %v", err)
+	}
+	if vf.Len() != 120 {
+		t.Errorf("%d sentences in the view file", vf.Len())
+	}
 	w := idx.(*WeaviateIndex)
 	if w.Consistency() != "ONE" {
 		t.Errorf("consistency %s after losing a node; want the fallback to ONE", w.Consistency())
 	}
+	mu.Lock()
 	said := strings.Join(warnings, "\n")
+	mu.Unlock()
 	if !strings.Contains(said, "continuing with consistency ONE") {
 		t.Errorf("the fallback was not reported; warnings:\n%s", said)
 	}
 	// Every shard keeps a replica, so nothing is lost; scores can move a
 	// little (the surviving replica's statistics), and with them near ties.
-	o := overlapAt(before, after[:30], 6)
+	o := overlapAt(before, retrieveAll(t, idx, qs), 6)
 	t.Logf("overlap@6 of the results before and after losing a node: %.3f", o)
 	if o < 0.9 {
 		t.Errorf("results changed when a node went down: overlap@6 %.3f", o)
