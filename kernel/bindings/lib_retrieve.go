@@ -144,13 +144,11 @@ func init() {
 		"WeaviateIndex.Consistency":   "Consistency returns the consistency level reads use now: the configured\none, or ONE after a fallback.",
 		"WeaviateIndex.Count":         "Count returns the number of passages in the class. It asks for an\naggregate; when that fails because replicas are down, it adds up the\nshards' object counts that the live nodes report (each shard once),\nstatistics that Weaviate updates some time after writes.",
 		"WeaviateIndex.DeleteClass":   "DeleteClass removes the class and every passage in it.",
-		"WeaviateIndex.Options":       "Options returns the options the index runs with (defaults filled in).",
 		"WeaviateIndex.Search":        "Search runs a BM25 query over the passages' text and (weighted lower)\ntitle, or a hybrid query when the index has an Encoder. Equal scores are\nordered by passage id, as BleveIndex does.",
 		"WeaviateIndex.SearchContext": "SearchContext is Search with a context.",
 		"WeaviateOptions":             "WeaviateOptions say which Weaviate cluster holds an index's passages and\nhow nerlab talks to it. They are recorded in the index folder's manifest,\nso `retrieve --index DIR` finds the cluster again.",
 		"WeaviateOptions.Validate":    "Validate reports options no cluster could accept.",
 		"WordVectorEncoder":           "WordVectorEncoder encodes a text as the mean of its tokens' unit word\nvectors, scaled to unit length: a bag-of-vectors sentence encoder, the\nvector side of hybrid retrieval. Tokens without a vector are left out; a\ntext with none gets the zero vector.",
-		"WordVectorEncoder.Dim":       "Dim is the length of the vectors Encode returns.",
 		"WordVectorEncoder.Encode":    "Encode returns the unit-length mean vector of text's tokens.",
 		"WriteViews":                  "WriteViews writes the CLNER context view of a CoNLL file: every\nsentence's lines as they are, then <EOS> and the tokens of the passages\nretrieved for it (up to Budget), all tagged X in every column but the\ntext, so that the output lines up sentence for sentence with the input.\noutPath+\".provenance.jsonl\" records the passages of each sentence. A\nrerun resumes after the last sentence both files finished.",
 	}

@@ -55,8 +55,10 @@ type Backend struct {
 // Backends are the Backend kinds.
 var Backends = []string{"bleve", "weaviate"}
 
-func (b Backend) kind() string {
-	if b.Kind == "" {
+// kind is the backend's kind; nil (a manifest from before backends) and
+// "" are bleve.
+func (b *Backend) kind() string {
+	if b == nil || b.Kind == "" {
 		return "bleve"
 	}
 	return b.Kind
@@ -157,7 +159,7 @@ func openForBuild(ctx context.Context, dir string, want manifest) (*manifest, In
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, nil, err
 		}
-		idx, err := createBackend(ctx, dir, want.Backend)
+		idx, err := openBackend(ctx, dir, want.Backend, true)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -187,7 +189,7 @@ func openForBuild(ctx context.Context, dir string, want manifest) (*manifest, In
 	}
 	// The cluster may have moved (other ports): the new URLs win.
 	have.Backend = want.Backend
-	idx, err := openBackend(ctx, dir, have.Backend, true)
+	idx, err := openBackend(ctx, dir, have.Backend, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,18 +198,14 @@ func openForBuild(ctx context.Context, dir string, want manifest) (*manifest, In
 
 // sameBackend refuses to continue a build into another backend or class.
 func sameBackend(dir string, have, want *Backend) error {
-	hk, wk := "bleve", "bleve"
-	if have != nil {
-		hk = have.kind()
+	if have.kind() != want.kind() {
+		return fmt.Errorf("%s holds a %s index, not a %s one; rebuild it with --fresh or choose another --out", dir, have.kind(), want.kind())
 	}
-	if want != nil {
-		wk = want.kind()
+	if want.kind() != "weaviate" {
+		return nil
 	}
-	if hk != wk {
-		return fmt.Errorf("%s holds a %s index, not a %s one; rebuild it with --fresh or choose another --out", dir, hk, wk)
-	}
-	if wk == "weaviate" && have.Weaviate.withDefaults().Class != want.Weaviate.withDefaults().Class {
-		return fmt.Errorf("%s was built into Weaviate class %s, not %s; rebuild it with --fresh or choose another --out", dir, have.Weaviate.withDefaults().Class, want.Weaviate.withDefaults().Class)
+	if hc, wc := have.Weaviate.withDefaults().Class, want.Weaviate.withDefaults().Class; hc != wc {
+		return fmt.Errorf("%s was built into Weaviate class %s, not %s; rebuild it with --fresh or choose another --out", dir, hc, wc)
 	}
 	return nil
 }
@@ -225,33 +223,26 @@ func parseManifest(dir string, data []byte) (*manifest, error) {
 	return &m, nil
 }
 
-// createBackend makes the empty index a new folder's manifest describes.
-func createBackend(ctx context.Context, dir string, b *Backend) (Index, error) {
-	if b == nil || b.kind() == "bleve" {
+// openBackend opens the index b describes (nil: the bleve index in dir).
+// fresh makes a new one: a bleve index in dir, or the Weaviate class when
+// it does not exist. A build that continues opens without fresh, so a
+// class removed since is an error instead of an empty index taken for a
+// finished one.
+func openBackend(ctx context.Context, dir string, b *Backend, fresh bool) (Index, error) {
+	switch {
+	case b.kind() == "weaviate":
+		return OpenWeaviate(ctx, *b.Weaviate, fresh)
+	case fresh:
 		return CreateBleve(dir)
 	}
-	return OpenWeaviate(ctx, *b.Weaviate, true)
+	return OpenBleve(dir)
 }
 
-// openBackend opens the index b describes (nil: the bleve index in dir).
-func openBackend(ctx context.Context, dir string, b *Backend, create bool) (Index, error) {
-	if b == nil || b.kind() == "bleve" {
-		return OpenBleve(dir)
-	}
-	return OpenWeaviate(ctx, *b.Weaviate, create)
-}
-
-// removeIndex removes the index in dir and, for Weaviate, its class (the
-// backend recorded in the folder, or else the one asked for).
-func removeIndex(ctx context.Context, dir string, want Backend) error {
-	b := &want
-	if data, err := os.ReadFile(filepath.Join(dir, manifestFile)); err == nil {
-		if m, err := parseManifest(dir, data); err == nil && m.Backend != nil {
-			b = m.Backend
-		}
-	}
+// removeIndex removes the index folder dir and, when the build goes to
+// Weaviate, the class it goes to.
+func removeIndex(ctx context.Context, dir string, b Backend) error {
 	if b.kind() == "weaviate" {
-		w, err := OpenWeaviate(ctx, *b.Weaviate, true)
+		w, err := connectWeaviate(ctx, *b.Weaviate)
 		if err != nil {
 			return err
 		}

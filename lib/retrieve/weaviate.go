@@ -196,19 +196,8 @@ func (w *WeaviateIndex) rest(i int, err error) {
 // set it makes the class when it is missing; otherwise a missing class is
 // an error.
 func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*WeaviateIndex, error) {
-	if err := opt.Validate(); err != nil {
-		return nil, err
-	}
-	opt = opt.withDefaults()
-	if opt.Encoder == nil && opt.Vectors != "" {
-		v, err := wordvec.ReadVectors(opt.Vectors, 0)
-		if err != nil {
-			return nil, err
-		}
-		opt.Encoder = NewWordVectorEncoder(v)
-	}
-	w := &WeaviateIndex{opt: opt, client: &http.Client{Timeout: opt.Timeout}, consistency: opt.Consistency}
-	if err := w.ready(ctx); err != nil {
+	w, err := connectWeaviate(ctx, opt)
+	if err != nil {
 		return nil, err
 	}
 	exists, err := w.readClass(ctx)
@@ -217,7 +206,7 @@ func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*Weavi
 	}
 	if !exists {
 		if !create {
-			return nil, fmt.Errorf("weaviate %s: no class %s (build the index with `nerlab index build --backend weaviate`)", opt.URLs[0], opt.Class)
+			return nil, fmt.Errorf("weaviate %s: no class %s (build the index with `nerlab index build --backend weaviate`)", w.opt.URLs[0], w.opt.Class)
 		}
 		if err := w.createClass(ctx); err != nil {
 			return nil, err
@@ -226,11 +215,29 @@ func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*Weavi
 			return nil, err
 		}
 	}
+	if w.opt.Encoder == nil && w.opt.Vectors != "" {
+		v, err := wordvec.ReadVectors(w.opt.Vectors, 0)
+		if err != nil {
+			return nil, err
+		}
+		w.opt.Encoder = NewWordVectorEncoder(v)
+	}
 	return w, nil
 }
 
-// Options returns the options the index runs with (defaults filled in).
-func (w *WeaviateIndex) Options() WeaviateOptions { return w.opt }
+// connectWeaviate checks the options and that a node is ready; it does not
+// look at the class.
+func connectWeaviate(ctx context.Context, opt WeaviateOptions) (*WeaviateIndex, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	opt = opt.withDefaults()
+	w := &WeaviateIndex{opt: opt, client: &http.Client{Timeout: opt.Timeout}, consistency: opt.Consistency}
+	if err := w.ready(ctx); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
 
 // Consistency returns the consistency level reads use now: the configured
 // one, or ONE after a fallback.
@@ -510,82 +517,120 @@ func isReplicaError(err error) bool {
 // titleWeight is the title's share in a passage's score, as in BleveIndex.
 const titleWeight = 0.5
 
-// search asks for the passages that match q in their text and those that
-// match it in their title (two aliased queries in one request) and scores
-// them as BleveIndex's query does: bleve sums a field's term scores and
-// multiplies the sum by the share of the query's terms the field matched
-// (its disjunction "coord"), adds the title's at weight 0.5, and multiplies
-// by the share of the two fields that matched. Weaviate gives the sums; the
-// shares come from the passages' analysed terms. (One BM25 over both
-// properties would be BM25F, which merges the fields before saturating term
-// frequencies and ranks differently.)
+// searchFields are the properties a search returns of each passage.
+const searchFields = `passageId articleId title text titleTerms textTerms _additional { score }`
+
+// searchHit is one passage as a search returns it.
+type searchHit struct {
+	PassageID  string `json:"passageId"`
+	ArticleID  string `json:"articleId"`
+	Title      string `json:"title"`
+	Text       string `json:"text"`
+	TitleTerms string `json:"titleTerms"`
+	TextTerms  string `json:"textTerms"`
+	Additional struct {
+		Score json.RawMessage `json:"score"`
+	} `json:"_additional"`
+}
+
+func (o searchHit) hit() Hit {
+	return Hit{Passage: Passage{ID: o.PassageID, ArticleID: o.ArticleID, Title: o.Title, Text: o.Text}}
+}
+
+// search runs one query at the given read consistency: hybrid when the
+// index has an Encoder, else BM25 scored as bleve scores it.
 func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level string) ([]Hit, error) {
 	limit := 2*k + 10 // more than k, so that a tie at the cut is settled by id
 	terms := analyse(q)
-	if terms == "" {
-		return nil, nil // only stop words: bleve finds nothing either
+	consistency := ""
+	if w.factor > 1 {
+		consistency = ", consistencyLevel: " + level
 	}
-	queryTerms := strings.Fields(terms)
-	arg := func(property string) string {
-		var a string
-		if w.opt.Encoder != nil {
-			vec, _ := json.Marshal(w.opt.Encoder.Encode(q))
-			a = fmt.Sprintf(`hybrid: {query: %s, vector: %s, alpha: %g, properties: [%q]}`, graphQLString(terms), vec, w.opt.Alpha, property)
-		} else {
-			a = fmt.Sprintf(`bm25: {query: %s, properties: [%q]}`, graphQLString(terms), property)
-		}
-		if w.factor > 1 {
-			a += ", consistencyLevel: " + level
-		}
-		return fmt.Sprintf("%s, limit: %d", a, limit)
+	var hits []Hit
+	var err error
+	if w.opt.Encoder != nil {
+		hits, err = w.hybridSearch(ctx, q, terms, limit, consistency)
+	} else if terms != "" { // only stop words: bleve finds nothing either
+		hits, err = w.bm25Search(ctx, terms, limit, consistency)
 	}
-	const fields = `passageId articleId title text titleTerms textTerms _additional { score }`
-	query := fmt.Sprintf(`{ Get { text: %s(%s) { %s } title: %s(%s) { %s } } }`,
-		w.opt.Class, arg("textTerms"), fields, w.opt.Class, arg("titleTerms"), fields)
-	type object struct {
-		PassageID  string `json:"passageId"`
-		ArticleID  string `json:"articleId"`
-		Title      string `json:"title"`
-		Text       string `json:"text"`
-		TitleTerms string `json:"titleTerms"`
-		TextTerms  string `json:"textTerms"`
-		Additional struct {
-			Score json.RawMessage `json:"score"`
-		} `json:"_additional"`
-	}
-	var res struct {
-		Data struct {
-			Get struct {
-				Text  []object `json:"text"`
-				Title []object `json:"title"`
-			} `json:"Get"`
-		} `json:"data"`
-		Errors []struct {
-			Message string `json:"message"`
-		} `json:"errors"`
-	}
-	if _, err := w.do(ctx, http.MethodPost, "/v1/graphql", map[string]any{"query": query}, &res); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("weaviate: search: %w", err)
 	}
-	if len(res.Errors) > 0 {
-		return nil, fmt.Errorf("weaviate: search: %s", res.Errors[0].Message)
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].ID < hits[j].ID
+	})
+	return hits[:min(k, len(hits))], nil
+}
+
+// hybridSearch fuses BM25 over the analysed terms (title at half weight)
+// with the similarity of q's vector to the passages'; Weaviate's fused
+// score is the passage's score. A passage may match by its vector alone.
+func (w *WeaviateIndex) hybridSearch(ctx context.Context, q, terms string, limit int, consistency string) ([]Hit, error) {
+	vec, err := json.Marshal(w.opt.Encoder.Encode(q))
+	if err != nil {
+		return nil, err
+	}
+	query := fmt.Sprintf(`{ Get { %s(hybrid: {query: %s, vector: %s, alpha: %g, properties: ["textTerms", "titleTerms^%g"]}%s, limit: %d) { %s } } }`,
+		w.opt.Class, graphQLString(terms), vec, w.opt.Alpha, titleWeight, consistency, limit, searchFields)
+	var data struct {
+		Get map[string][]searchHit `json:"Get"`
+	}
+	if err := w.graphQL(ctx, query, &data); err != nil {
+		return nil, err
+	}
+	var hits []Hit
+	for _, o := range data.Get[w.opt.Class] {
+		h := o.hit()
+		if h.Score, err = parseScore(o.Additional.Score); err != nil {
+			return nil, fmt.Errorf("passage %s: %w", o.PassageID, err)
+		}
+		hits = append(hits, h)
+	}
+	return hits, nil
+}
+
+// bm25Search asks for the passages that match the terms in their text and
+// those that match them in their title (two aliased queries in one
+// request) and scores them as BleveIndex's query does: bleve sums a
+// field's term scores and multiplies the sum by the share of the query's
+// terms the field matched (its disjunction "coord"), adds the title's at
+// weight 0.5, and multiplies by the share of the two fields that matched.
+// Weaviate gives the sums; the shares come from the passages' analysed
+// terms. (One BM25 over both properties would be BM25F, which merges the
+// fields before saturating term frequencies and ranks differently.)
+func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, limit int, consistency string) ([]Hit, error) {
+	arg := func(property string) string {
+		return fmt.Sprintf(`bm25: {query: %s, properties: [%q]}%s, limit: %d`, graphQLString(terms), property, consistency, limit)
+	}
+	query := fmt.Sprintf(`{ Get { text: %s(%s) { %s } title: %s(%s) { %s } } }`,
+		w.opt.Class, arg("textTerms"), searchFields, w.opt.Class, arg("titleTerms"), searchFields)
+	var data struct {
+		Get struct {
+			Text  []searchHit `json:"text"`
+			Title []searchHit `json:"title"`
+		} `json:"Get"`
+	}
+	if err := w.graphQL(ctx, query, &data); err != nil {
+		return nil, err
 	}
 	type scored struct {
-		hit         Hit
+		searchHit
 		text, title float64 // the fields' BM25 sums
-		o           object
 	}
 	byID := map[string]*scored{}
 	var order []string
-	add := func(objs []object, title bool) error {
+	add := func(objs []searchHit, title bool) error {
 		for _, o := range objs {
 			score, err := parseScore(o.Additional.Score)
 			if err != nil {
-				return fmt.Errorf("weaviate: search: passage %s: %w", o.PassageID, err)
+				return fmt.Errorf("passage %s: %w", o.PassageID, err)
 			}
 			sc, ok := byID[o.PassageID]
 			if !ok {
-				sc = &scored{hit: Hit{Passage: Passage{ID: o.PassageID, ArticleID: o.ArticleID, Title: o.Title, Text: o.Text}}, o: o}
+				sc = &scored{searchHit: o}
 				byID[o.PassageID] = sc
 				order = append(order, o.PassageID)
 			}
@@ -597,17 +642,18 @@ func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level strin
 		}
 		return nil
 	}
-	if err := add(res.Data.Get.Text, false); err != nil {
+	if err := add(data.Get.Text, false); err != nil {
 		return nil, err
 	}
-	if err := add(res.Data.Get.Title, true); err != nil {
+	if err := add(data.Get.Title, true); err != nil {
 		return nil, err
 	}
+	queryTerms := strings.Fields(terms)
 	hits := make([]Hit, len(order))
 	for i, id := range order {
 		sc := byID[id]
-		text := sc.text * termShare(queryTerms, sc.o.TextTerms)
-		title := titleWeight * sc.title * termShare(queryTerms, sc.o.TitleTerms)
+		text := sc.text * termShare(queryTerms, sc.TextTerms)
+		title := titleWeight * sc.title * termShare(queryTerms, sc.TitleTerms)
 		fields := 0.0
 		if text > 0 {
 			fields++
@@ -615,17 +661,37 @@ func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level strin
 		if title > 0 {
 			fields++
 		}
-		sc.hit.Score = (text + title) * fields / 2
-		hits[i] = sc.hit
+		hits[i] = sc.hit()
+		hits[i].Score = (text + title) * fields / 2
 	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
-		}
-		return hits[i].ID < hits[j].ID
-	})
-	return hits[:min(k, len(hits))], nil
+	return hits, nil
 }
+
+// graphQL posts a GraphQL query and decodes its data into out; the
+// query's own errors come back as a *graphQLError.
+func (w *WeaviateIndex) graphQL(ctx context.Context, query string, out any) error {
+	var res struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if _, err := w.do(ctx, http.MethodPost, "/v1/graphql", map[string]any{"query": query}, &res); err != nil {
+		return err
+	}
+	if len(res.Errors) > 0 {
+		return &graphQLError{res.Errors[0].Message}
+	}
+	if err := json.Unmarshal(res.Data, out); err != nil {
+		return fmt.Errorf("unexpected answer (%v): %.200s", err, res.Data)
+	}
+	return nil
+}
+
+// graphQLError is an error a GraphQL query answered with.
+type graphQLError struct{ msg string }
+
+func (e *graphQLError) Error() string { return e.msg }
 
 // termShare is the share of the query's terms (counted with repeats, as
 // bleve's match query makes a clause of each) found among a field's
@@ -663,30 +729,22 @@ func parseScore(raw json.RawMessage) (float64, error) {
 // statistics that Weaviate updates some time after writes.
 func (w *WeaviateIndex) Count() (uint64, error) {
 	ctx := context.Background()
-	query := fmt.Sprintf(`{ Aggregate { %s { meta { count } } } }`, w.opt.Class)
-	var res struct {
-		Data struct {
-			Aggregate map[string][]struct {
-				Meta struct {
-					Count uint64 `json:"count"`
-				} `json:"meta"`
-			} `json:"Aggregate"`
-		} `json:"data"`
-		Errors []struct {
-			Message string `json:"message"`
-		} `json:"errors"`
+	var data struct {
+		Aggregate map[string][]struct {
+			Meta struct {
+				Count uint64 `json:"count"`
+			} `json:"meta"`
+		} `json:"Aggregate"`
 	}
-	if _, err := w.do(ctx, http.MethodPost, "/v1/graphql", map[string]any{"query": query}, &res); err != nil {
+	err := w.graphQL(ctx, fmt.Sprintf(`{ Aggregate { %s { meta { count } } } }`, w.opt.Class), &data)
+	var gerr *graphQLError
+	if errors.As(err, &gerr) && w.factor > 1 && isReplicaError(err) {
+		return w.countFromNodes(ctx, gerr.msg)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("weaviate: count: %w", err)
 	}
-	if len(res.Errors) > 0 {
-		msg := res.Errors[0].Message
-		if w.factor > 1 && isReplicaError(errors.New(msg)) {
-			return w.countFromNodes(ctx, msg)
-		}
-		return 0, fmt.Errorf("weaviate: count: %s", msg)
-	}
-	rows := res.Data.Aggregate[w.opt.Class]
+	rows := data.Aggregate[w.opt.Class]
 	if len(rows) == 0 {
 		return 0, nil
 	}
@@ -696,7 +754,6 @@ func (w *WeaviateIndex) Count() (uint64, error) {
 func (w *WeaviateIndex) countFromNodes(ctx context.Context, why string) (uint64, error) {
 	var nodes struct {
 		Nodes []struct {
-			Status string `json:"status"`
 			Shards []struct {
 				Name        string `json:"name"`
 				Class       string `json:"class"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 // These tests cover the client's handling of failures with small HTTP
@@ -251,5 +254,19 @@ func TestWeaviateRejectionIsNotRetried(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("a 401 was tried %d times", calls)
+	}
+}
+
+func TestWordVectorEncoder(t *testing.T) {
+	e := NewWordVectorEncoder(&wordvec.Vectors{Dim: 2, Words: []string{"cat", "dog"}, Values: []float32{3, 0, 0, 2}})
+	// Unit vectors (1,0) and (0,1), averaged and scaled to unit length;
+	// "Cat" through its lower-case form, "zebra" has no vector.
+	got := e.Encode("Cat dog zebra")
+	want := float32(1 / math.Sqrt(2))
+	if math.Abs(float64(got[0]-want)) > 1e-6 || math.Abs(float64(got[1]-want)) > 1e-6 {
+		t.Errorf("Encode = %v, want [%v %v]", got, want, want)
+	}
+	if z := e.Encode("zebra"); z[0] != 0 || z[1] != 0 {
+		t.Errorf("a text without vectors: %v, want zeros", z)
 	}
 }
