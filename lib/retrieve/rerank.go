@@ -186,9 +186,6 @@ func NewWordVectorEncoder(v *wordvec.Vectors) *WordVectorEncoder {
 	return &WordVectorEncoder{newUnitVectors(v)}
 }
 
-// Dim is the length of the vectors Encode returns.
-func (e *WordVectorEncoder) Dim() int { return e.dim }
-
 // Encode returns the unit-length mean vector of text's tokens.
 func (e *WordVectorEncoder) Encode(text string) []float32 {
 	sum := make([]float64, e.dim)

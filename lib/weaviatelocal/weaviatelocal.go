@@ -342,9 +342,19 @@ func healthy(client *http.Client, url string) int {
 	if resp.StatusCode != http.StatusOK {
 		return 0
 	}
-	resp, err = client.Get(url + "/v1/nodes")
+	n, _, err := nodeHealth(client, url)
 	if err != nil {
 		return 0
+	}
+	return n
+}
+
+// nodeHealth asks url's server for the cluster's nodes: how many are
+// healthy of how many it knows.
+func nodeHealth(client *http.Client, url string) (healthy, known int, err error) {
+	resp, err := client.Get(url + "/v1/nodes")
+	if err != nil {
+		return 0, 0, err
 	}
 	defer resp.Body.Close()
 	var nodes struct {
@@ -352,36 +362,33 @@ func healthy(client *http.Client, url string) int {
 			Status string `json:"status"`
 		} `json:"nodes"`
 	}
-	if json.NewDecoder(resp.Body).Decode(&nodes) != nil {
-		return 0
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	n := 0
+	if err := json.NewDecoder(resp.Body).Decode(&nodes); err != nil {
+		return 0, 0, err
+	}
 	for _, node := range nodes.Nodes {
 		if node.Status == "HEALTHY" {
-			n++
+			healthy++
 		}
 	}
-	return n
+	return healthy, len(nodes.Nodes), nil
 }
 
 // Health says in a few words how the node at url is: "ready, N of M
 // nodes healthy" or why not.
 func Health(url string) string {
 	client := &http.Client{Timeout: 2 * time.Second}
-	resp, err := client.Get(url + "/v1/nodes")
-	if err != nil {
+	n, known, err := nodeHealth(client, url)
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr):
 		return "not answering"
+	case err != nil:
+		return fmt.Sprintf("not ready (%v)", err)
 	}
-	defer resp.Body.Close()
-	var nodes struct {
-		Nodes []struct {
-			Status string `json:"status"`
-		} `json:"nodes"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&nodes) != nil {
-		return fmt.Sprintf("not ready (HTTP %d)", resp.StatusCode)
-	}
-	return fmt.Sprintf("ready, %d of %d nodes healthy", healthy(client, url), len(nodes.Nodes))
+	return fmt.Sprintf("ready, %d of %d nodes healthy", n, known)
 }
 
 // Kill stops node i at once (SIGKILL), as a crash would.

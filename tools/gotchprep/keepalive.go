@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -109,7 +110,8 @@ func insertKeepAlives(name string, src []byte) ([]byte, int, error) {
 		}
 		edits = append(edits, insertion{at, b.String()})
 	}
-	if len(edits) == 0 {
+	changed := len(edits)
+	if changed == 0 {
 		return src, 0, nil
 	}
 	if !importsRuntime(file) {
@@ -126,20 +128,21 @@ func insertKeepAlives(name string, src []byte) ([]byte, int, error) {
 		}
 		edits = append(edits, insertion{last, "\n\nimport \"runtime\""})
 	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].offset > edits[j].offset })
-	out := append([]byte(nil), src...)
+	// One pass in source order (the import comes after every earlier body).
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].offset < edits[j].offset })
+	var out bytes.Buffer
+	prev := 0
 	for _, e := range edits {
-		out = append(out[:e.offset], append([]byte(e.text), out[e.offset:]...)...)
+		out.Write(src[prev:e.offset])
+		out.WriteString(e.text)
+		prev = e.offset
 	}
-	formatted, err := format.Source(out)
+	out.Write(src[prev:])
+	formatted, err := format.Source(out.Bytes())
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: the file with keep-alives does not parse: %w", name, err)
 	}
-	n := len(edits)
-	if !importsRuntime(file) {
-		n--
-	}
-	return formatted, n, nil
+	return formatted, changed, nil
 }
 
 // keptNames returns the named fields of fl whose type is *T, []*T or ...*T
