@@ -107,6 +107,15 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 			opt := retrieve.BuildOptions{Corpora: corpora, Format: format, Fresh: in.Bool("fresh"), Backend: backend,
 				Passages: retrieve.PassageOptions{Sentences: in.Int("sentences"), Stride: in.Int("stride")},
 				Progress: func(p retrieve.BuildProgress) {
+					if p.Stage == retrieve.StageStatistics {
+						if live {
+							fmt.Fprintf(env.Stderr, "\r\x1b[Kcounting terms: %d of %d passages", p.Passages, p.Total)
+						} else if lastFile != p.Stage {
+							fmt.Fprintf(env.Stderr, "counting the terms of %d passages\n", p.Total)
+						}
+						lastFile = p.Stage
+						return
+					}
 					if live {
 						fmt.Fprintf(env.Stderr, "\r\x1b[Kindexing %s: %d articles, %d passages (%d in the index, %.0f/s)",
 							filepath.Base(p.File), p.Articles, p.Passages, p.Total, float64(p.Total)/time.Since(started).Seconds())

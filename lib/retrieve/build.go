@@ -31,10 +31,20 @@ type BuildOptions struct {
 
 // BuildProgress reports a build as it goes.
 type BuildProgress struct {
+	// Stage is StageIndexing while passages are added, then
+	// StageStatistics while a Weaviate class's term statistics are counted
+	// (Passages: read so far).
+	Stage              string
 	File               string
 	Articles, Passages int // done in File
 	Total              int // passages in the index
 }
+
+// Build stages.
+const (
+	StageIndexing   = "indexing"
+	StageStatistics = "term statistics"
+)
 
 // manifest records what an index was built from and how far the build
 // got, so that a rerun resumes it.
@@ -146,7 +156,30 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 			return 0, err
 		}
 	}
-	return idx.Count()
+	if total, err = idx.Count(); err != nil {
+		return 0, err
+	}
+	if w, ok := idx.(*WeaviateIndex); ok {
+		if err := updateStats(ctx, w, total, opt.Progress); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// updateStats writes a Weaviate class's term statistics unless they
+// describe as many passages as it holds already (a build that added
+// nothing, or re-added the same passages, leaves them as they are).
+func updateStats(ctx context.Context, w *WeaviateIndex, total uint64, progress func(BuildProgress)) error {
+	docs, err := w.StatsDocs(ctx)
+	if err != nil || docs == total {
+		return err
+	}
+	return w.WriteStats(ctx, func(read int) {
+		if progress != nil {
+			progress(BuildProgress{Stage: StageStatistics, Passages: read, Total: int(total)})
+		}
+	})
 }
 
 // openForBuild opens a resumable index in dir, or creates one.
@@ -348,7 +381,7 @@ func buildCorpus(ctx context.Context, dir string, idx Index, m *manifest, i int,
 		}
 		if opt.Progress != nil {
 			total, _ := idx.Count()
-			opt.Progress(BuildProgress{File: st.Path, Articles: st.Articles, Passages: st.Passages, Total: int(total)})
+			opt.Progress(BuildProgress{Stage: StageIndexing, File: st.Path, Articles: st.Articles, Passages: st.Passages, Total: int(total)})
 		}
 		return nil
 	}

@@ -1,14 +1,17 @@
 package retrieve
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
@@ -50,6 +53,9 @@ func (h Hit) tokens() []string {
 type BleveIndex struct {
 	dir string
 	idx bleve.Index
+
+	mu    sync.Mutex
+	stats *search.BM25Stats // for the documents the index held when counted; nil: count again
 }
 
 // bleveSub is the bleve index inside an index folder (the folder also
@@ -105,6 +111,9 @@ func OpenBleve(dir string) (*BleveIndex, error) {
 
 // Add stores passages in one batch.
 func (b *BleveIndex) Add(ps []Passage) error {
+	b.mu.Lock()
+	b.stats = nil
+	b.mu.Unlock()
 	batch := b.idx.NewBatch()
 	for _, p := range ps {
 		if err := batch.Index(p.ID, map[string]any{"text": p.Text, "title": p.Title, "article_id": p.ArticleID}); err != nil {
@@ -115,10 +124,18 @@ func (b *BleveIndex) Add(ps []Passage) error {
 }
 
 // Search runs a match query on the passages' text and (weighted lower)
-// their titles. Equal scores are ordered by passage id: bleve breaks ties
-// by its internal document order, which differs between two builds of the
-// same index, and retrieval must not depend on how an index was built.
+// their titles. Retrieval must not depend on how an index was built, and
+// two things would make it: equal scores are ordered by passage id, not by
+// bleve's internal document order; and BM25 is given the index's
+// statistics (bm25Stats), not left to bleve, whose "average field length"
+// counts a term once per segment it occurs in and so changes as segments
+// are merged.
 func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
+	stats, err := b.bm25Stats()
+	if err != nil {
+		return nil, fmt.Errorf("%s: search: %w", b.dir, err)
+	}
+	ctx := context.WithValue(context.Background(), search.BM25StatsKey, stats)
 	text := bleve.NewMatchQuery(q)
 	text.SetField("text")
 	title := bleve.NewMatchQuery(q)
@@ -127,7 +144,7 @@ func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
 	// Ask for more than k so that a tie at the cut is settled by id too.
 	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{text, title}), 2*k+10, 0, false)
 	req.Fields = []string{"text", "title", "article_id"}
-	res, err := b.idx.Search(req)
+	res, err := b.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: search: %w", b.dir, err)
 	}
@@ -139,13 +156,56 @@ func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
 		p.ArticleID, _ = h.Fields["article_id"].(string)
 		hits = append(hits, Hit{Passage: p, Score: h.Score})
 	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
-		}
-		return hits[i].ID < hits[j].ID
-	})
+	sortHits(hits)
 	return hits[:min(k, len(hits))], nil
+}
+
+// bm25Stats returns the statistics bleve's BM25 reads (see bm25.go): the
+// number of passages and each searched field's dictionary size, the
+// distinct terms counted once however many segments hold them. They are
+// counted on first use and after Add.
+func (b *BleveIndex) bm25Stats() (*search.BM25Stats, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stats != nil {
+		return b.stats, nil
+	}
+	adv, err := b.idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	docs, err := r.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	stats := &search.BM25Stats{DocCount: float64(docs), FieldCardinality: map[string]int{}}
+	for _, field := range []string{"text", "title"} {
+		dict, err := r.FieldDict(field)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for {
+			entry, err := dict.Next()
+			if err != nil {
+				dict.Close()
+				return nil, err
+			}
+			if entry == nil {
+				break
+			}
+			n++
+		}
+		dict.Close()
+		stats.FieldCardinality[field] = n
+	}
+	b.stats = stats
+	return stats, nil
 }
 
 // Count returns the number of passages.
@@ -153,3 +213,13 @@ func (b *BleveIndex) Count() (uint64, error) { return b.idx.DocCount() }
 
 // Close closes the index.
 func (b *BleveIndex) Close() error { return b.idx.Close() }
+
+// sortHits orders hits best first, equal scores by passage id.
+func sortHits(hits []Hit) {
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].ID < hits[j].ID
+	})
+}

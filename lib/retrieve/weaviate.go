@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,6 +148,9 @@ type WeaviateIndex struct {
 	mu          sync.Mutex
 	consistency string            // may drop to ONE
 	downUntil   map[int]time.Time // nodes skipped after a failure, until then
+
+	stats   termStats // the class's term statistics, as far as read
+	noStats sync.Once // warns once that there are none
 }
 
 // nodeRest is how long a node that failed is left out before it is tried
@@ -214,6 +216,9 @@ func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*Weavi
 		if _, err := w.readClass(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.readStatsClass(ctx); err != nil {
+		return nil, err
 	}
 	if w.opt.Encoder == nil && w.opt.Vectors != "" {
 		v, err := wordvec.ReadVectors(w.opt.Vectors, 0)
@@ -339,30 +344,44 @@ func (w *WeaviateIndex) createClass(ctx context.Context) error {
 		// while their node was down; without it they drift.
 		"replicationConfig": map[string]any{"factor": replicas, "asyncEnabled": replicas > 1},
 	}
-	_, err := w.do(ctx, http.MethodPost, "/v1/schema", class, nil)
-	if err != nil && strings.Contains(err.Error(), "already exists") {
-		return nil // another process created it first
-	}
-	if err != nil {
+	if err := w.postClass(ctx, class); err != nil {
 		return fmt.Errorf("weaviate: creating class %s (%d shards, %d replicas): %w", w.opt.Class, shards, replicas, err)
 	}
 	return nil
 }
 
-// DeleteClass removes the class and every passage in it.
-func (w *WeaviateIndex) DeleteClass(ctx context.Context) error {
-	status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+w.opt.Class, nil, nil)
-	if status == http.StatusNotFound {
-		return nil
+// postClass creates a class; one that exists already is left as it is.
+func (w *WeaviateIndex) postClass(ctx context.Context, class map[string]any) error {
+	_, err := w.do(ctx, http.MethodPost, "/v1/schema", class, nil)
+	if err != nil && strings.Contains(err.Error(), "already exists") {
+		return nil // another process created it first
 	}
 	return err
+}
+
+// DeleteClass removes the class, every passage in it, and its term
+// statistics.
+func (w *WeaviateIndex) DeleteClass(ctx context.Context) error {
+	for _, class := range []string{w.StatsClass(), w.opt.Class} {
+		status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+class, nil, nil)
+		if err != nil && status != http.StatusNotFound {
+			return err
+		}
+	}
+	w.stats.mu.Lock()
+	w.stats.exists, w.stats.totals, w.stats.df = false, nil, nil
+	w.stats.mu.Unlock()
+	return nil
 }
 
 // PassageUUID is the object id of a passage: a name-based (version 5
 // style) UUID of its id, so that indexing a passage again replaces it
 // instead of adding a copy.
-func PassageUUID(passageID string) string {
-	h := sha1.Sum([]byte("nerlab-passage\x00" + passageID))
+func PassageUUID(passageID string) string { return nameUUID("nerlab-passage", passageID) }
+
+// nameUUID is a version-5-style UUID of a name in a namespace.
+func nameUUID(namespace, name string) string {
+	h := sha1.Sum([]byte(namespace + "\x00" + name))
 	h[6] = h[6]&0x0f | 0x50
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
@@ -379,15 +398,23 @@ func (w *WeaviateIndex) Add(ps []Passage) error {
 
 // AddContext is Add with a context.
 func (w *WeaviateIndex) AddContext(ctx context.Context, ps []Passage) error {
-	chunks := make(chan []Passage)
+	return w.inBatches(ctx, len(ps), func(start, end int) error { return w.addBatch(ctx, ps[start:end]) })
+}
+
+// inBatches calls post for consecutive ranges of n items, addChunk long,
+// with Workers calls in flight, and returns the first error (after which
+// no further range starts).
+func (w *WeaviateIndex) inBatches(ctx context.Context, n int, post func(start, end int) error) error {
+	type span struct{ start, end int }
+	spans := make(chan span)
 	errs := make(chan error, w.opt.Workers)
 	var wg sync.WaitGroup
 	for i := 0; i < w.opt.Workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := range chunks {
-				if err := w.addBatch(ctx, c); err != nil {
+			for s := range spans {
+				if err := post(s.start, s.end); err != nil {
 					errs <- err
 					return
 				}
@@ -396,14 +423,17 @@ func (w *WeaviateIndex) AddContext(ctx context.Context, ps []Passage) error {
 	}
 	var err error
 feed:
-	for start := 0; start < len(ps); start += addChunk {
+	for start := 0; start < n; start += addChunk {
 		select {
-		case chunks <- ps[start:min(start+addChunk, len(ps))]:
+		case spans <- span{start, min(start+addChunk, n)}:
 		case err = <-errs:
+			break feed
+		case <-ctx.Done():
+			err = ctx.Err()
 			break feed
 		}
 	}
-	close(chunks)
+	close(spans)
 	wg.Wait()
 	if err == nil {
 		select {
@@ -420,6 +450,7 @@ func (w *WeaviateIndex) addBatch(ctx context.Context, ps []Passage) error {
 		return nil
 	}
 	objects := make([]map[string]any, len(ps))
+	ids := make([]string, len(ps))
 	for i, p := range ps {
 		o := map[string]any{
 			"class": w.opt.Class,
@@ -433,36 +464,64 @@ func (w *WeaviateIndex) addBatch(ctx context.Context, ps []Passage) error {
 			o["vector"] = w.opt.Encoder.Encode(p.Title + " " + p.Text)
 		}
 		objects[i] = o
+		ids[i] = p.ID
 	}
-	var results []struct {
-		ID     string `json:"id"`
-		Result struct {
-			Errors *struct {
-				Error []struct {
-					Message string `json:"message"`
-				} `json:"error"`
-			} `json:"errors"`
-		} `json:"result"`
-	}
-	path := "/v1/batch/objects?consistency_level=" + w.opt.Consistency
-	if _, err := w.do(ctx, http.MethodPost, path, map[string]any{"objects": objects}, &results); err != nil {
-		return fmt.Errorf("weaviate: indexing %d passages: %w", len(ps), err)
-	}
-	// A batch request succeeds as a whole even when objects fail.
-	var failed []string
-	for i, r := range results {
-		if r.Result.Errors != nil && len(r.Result.Errors.Error) > 0 {
-			id := r.ID
-			if i < len(ps) {
-				id = ps[i].ID
-			}
-			failed = append(failed, id+": "+r.Result.Errors.Error[0].Message)
+	return w.postObjects(ctx, objects, ids, "passages")
+}
+
+// postObjects stores objects with one batch request; ids name them in
+// errors, what says what they are. Objects that fail because replicas
+// could not be reached (a class created a moment ago, a node busy or
+// restarting) are sent again, Retries times at most, after a doubling
+// Backoff.
+func (w *WeaviateIndex) postObjects(ctx context.Context, objects []map[string]any, ids []string, what string) error {
+	wait := w.opt.Backoff
+	for try := 0; ; try++ {
+		var results []struct {
+			Result struct {
+				Errors *struct {
+					Error []struct {
+						Message string `json:"message"`
+					} `json:"error"`
+				} `json:"errors"`
+			} `json:"result"`
 		}
+		path := "/v1/batch/objects?consistency_level=" + w.opt.Consistency
+		if _, err := w.do(ctx, http.MethodPost, path, map[string]any{"objects": objects}, &results); err != nil {
+			return fmt.Errorf("weaviate: indexing %d %s: %w", len(objects), what, err)
+		}
+		// A batch request succeeds as a whole even when objects fail.
+		var failed []int
+		var first string
+		transient := true
+		for i, r := range results {
+			if r.Result.Errors != nil && len(r.Result.Errors.Error) > 0 && i < len(objects) {
+				msg := r.Result.Errors.Error[0].Message
+				if len(failed) == 0 {
+					first = ids[i] + ": " + msg
+				}
+				failed = append(failed, i)
+				transient = transient && isReplicaError(errors.New(msg))
+			}
+		}
+		if len(failed) == 0 {
+			return nil
+		}
+		if !transient || try >= w.opt.Retries {
+			return fmt.Errorf("weaviate: %d of %d %s were not indexed; first: %s", len(failed), len(objects), what, first)
+		}
+		again, againIDs := make([]map[string]any, len(failed)), make([]string, len(failed))
+		for j, i := range failed {
+			again[j], againIDs[j] = objects[i], ids[i]
+		}
+		objects, ids = again, againIDs
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("weaviate: %d of %d passages were not indexed; first: %s", len(failed), len(ps), failed[0])
-	}
-	return nil
 }
 
 // graphQLString quotes s as a GraphQL string literal (JSON's escapes are
@@ -540,7 +599,6 @@ func (o searchHit) hit() Hit {
 // search runs one query at the given read consistency: hybrid when the
 // index has an Encoder, else BM25 scored as bleve scores it.
 func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level string) ([]Hit, error) {
-	limit := 2*k + 10 // more than k, so that a tie at the cut is settled by id
 	terms := analyse(q)
 	consistency := ""
 	if w.factor > 1 {
@@ -549,19 +607,14 @@ func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level strin
 	var hits []Hit
 	var err error
 	if w.opt.Encoder != nil {
-		hits, err = w.hybridSearch(ctx, q, terms, limit, consistency)
+		hits, err = w.hybridSearch(ctx, q, terms, 2*k+10, consistency) // more than k, so that a tie at the cut is settled by id
 	} else if terms != "" { // only stop words: bleve finds nothing either
-		hits, err = w.bm25Search(ctx, terms, limit, consistency)
+		hits, err = w.bm25Search(ctx, terms, k, consistency)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("weaviate: search: %w", err)
 	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
-		}
-		return hits[i].ID < hits[j].ID
-	})
+	sortHits(hits)
 	return hits[:min(k, len(hits))], nil
 }
 
@@ -592,33 +645,45 @@ func (w *WeaviateIndex) hybridSearch(ctx context.Context, q, terms string, limit
 	return hits, nil
 }
 
-// bm25Search asks for the passages that match the terms in their text and
-// those that match them in their title (two aliased queries in one
-// request) and scores them as BleveIndex's query does: bleve sums a
-// field's term scores and multiplies the sum by the share of the query's
-// terms the field matched (its disjunction "coord"), adds the title's at
-// weight 0.5, and multiplies by the share of the two fields that matched.
-// Weaviate gives the sums; the shares come from the passages' analysed
-// terms. (One BM25 over both properties would be BM25F, which merges the
-// fields before saturating term frequencies and ranks differently.)
-func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, limit int, consistency string) ([]Hit, error) {
+// bm25Search asks Weaviate's BM25 for the passages that match the terms
+// in their text and those that match them in their title (two aliased
+// queries in one request, with the term statistics not read yet), and
+// scores them as BleveIndex scores them (bm25.go), with the class's term
+// statistics. Weaviate's own scores order the pool it returns: the pool
+// is larger than k (poolSize) because they rank differently. A class
+// without statistics is ranked by Weaviate's scores instead, combined as
+// bleve combines fields (bleveLikeScore), and a warning says so.
+func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, k int, consistency string) ([]Hit, error) {
+	queryTerms := strings.Fields(terms)
+	missing, haveStats := w.missingStats(queryTerms)
+	limit := 2*k + 10 // more than k, so that a tie at the cut is settled by id
+	if haveStats {
+		limit = poolSize(k)
+	}
 	arg := func(property string) string {
 		return fmt.Sprintf(`bm25: {query: %s, properties: [%q]}%s, limit: %d`, graphQLString(terms), property, consistency, limit)
 	}
-	query := fmt.Sprintf(`{ Get { text: %s(%s) { %s } title: %s(%s) { %s } } }`,
+	query := fmt.Sprintf(`text: %s(%s) { %s } title: %s(%s) { %s }`,
 		w.opt.Class, arg("textTerms"), searchFields, w.opt.Class, arg("titleTerms"), searchFields)
+	if len(missing) > 0 {
+		query += fmt.Sprintf(` stats: %s(%s%s, limit: %d) { term text title docs }`, w.StatsClass(), statsWhere(missing), consistency, len(missing))
+	}
 	var data struct {
 		Get struct {
 			Text  []searchHit `json:"text"`
 			Title []searchHit `json:"title"`
+			Stats []statsRow  `json:"stats"`
 		} `json:"Get"`
 	}
-	if err := w.graphQL(ctx, query, &data); err != nil {
+	if err := w.graphQL(ctx, "{ Get { "+query+" } }", &data); err != nil {
 		return nil, err
+	}
+	if len(missing) > 0 {
+		w.keepStats(missing, data.Get.Stats)
 	}
 	type scored struct {
 		searchHit
-		text, title float64 // the fields' BM25 sums
+		text, title float64 // Weaviate's BM25 of each field
 	}
 	byID := map[string]*scored{}
 	var order []string
@@ -648,23 +713,49 @@ func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, limit int,
 	if err := add(data.Get.Title, true); err != nil {
 		return nil, err
 	}
-	queryTerms := strings.Fields(terms)
+	var bq *bleveQuery
+	if haveStats {
+		bq = w.bleveScorer(queryTerms)
+	}
+	if bq == nil {
+		w.noStats.Do(func() {
+			w.warn("weaviate: class %s has no term statistics; passages are ranked by Weaviate's BM25, which ranks differently from the bleve backend (`nerlab index build` writes them)", w.opt.Class)
+		})
+	}
 	hits := make([]Hit, len(order))
 	for i, id := range order {
 		sc := byID[id]
-		text := sc.text * termShare(queryTerms, sc.TextTerms)
-		title := titleWeight * sc.title * termShare(queryTerms, sc.TitleTerms)
-		fields := 0.0
-		if text > 0 {
-			fields++
-		}
-		if title > 0 {
-			fields++
-		}
 		hits[i] = sc.hit()
-		hits[i].Score = (text + title) * fields / 2
+		fields := analysedFields(sc.TextTerms, sc.TitleTerms)
+		if bq != nil {
+			hits[i].Score = bq.score(fields)
+		} else {
+			hits[i].Score = bleveLikeScore(queryTerms, fields, sc.text, sc.title)
+		}
 	}
 	return hits, nil
+}
+
+// poolSize is how many candidates per field a search for k passages asks
+// Weaviate for before re-scoring them.
+func poolSize(k int) int { return 4*k + 20 }
+
+// bleveLikeScore combines Weaviate's BM25 scores of a passage's fields as
+// bleve combines its fields' scores: each field's sum times the share of
+// the query's terms the field matched (bleve's disjunction "coord"), the
+// title at weight 0.5, and the total times the share of the two fields
+// that matched.
+func bleveLikeScore(queryTerms []string, fields [numFields][]string, text, title float64) float64 {
+	text *= termShare(queryTerms, fields[textField])
+	title *= titleWeight * termShare(queryTerms, fields[titleField])
+	matched := 0.0
+	if text > 0 {
+		matched++
+	}
+	if title > 0 {
+		matched++
+	}
+	return (text + title) * matched / numFields
 }
 
 // graphQL posts a GraphQL query and decodes its data into out; the
@@ -696,9 +787,9 @@ func (e *graphQLError) Error() string { return e.msg }
 // termShare is the share of the query's terms (counted with repeats, as
 // bleve's match query makes a clause of each) found among a field's
 // analysed terms.
-func termShare(query []string, fieldTerms string) float64 {
+func termShare(query []string, fieldTerms []string) float64 {
 	have := map[string]bool{}
-	for _, t := range strings.Fields(fieldTerms) {
+	for _, t := range fieldTerms {
 		have[t] = true
 	}
 	n := 0

@@ -3,6 +3,8 @@ package retrieve
 import (
 	"bufio"
 	"context"
+	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,11 +178,90 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 	defer bl.Close()
 	qs := wnutQueries(t, 150)
 	overlap := overlapAt(retrieveAll(t, bl, qs), retrieveAll(t, wv, qs), 6)
-	t.Logf("%d passages; overlap@6 of Weaviate's BM25 with bleve's over %d WNUT-17 dev sentences: %.3f", nw, len(qs), overlap)
-	// The two BM25s differ in analysis (bleve stems English, Weaviate's
-	// word tokenization does not) but should mostly agree.
-	if overlap < 0.5 {
-		t.Errorf("overlap@6 = %.3f; the backends disagree more than their analysers explain", overlap)
+	t.Logf("%d passages; overlap@6 of Weaviate's retrieval with bleve's over %d WNUT-17 dev sentences: %.3f", nw, len(qs), overlap)
+	// Weaviate's candidates are ranked by bleve's formula with the class's
+	// term statistics; they differ from the bleve index's own only where
+	// bleve's "average length" counts a term once per segment.
+	if overlap < 0.9 {
+		t.Errorf("overlap@6 = %.3f; want the backends to agree", overlap)
+	}
+	checkStatsScores(t, wv.(*WeaviateIndex), bl.(*BleveIndex), qs)
+
+	// Without statistics Weaviate's own BM25 ranks, and a warning says so;
+	// a build writes them again.
+	w := wv.(*WeaviateIndex)
+	if _, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+w.StatsClass(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	bare, err := OpenIndex(ctx, wvDir, OpenOptions{Warn: func(m string) { warned = append(warned, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits, err := bare.Search("football club", 5); err != nil || len(hits) != 5 {
+		t.Errorf("search without statistics: %d hits, %v", len(hits), err)
+	}
+	bare.Search("football", 5)
+	if len(warned) != 1 || !strings.Contains(warned[0], "no term statistics") {
+		t.Errorf("warnings without statistics: %q", warned)
+	}
+	if _, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend}); err != nil {
+		t.Fatal(err)
+	}
+	if docs, err := w.StatsDocs(ctx); err != nil || docs != nw {
+		t.Errorf("statistics after the rebuild describe %d passages (%v); want %d", docs, err, nw)
+	}
+}
+
+// checkStatsScores checks a Weaviate index's scores against bleve's
+// formula computed here, over statistics counted here from the passages
+// (bleve's own index stands in for the passage store), and its top 10
+// against the formula's top 10 over every passage.
+func checkStatsScores(t *testing.T, w *WeaviateIndex, b *BleveIndex, qs [][]string) {
+	t.Helper()
+	fields, df := passageFields(t, b)
+	stats := CollectionStats{Docs: uint64(len(fields))}
+	for f := range df {
+		stats.Vocabulary[f] = uint64(len(df[f]))
+	}
+	var same, n int
+	for _, q := range qs {
+		text := strings.Join(q, " ")
+		terms := strings.Fields(analyse(text))
+		if len(terms) == 0 {
+			continue
+		}
+		bq := newBleveQuery(terms, stats, func(f int, term string) uint64 { return df[f][term] })
+		hits, err := w.Search(text, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if want := bq.score(fields[h.ID]); math.Abs(h.Score-want) > 1e-9*want {
+				t.Fatalf("query %q, passage %s: Weaviate's score %.12g, the formula's %.12g", text, h.ID, h.Score, want)
+			}
+		}
+		var all []Hit
+		for id, fs := range fields {
+			if s := bq.score(fs); s > 0 {
+				all = append(all, Hit{Passage: Passage{ID: id}, Score: s})
+			}
+		}
+		sortHits(all)
+		top := map[string]bool{}
+		for _, h := range all[:min(10, len(all))] {
+			top[h.ID] = true
+		}
+		for _, h := range hits {
+			if top[h.ID] {
+				same++
+			}
+		}
+		n += min(10, len(all))
+	}
+	t.Logf("Weaviate's top 10 holds %d of the %d passages the formula ranks top 10 over every passage", same, n)
+	if same < n*95/100 {
+		t.Errorf("Weaviate's candidates miss %d of %d top-10 passages", n-same, n)
 	}
 }
 
@@ -255,12 +336,11 @@ func TestWeaviateThreeNodesSurviveALostNode(t *testing.T) {
 	if !strings.Contains(said, "continuing with consistency ONE") {
 		t.Errorf("the fallback was not reported; warnings:\n%s", said)
 	}
-	// Every shard keeps a replica, so every query still finds passages.
-	// The same ones? Not reliably: on an idle machine the top 6 agree
-	// (overlap@6 0.98–1.00), but with other tests loading the two cores it
-	// measured 0.87, and 0.63 right after the kill; reads at ONE seem to come
-	// back short without an error while replicas are slow. The overlap is
-	// logged, not asserted, until that is understood.
+	// Every shard keeps a replica, so every query still finds the same
+	// passages. (When Weaviate's own per-shard scores ranked them, the top 6
+	// changed under load, to an overlap of 0.63 right after the kill: the
+	// surviving replicas score with their own segments' statistics. The
+	// candidates are now scored from the class-wide term statistics.)
 	for deadline := time.Now().Add(time.Minute); !strings.HasPrefix(weaviatelocal.Health(c.URLs()[0]), "ready, 2 of "); {
 		if time.Now().After(deadline) {
 			t.Fatalf("the cluster did not notice the lost node: %s", weaviatelocal.Health(c.URLs()[0]))
@@ -273,7 +353,11 @@ func TestWeaviateThreeNodesSurviveALostNode(t *testing.T) {
 			t.Errorf("query %d found %d passages before losing a node, none after", i, len(before[i]))
 		}
 	}
-	t.Logf("overlap@6 of the results before and after losing a node: %.3f", overlapAt(before, after, 6))
+	overlap := overlapAt(before, after, 6)
+	t.Logf("overlap@6 of the results before and after losing a node: %.3f", overlap)
+	if overlap < 0.9 {
+		t.Errorf("overlap@6 of the results before and after losing a node = %.3f; the replicas should give the same", overlap)
+	}
 }
 
 func TestWeaviateMisconfiguredClusterIsAClearError(t *testing.T) {

@@ -111,7 +111,10 @@ type fakeWeaviate struct {
 	passages  map[string]map[string]any // by object id
 	failLevel string                    // GraphQL reads at this consistency fail as with a node down
 	batchErr  string                    // every batch object fails with this
-	requests  []string
+	// replicasBusy is how many more batch requests fail, every object, as
+	// when replicas cannot be reached.
+	replicasBusy int
+	requests     []string
 }
 
 func newFakeWeaviate() *fakeWeaviate {
@@ -144,9 +147,13 @@ func (f *fakeWeaviate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		json.Unmarshal(body, &req)
 		var out []map[string]any
+		busy := f.replicasBusy > 0
+		f.replicasBusy--
 		for _, o := range req.Objects {
 			res := map[string]any{}
-			if f.batchErr != "" {
+			if busy {
+				res["errors"] = map[string]any{"error": []map[string]string{{"message": "broadcast: cannot reach enough replicas"}}}
+			} else if f.batchErr != "" {
 				res["errors"] = map[string]any{"error": []map[string]string{{"message": f.batchErr}}}
 			} else {
 				f.passages[o.ID] = o.Properties
@@ -234,6 +241,20 @@ func TestWeaviateIndexAgainstAFakeServer(t *testing.T) {
 	if w.Consistency() != "ONE" || len(warnings) != 1 || !strings.Contains(warnings[0], "continuing with consistency ONE") {
 		t.Errorf("consistency %s, warnings %q", w.Consistency(), warnings)
 	}
+
+	// Objects refused for want of replicas are sent again.
+	fake.replicasBusy = 2
+	if err := w.Add([]Passage{{ID: "c/f:busy-0", ArticleID: "c/f:busy", Title: "T", Text: "sent while replicas were busy"}}); err != nil {
+		t.Errorf("objects refused twice for want of replicas: %v", err)
+	}
+	if n, _ := w.Count(); n != 601 {
+		t.Errorf("count = %d after the retried batch; want 601", n)
+	}
+	fake.replicasBusy = 10 // more than the retries
+	if err := w.Add(ps[:3]); err == nil || !strings.Contains(err.Error(), "cannot reach enough replicas") {
+		t.Errorf("objects refused every time: err = %v", err)
+	}
+	fake.replicasBusy = 0
 
 	fake.batchErr = "no space left"
 	if err := w.Add(ps[:3]); err == nil || !strings.Contains(err.Error(), "3 of 3 passages were not indexed") || !strings.Contains(err.Error(), "no space left") {
