@@ -84,6 +84,19 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 					return err
 				}
 				fmt.Fprintf(env.Stdout, "%s: %d passages (%s)\n", dir, n, retrieve.Describe(idx))
+				if w, ok := idx.(*retrieve.WeaviateIndex); ok {
+					docs, err := w.StatsDocs(ctx)
+					switch {
+					case err != nil:
+						return err
+					case docs == 0:
+						fmt.Fprintf(env.Stdout, "no term statistics: ranked by Weaviate's BM25, not as bleve ranks (`index build` again writes them)\n")
+					case docs != n:
+						fmt.Fprintf(env.Stdout, "term statistics of %d passages, not %d: stale (`index build` again updates them)\n", docs, n)
+					default:
+						fmt.Fprintf(env.Stdout, "term statistics in class %s\n", w.StatsClass())
+					}
+				}
 				return nil
 			}
 			corpora, out := in.Flags("corpus"), in.Flag("out")

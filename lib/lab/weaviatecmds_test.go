@@ -58,7 +58,7 @@ func TestWeaviateCommands(t *testing.T) {
 		t.Errorf("build: %q", out)
 	}
 	s.run("index build --corpus " + kb + " --out " + bl + " --sentences 1")
-	if out := s.run("index info " + wv); !strings.Contains(out, "4 passages (Weaviate class Kb at "+url) {
+	if out := s.run("index info " + wv); !strings.Contains(out, "4 passages (Weaviate class Kb at "+url) || !strings.Contains(out, "term statistics in class KbTermStats") {
 		t.Errorf("info: %q", out)
 	}
 	if out := s.run("search --index " + wv + " --keep 2 Stedian Restous the painter"); !strings.HasPrefix(out, "1. Stedian Restous") {

@@ -398,13 +398,13 @@ func (w *WeaviateIndex) Add(ps []Passage) error {
 
 // AddContext is Add with a context.
 func (w *WeaviateIndex) AddContext(ctx context.Context, ps []Passage) error {
-	return w.inBatches(ctx, len(ps), func(start, end int) error { return w.addBatch(ctx, ps[start:end]) })
+	return w.inBatches(ctx, len(ps), addChunk, func(start, end int) error { return w.addBatch(ctx, ps[start:end]) })
 }
 
-// inBatches calls post for consecutive ranges of n items, addChunk long,
+// inBatches calls post for consecutive ranges of n items, chunk long,
 // with Workers calls in flight, and returns the first error (after which
 // no further range starts).
-func (w *WeaviateIndex) inBatches(ctx context.Context, n int, post func(start, end int) error) error {
+func (w *WeaviateIndex) inBatches(ctx context.Context, n, chunk int, post func(start, end int) error) error {
 	type span struct{ start, end int }
 	spans := make(chan span)
 	errs := make(chan error, w.opt.Workers)
@@ -423,9 +423,9 @@ func (w *WeaviateIndex) inBatches(ctx context.Context, n int, post func(start, e
 	}
 	var err error
 feed:
-	for start := 0; start < n; start += addChunk {
+	for start := 0; start < n; start += chunk {
 		select {
-		case spans <- span{start, min(start+addChunk, n)}:
+		case spans <- span{start, min(start+chunk, n)}:
 		case err = <-errs:
 			break feed
 		case <-ctx.Done():

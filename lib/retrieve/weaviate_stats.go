@@ -26,6 +26,10 @@ const statsTotals = "#totals"
 // scan reads.
 const statsScanPage = 2000
 
+// statsChunk is the number of statistics rows in one batch request (they
+// are small).
+const statsChunk = 1000
+
 // statsRow is one object of the statistics class. For the totals object,
 // Text and Title are the fields' dictionary sizes and Docs the number of
 // passages.
@@ -93,6 +97,9 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		df[f] = map[string]uint64{}
 	}
 	var docs uint64
+	if progress != nil {
+		progress(0)
+	}
 	after := ""
 	for {
 		cursor := ""
@@ -171,7 +178,7 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		}
 		return w.postObjects(ctx, objects, ids, "term statistics")
 	}
-	if err := w.inBatches(ctx, len(rows), func(start, end int) error { return post(rows[start:end]) }); err != nil {
+	if err := w.inBatches(ctx, len(rows), statsChunk, func(start, end int) error { return post(rows[start:end]) }); err != nil {
 		return err
 	}
 	totals := statsRow{Term: statsTotals, Text: uint64(len(df[textField])), Title: uint64(len(df[titleField])), Docs: docs}
