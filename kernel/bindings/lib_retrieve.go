@@ -156,7 +156,7 @@ func init() {
 		"WeaviateIndex.SearchContext": "SearchContext is Search with a context.",
 		"WeaviateIndex.StatsClass":    "StatsClass is the name of the class that holds the term statistics.",
 		"WeaviateIndex.StatsDocs":     "StatsDocs returns the number of passages the term statistics describe\n(0: there are none).",
-		"WeaviateIndex.WriteStats":    "WriteStats counts the terms of every passage in the class (reading them\nall, page by page) and writes the statistics class; progress, when not\nnil, is told how many passages have been read. Rows are replaced in\nplace, the totals last.",
+		"WeaviateIndex.WriteStats":    "WriteStats counts the terms of every passage in the class (reading them\nall, page by page) and writes the statistics class; progress, when not\nnil, is told how many passages have been read. Objects are replaced in\nplace, the totals last.",
 		"WeaviateOptions":             "WeaviateOptions say which Weaviate cluster holds an index's passages and\nhow nerlab talks to it. They are recorded in the index folder's manifest,\nso `retrieve --index DIR` finds the cluster again.",
 		"WeaviateOptions.Validate":    "Validate reports options no cluster could accept.",
 		"WordVectorEncoder":           "WordVectorEncoder encodes a text as the mean of its tokens' unit word\nvectors, scaled to unit length: a bag-of-vectors sentence encoder, the\nvector side of hybrid retrieval. Tokens without a vector are left out; a\ntext with none gets the zero vector.",

@@ -336,7 +336,7 @@ func Describe(idx Index) string {
 		return "bleve index " + x.dir
 	case *WeaviateIndex:
 		o := x.opt
-		return fmt.Sprintf("Weaviate class %s at %s (consistency %s)", o.Class, strings.Join(o.URLs, " "), x.Consistency())
+		return fmt.Sprintf("Weaviate class %s at %s, consistency %s", o.Class, strings.Join(o.URLs, " "), x.Consistency())
 	}
 	return fmt.Sprintf("%T", idx)
 }

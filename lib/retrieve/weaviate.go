@@ -217,7 +217,7 @@ func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*Weavi
 			return nil, err
 		}
 	}
-	if err := w.readStatsClass(ctx); err != nil {
+	if err := w.readStatsTotals(ctx); err != nil {
 		return nil, err
 	}
 	if w.opt.Encoder == nil && w.opt.Vectors != "" {
@@ -368,9 +368,7 @@ func (w *WeaviateIndex) DeleteClass(ctx context.Context) error {
 			return err
 		}
 	}
-	w.stats.mu.Lock()
-	w.stats.exists, w.stats.totals, w.stats.df = false, nil, nil
-	w.stats.mu.Unlock()
+	w.setTotals(nil)
 	return nil
 }
 
@@ -655,7 +653,7 @@ func (w *WeaviateIndex) hybridSearch(ctx context.Context, q, terms string, limit
 // bleve combines fields (bleveLikeScore), and a warning says so.
 func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, k int, consistency string) ([]Hit, error) {
 	queryTerms := strings.Fields(terms)
-	missing, haveStats := w.missingStats(queryTerms)
+	missing, haveStats := w.missingBuckets(queryTerms)
 	limit := 2*k + 10 // more than k, so that a tie at the cut is settled by id
 	if haveStats {
 		limit = poolSize(k)
@@ -666,20 +664,22 @@ func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, k int, con
 	query := fmt.Sprintf(`text: %s(%s) { %s } title: %s(%s) { %s }`,
 		w.opt.Class, arg("textTerms"), searchFields, w.opt.Class, arg("titleTerms"), searchFields)
 	if len(missing) > 0 {
-		query += fmt.Sprintf(` stats: %s(%s%s, limit: %d) { term text title docs }`, w.StatsClass(), statsWhere(missing), consistency, len(missing))
+		query += fmt.Sprintf(` stats: %s(%s%s, limit: %d) { %s }`, w.StatsClass(), bucketsWhere(missing), consistency, len(missing), statsFields)
 	}
 	var data struct {
 		Get struct {
-			Text  []searchHit `json:"text"`
-			Title []searchHit `json:"title"`
-			Stats []statsRow  `json:"stats"`
+			Text  []searchHit   `json:"text"`
+			Title []searchHit   `json:"title"`
+			Stats []statsObject `json:"stats"`
 		} `json:"Get"`
 	}
 	if err := w.graphQL(ctx, "{ Get { "+query+" } }", &data); err != nil {
 		return nil, err
 	}
 	if len(missing) > 0 {
-		w.keepStats(missing, data.Get.Stats)
+		if err := w.keepBuckets(missing, data.Get.Stats); err != nil {
+			return nil, err
+		}
 	}
 	type scored struct {
 		searchHit

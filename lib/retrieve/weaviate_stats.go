@@ -3,7 +3,9 @@ package retrieve
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -13,83 +15,111 @@ import (
 // scores differently, so a search asks it for a pool of candidates and
 // re-scores them; the scores need each query term's document frequency in
 // the whole class, and the class's size and dictionary sizes. Those live
-// in a companion class, <Class>TermStats: one object per term, and one
-// totals object. Build writes it when it has added passages (WriteStats); a
-// search reads the rows of its terms with the candidates, in one request,
-// and keeps them.
+// in a companion class, <Class>TermStats. Its terms are spread over
+// buckets by a hash, one object per bucket holding a few hundred terms
+// with their counts (an object per term made writing them take longer
+// than indexing the passages), and one totals object says how many
+// buckets there are. Build writes it when it has added passages
+// (WriteStats). A search reads the buckets of its terms with the
+// candidates, in one request, and keeps them.
 
-// statsTotals is the term of the totals object; the analyser never makes
-// a term with '#'.
-const statsTotals = "#totals"
+// termsPerBucket is about how many terms one statistics object holds.
+const termsPerBucket = 256
+
+// totalsBucket is the bucket number of the totals object.
+const totalsBucket = -1
 
 // statsScanPage is the number of passages one request of the statistics
 // scan reads.
 const statsScanPage = 2000
 
-// statsChunk is the number of statistics rows in one batch request (they
-// are small).
-const statsChunk = 1000
+// statsChunk is the number of statistics objects in one batch request.
+const statsChunk = 50
 
-// statsRow is one object of the statistics class. For the totals object,
-// Text and Title are the fields' dictionary sizes and Docs the number of
-// passages.
-type statsRow struct {
-	Term  string `json:"term"`
-	Text  uint64 `json:"text"`
-	Title uint64 `json:"title"`
-	Docs  uint64 `json:"docs"`
+// statsObject is one object of the statistics class: a bucket of terms
+// and, index for index, the number of passages whose text and whose title
+// hold each; or, for the totals object, the number of passages (Docs),
+// the fields' dictionary sizes (Text[0], Title[0]) and the number of
+// buckets.
+type statsObject struct {
+	Bucket  int      `json:"bucket"`
+	Terms   []string `json:"terms"`
+	Text    []uint64 `json:"text"`
+	Title   []uint64 `json:"title"`
+	Docs    uint64   `json:"docs"`
+	Buckets int      `json:"buckets"`
 }
+
+// statsFields are the statistics object properties a query asks for.
+const statsFields = "bucket terms text title docs buckets"
 
 // termStats is what a WeaviateIndex knows of its statistics.
 type termStats struct {
-	mu     sync.RWMutex
-	exists bool // the statistics class exists
-	totals *CollectionStats
-	df     map[string][numFields]uint64 // rows read so far; zeros: no row
+	mu      sync.RWMutex
+	totals  *CollectionStats // nil: the class has no statistics
+	buckets int
+	df      map[int]map[string][numFields]uint64 // the buckets read so far
+}
+
+// bucketOf is the bucket a term's counts are kept in.
+func bucketOf(term string, buckets int) int {
+	h := fnv.New32a()
+	h.Write([]byte(term))
+	return int(h.Sum32() % uint32(buckets))
 }
 
 // StatsClass is the name of the class that holds the term statistics.
 func (w *WeaviateIndex) StatsClass() string { return w.opt.Class + "TermStats" }
 
-// readStatsClass notes whether the statistics class exists.
-func (w *WeaviateIndex) readStatsClass(ctx context.Context) error {
+// readStatsTotals reads the statistics' totals object, if there is one,
+// and forgets the buckets read before.
+func (w *WeaviateIndex) readStatsTotals(ctx context.Context) error {
 	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+w.StatsClass(), nil, nil)
 	if status == http.StatusNotFound {
-		err = nil
+		w.setTotals(nil)
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	objs, err := w.readBuckets(ctx, []int{totalsBucket}, "")
+	if err != nil {
+		return err
+	}
+	w.setTotals(nil)
+	if len(objs) == 1 && objs[0].Buckets > 0 && len(objs[0].Text) == 1 && len(objs[0].Title) == 1 {
+		w.setTotals(&objs[0])
+	}
+	return nil
+}
+
+func (w *WeaviateIndex) setTotals(o *statsObject) {
 	w.stats.mu.Lock()
-	w.stats.exists = err == nil && status != http.StatusNotFound
-	w.stats.mu.Unlock()
-	return err
+	defer w.stats.mu.Unlock()
+	w.stats.totals, w.stats.buckets, w.stats.df = nil, 0, nil
+	if o != nil {
+		w.stats.totals = &CollectionStats{Docs: o.Docs, Vocabulary: [numFields]uint64{textField: o.Text[0], titleField: o.Title[0]}}
+		w.stats.buckets = o.Buckets
+	}
 }
 
 // StatsDocs returns the number of passages the term statistics describe
 // (0: there are none).
 func (w *WeaviateIndex) StatsDocs(ctx context.Context) (uint64, error) {
-	if err := w.readStatsClass(ctx); err != nil {
+	if err := w.readStatsTotals(ctx); err != nil {
 		return 0, err
 	}
 	w.stats.mu.RLock()
-	exists := w.stats.exists
-	w.stats.mu.RUnlock()
-	if !exists {
+	defer w.stats.mu.RUnlock()
+	if w.stats.totals == nil {
 		return 0, nil
 	}
-	rows, err := w.readStats(ctx, []string{statsTotals}, "")
-	if err != nil {
-		return 0, err
-	}
-	for _, r := range rows {
-		if r.Term == statsTotals {
-			return r.Docs, nil
-		}
-	}
-	return 0, nil
+	return w.stats.totals.Docs, nil
 }
 
 // WriteStats counts the terms of every passage in the class (reading them
 // all, page by page) and writes the statistics class; progress, when not
-// nil, is told how many passages have been read. Rows are replaced in
+// nil, is told how many passages have been read. Objects are replaced in
 // place, the totals last.
 func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int)) error {
 	var df [numFields]map[string]uint64
@@ -147,10 +177,12 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		"description": "nerlab term statistics of class " + w.opt.Class,
 		"vectorizer":  "none",
 		"properties": []map[string]any{
-			{"name": "term", "dataType": []string{"text"}, "tokenization": "field", "indexFilterable": true, "indexSearchable": false},
-			{"name": "text", "dataType": []string{"int"}, "indexFilterable": false},
-			{"name": "title", "dataType": []string{"int"}, "indexFilterable": false},
+			{"name": "bucket", "dataType": []string{"int"}, "indexFilterable": true},
+			{"name": "terms", "dataType": []string{"text[]"}, "tokenization": "field", "indexFilterable": false, "indexSearchable": false},
+			{"name": "text", "dataType": []string{"int[]"}, "indexFilterable": false},
+			{"name": "title", "dataType": []string{"int[]"}, "indexFilterable": false},
 			{"name": "docs", "dataType": []string{"int"}, "indexFilterable": false},
+			{"name": "buckets", "dataType": []string{"int"}, "indexFilterable": false},
 		},
 		"shardingConfig":    map[string]any{"desiredCount": 1},
 		"replicationConfig": map[string]any{"factor": w.factor, "asyncEnabled": w.factor > 1},
@@ -158,110 +190,117 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 	if err := w.postClass(ctx, class); err != nil {
 		return fmt.Errorf("weaviate: creating class %s: %w", w.StatsClass(), err)
 	}
-	var rows []statsRow
-	seen := map[string]bool{}
+	vocabulary := map[string]bool{}
 	for f := range df {
 		for t := range df[f] {
-			if !seen[t] {
-				seen[t] = true
-				rows = append(rows, statsRow{Term: t, Text: df[textField][t], Title: df[titleField][t]})
-			}
+			vocabulary[t] = true
 		}
 	}
-	post := func(rows []statsRow) error {
-		objects := make([]map[string]any, len(rows))
-		ids := make([]string, len(rows))
-		for i, r := range rows {
-			objects[i] = map[string]any{"class": w.StatsClass(), "id": nameUUID("nerlab-term", r.Term),
-				"properties": map[string]any{"term": r.Term, "text": r.Text, "title": r.Title, "docs": r.Docs}}
-			ids[i] = r.Term
+	buckets := max(1, (len(vocabulary)+termsPerBucket-1)/termsPerBucket)
+	objs := make([]statsObject, buckets)
+	for b := range objs {
+		objs[b] = statsObject{Bucket: b, Terms: []string{}, Text: []uint64{}, Title: []uint64{}}
+	}
+	for t := range vocabulary {
+		o := &objs[bucketOf(t, buckets)]
+		o.Terms = append(o.Terms, t)
+		o.Text = append(o.Text, df[textField][t])
+		o.Title = append(o.Title, df[titleField][t])
+	}
+	post := func(objs []statsObject) error {
+		batch := make([]map[string]any, len(objs))
+		ids := make([]string, len(objs))
+		for i, o := range objs {
+			ids[i] = "bucket " + strconv.Itoa(o.Bucket)
+			batch[i] = map[string]any{"class": w.StatsClass(), "id": nameUUID("nerlab-terms", ids[i]), "properties": o}
 		}
-		return w.postObjects(ctx, objects, ids, "term statistics")
+		return w.postObjects(ctx, batch, ids, "term statistics")
 	}
-	if err := w.inBatches(ctx, len(rows), statsChunk, func(start, end int) error { return post(rows[start:end]) }); err != nil {
+	if err := w.inBatches(ctx, len(objs), statsChunk, func(start, end int) error { return post(objs[start:end]) }); err != nil {
 		return err
 	}
-	totals := statsRow{Term: statsTotals, Text: uint64(len(df[textField])), Title: uint64(len(df[titleField])), Docs: docs}
-	if err := post([]statsRow{totals}); err != nil {
+	totals := statsObject{Bucket: totalsBucket, Terms: []string{}, Docs: docs, Buckets: buckets,
+		Text: []uint64{uint64(len(df[textField]))}, Title: []uint64{uint64(len(df[titleField]))}}
+	if err := post([]statsObject{totals}); err != nil {
 		return err
 	}
-	w.stats.mu.Lock()
-	w.stats.exists, w.stats.totals, w.stats.df = true, nil, nil
-	w.stats.mu.Unlock()
+	w.setTotals(&totals)
 	return nil
 }
 
-// readStats reads the statistics rows of terms (those that have one).
-func (w *WeaviateIndex) readStats(ctx context.Context, terms []string, consistency string) ([]statsRow, error) {
+// readBuckets reads statistics objects by bucket number.
+func (w *WeaviateIndex) readBuckets(ctx context.Context, buckets []int, consistency string) ([]statsObject, error) {
 	var data struct {
-		Get map[string][]statsRow `json:"Get"`
+		Get map[string][]statsObject `json:"Get"`
 	}
-	if err := w.graphQL(ctx, fmt.Sprintf(`{ Get { %s(%s%s, limit: %d) { term text title docs } } }`,
-		w.StatsClass(), statsWhere(terms), consistency, len(terms)), &data); err != nil {
+	if err := w.graphQL(ctx, fmt.Sprintf(`{ Get { %s(%s%s, limit: %d) { %s } } }`,
+		w.StatsClass(), bucketsWhere(buckets), consistency, len(buckets), statsFields), &data); err != nil {
 		return nil, fmt.Errorf("weaviate: reading term statistics: %w", err)
 	}
 	return data.Get[w.StatsClass()], nil
 }
 
-// statsWhere is the filter that selects the rows of terms.
-func statsWhere(terms []string) string {
-	quoted := make([]string, len(terms))
-	for i, t := range terms {
-		quoted[i] = graphQLString(t)
+// bucketsWhere is the filter that selects statistics objects by bucket.
+func bucketsWhere(buckets []int) string {
+	nums := make([]string, len(buckets))
+	for i, b := range buckets {
+		nums[i] = strconv.Itoa(b)
 	}
-	return fmt.Sprintf(`where: {path: ["term"], operator: ContainsAny, valueText: [%s]}`, strings.Join(quoted, ", "))
+	return fmt.Sprintf(`where: {path: ["bucket"], operator: ContainsAny, valueInt: [%s]}`, strings.Join(nums, ", "))
 }
 
-// missingStats returns the terms (and the totals) whose rows have not been
-// read yet; ok is false when the class has no statistics.
-func (w *WeaviateIndex) missingStats(terms []string) (missing []string, ok bool) {
+// missingBuckets returns the buckets of the terms that have not been read
+// yet; ok is false when the class has no statistics.
+func (w *WeaviateIndex) missingBuckets(terms []string) (missing []int, ok bool) {
 	w.stats.mu.RLock()
 	defer w.stats.mu.RUnlock()
-	if !w.stats.exists {
+	if w.stats.totals == nil {
 		return nil, false
 	}
-	if w.stats.totals == nil {
-		missing = append(missing, statsTotals)
-	}
-	seen := map[string]bool{}
+	seen := map[int]bool{}
 	for _, t := range terms {
-		if _, have := w.stats.df[t]; !have && !seen[t] {
-			seen[t] = true
-			missing = append(missing, t)
+		b := bucketOf(t, w.stats.buckets)
+		if _, have := w.stats.df[b]; !have && !seen[b] {
+			seen[b] = true
+			missing = append(missing, b)
 		}
 	}
 	return missing, true
 }
 
-// keepStats records the rows read for the asked terms (a term without a
-// row is recorded too).
-func (w *WeaviateIndex) keepStats(asked []string, rows []statsRow) {
+// keepBuckets records the statistics objects read for the asked buckets
+// (a bucket without an object holds no term).
+func (w *WeaviateIndex) keepBuckets(asked []int, objs []statsObject) error {
 	w.stats.mu.Lock()
 	defer w.stats.mu.Unlock()
 	if w.stats.df == nil {
-		w.stats.df = map[string][numFields]uint64{}
+		w.stats.df = map[int]map[string][numFields]uint64{}
 	}
-	for _, t := range asked {
-		if t != statsTotals {
-			w.stats.df[t] = [numFields]uint64{}
+	for _, b := range asked {
+		w.stats.df[b] = map[string][numFields]uint64{}
+	}
+	for _, o := range objs {
+		if len(o.Text) != len(o.Terms) || len(o.Title) != len(o.Terms) {
+			return fmt.Errorf("weaviate: %s bucket %d holds %d terms but %d and %d counts; rebuild the statistics with `nerlab index build`", w.StatsClass(), o.Bucket, len(o.Terms), len(o.Text), len(o.Title))
 		}
-	}
-	for _, r := range rows {
-		if r.Term == statsTotals {
-			w.stats.totals = &CollectionStats{Docs: r.Docs, Vocabulary: [numFields]uint64{textField: r.Text, titleField: r.Title}}
-		} else {
-			w.stats.df[r.Term] = [numFields]uint64{textField: r.Text, titleField: r.Title}
+		m := map[string][numFields]uint64{}
+		for i, t := range o.Terms {
+			m[t] = [numFields]uint64{textField: o.Text[i], titleField: o.Title[i]}
 		}
+		w.stats.df[o.Bucket] = m
 	}
+	return nil
 }
 
 // bleveScorer returns the scorer of a query's terms from the statistics
-// read so far, or nil when they lack the totals.
+// read so far, or nil when there are none.
 func (w *WeaviateIndex) bleveScorer(terms []string) *bleveQuery {
 	w.stats.mu.RLock()
 	defer w.stats.mu.RUnlock()
 	if w.stats.totals == nil {
 		return nil
 	}
-	return newBleveQuery(terms, *w.stats.totals, func(f int, t string) uint64 { return w.stats.df[t][f] })
+	return newBleveQuery(terms, *w.stats.totals, func(f int, t string) uint64 {
+		return w.stats.df[bucketOf(t, w.stats.buckets)][t][f]
+	})
 }

@@ -291,3 +291,35 @@ func TestWordVectorEncoder(t *testing.T) {
 		t.Errorf("a text without vectors: %v, want zeros", z)
 	}
 }
+
+// Term statistics stored in a cluster are found again by the bucket of
+// each term: the hash must not change between nerlab versions.
+func TestStatsBucketsAreStable(t *testing.T) {
+	// FNV-1a, 32 bits, mod 1000, as Python computes it.
+	for term, want := range map[string]int{"footbal": 412, "club": 189, "": 261} {
+		if got := bucketOf(term, 1000); got != want {
+			t.Errorf("bucketOf(%q, 1000) = %d; stored statistics put it in %d", term, got, want)
+		}
+	}
+	w := &WeaviateIndex{opt: WeaviateOptions{Class: "Passage"}}
+	w.setTotals(&statsObject{Bucket: totalsBucket, Docs: 10, Buckets: 4, Text: []uint64{7}, Title: []uint64{3}})
+	missing, ok := w.missingBuckets([]string{"a", "b", "a"})
+	if !ok || len(missing) == 0 || len(missing) > 2 {
+		t.Fatalf("missing buckets %v, %v", missing, ok)
+	}
+	bad := []statsObject{{Bucket: missing[0], Terms: []string{"a", "b"}, Text: []uint64{1}, Title: []uint64{1, 1}}}
+	if err := w.keepBuckets(missing, bad); err == nil || !strings.Contains(err.Error(), "PassageTermStats bucket") {
+		t.Errorf("a bucket with fewer counts than terms: err = %v", err)
+	}
+	good := []statsObject{{Bucket: bucketOf("a", 4), Terms: []string{"a"}, Text: []uint64{5}, Title: []uint64{2}}}
+	if err := w.keepBuckets(missing, good); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := w.missingBuckets([]string{"a", "b"}); len(m) != 0 {
+		t.Errorf("buckets read are asked again: %v", m)
+	}
+	q := w.bleveScorer([]string{"a", "zzz"})
+	if q == nil || q.idf[textField][0] == q.idf[textField][1] {
+		t.Errorf("the scorer does not tell a term held by 5 passages from one held by none: %+v", q)
+	}
+}
