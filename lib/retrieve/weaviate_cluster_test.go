@@ -188,9 +188,14 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 	checkStatsScores(t, wv.(*WeaviateIndex), bl.(*BleveIndex), qs)
 
 	// Without statistics Weaviate's own BM25 ranks, and a warning says so;
-	// a build writes them again.
+	// a build writes them again. A statistics class with other properties
+	// (another version's) counts as none, and the build replaces it.
 	w := wv.(*WeaviateIndex)
 	if _, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+w.StatsClass(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.postClass(ctx, map[string]any{"class": w.StatsClass(), "vectorizer": "none",
+		"properties": []map[string]any{{"name": "term", "dataType": []string{"text"}}, {"name": "text", "dataType": []string{"int"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	var warned []string

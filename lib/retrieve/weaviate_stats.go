@@ -74,23 +74,47 @@ func (w *WeaviateIndex) StatsClass() string { return w.opt.Class + "TermStats" }
 // readStatsTotals reads the statistics' totals object, if there is one,
 // and forgets the buckets read before.
 func (w *WeaviateIndex) readStatsTotals(ctx context.Context) error {
-	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+w.StatsClass(), nil, nil)
-	if status == http.StatusNotFound {
-		w.setTotals(nil)
-		return nil
-	}
-	if err != nil {
+	w.setTotals(nil)
+	ours, err := w.statsClassIsOurs(ctx)
+	if err != nil || !ours {
 		return err
 	}
 	objs, err := w.readBuckets(ctx, []int{totalsBucket}, "")
 	if err != nil {
 		return err
 	}
-	w.setTotals(nil)
 	if len(objs) == 1 && objs[0].Buckets > 0 && len(objs[0].Text) == 1 && len(objs[0].Title) == 1 {
 		w.setTotals(&objs[0])
 	}
 	return nil
+}
+
+// statsClassIsOurs reports whether the statistics class exists with the
+// properties this version of nerlab writes (a class of that name with
+// other properties is not read, and WriteStats replaces it).
+func (w *WeaviateIndex) statsClassIsOurs(ctx context.Context) (bool, error) {
+	var class struct {
+		Properties []struct {
+			Name string `json:"name"`
+		} `json:"properties"`
+	}
+	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+w.StatsClass(), nil, &class)
+	if status == http.StatusNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	have := map[string]bool{}
+	for _, p := range class.Properties {
+		have[p.Name] = true
+	}
+	for _, name := range strings.Fields(statsFields) {
+		if !have[name] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func (w *WeaviateIndex) setTotals(o *statsObject) {
@@ -187,8 +211,18 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		"shardingConfig":    map[string]any{"desiredCount": 1},
 		"replicationConfig": map[string]any{"factor": w.factor, "asyncEnabled": w.factor > 1},
 	}
-	if err := w.postClass(ctx, class); err != nil {
-		return fmt.Errorf("weaviate: creating class %s: %w", w.StatsClass(), err)
+	ours, err := w.statsClassIsOurs(ctx)
+	if err != nil {
+		return err
+	}
+	if !ours { // missing, or written by another version: made anew
+		status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+w.StatsClass(), nil, nil)
+		if err != nil && status != http.StatusNotFound {
+			return fmt.Errorf("weaviate: replacing class %s: %w", w.StatsClass(), err)
+		}
+		if err := w.postClass(ctx, class); err != nil {
+			return fmt.Errorf("weaviate: creating class %s: %w", w.StatsClass(), err)
+		}
 	}
 	vocabulary := map[string]bool{}
 	for f := range df {
