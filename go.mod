@@ -9,6 +9,7 @@ require (
 	github.com/cosmos72/gomacro v0.0.0-20260901205243-0df6c0cd20af
 	github.com/go-zeromq/zmq4 v0.17.0
 	github.com/sugarme/gotch v0.8.0
+	golang.org/x/sync v0.20.0
 	golang.org/x/sys v0.45.0
 	golang.org/x/tools v0.44.0
 	gonum.org/v1/plot v0.17.0
@@ -55,7 +56,6 @@ require (
 	go.etcd.io/bbolt v1.4.0 // indirect
 	golang.org/x/image v0.30.0 // indirect
 	golang.org/x/mod v0.35.0 // indirect
-	golang.org/x/sync v0.20.0 // indirect
 	golang.org/x/text v0.37.0 // indirect
 	google.golang.org/protobuf v1.36.6 // indirect
 )

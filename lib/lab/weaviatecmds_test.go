@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -77,6 +78,21 @@ func TestWeaviateCommands(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(bl+"-views", "train.txt"))
 	if len(a) == 0 || string(a) != string(b) {
 		t.Errorf("weaviate's view:\n%s\nbleve's:\n%s", a, b)
+	}
+	// Without its term statistics the class is ranked by Weaviate's BM25,
+	// and index info says so; building again writes them.
+	req, _ := http.NewRequest(http.MethodDelete, url+"/v1/schema/KbTermStats", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("removing the statistics: %v %v", resp, err)
+	}
+	if out := s.run("index info " + wv); !strings.Contains(out, "no term statistics") {
+		t.Errorf("info without statistics: %q", out)
+	}
+	if out, err := s.try("index build --backend weaviate --url " + url + " --class Kb --corpus " + kb + " --out " + wv + " --sentences 1"); err != nil || !strings.Contains(out, "4 passages") {
+		t.Errorf("build again: %q, %v", out, err)
+	}
+	if out := s.run("index info " + wv); !strings.Contains(out, "term statistics in class KbTermStats") {
+		t.Errorf("info after building again: %q", out)
 	}
 	if out := s.run("weaviate stop --dir " + cluster); !strings.Contains(out, "stopped") {
 		t.Errorf("stop: %q", out)

@@ -61,11 +61,10 @@ func (s CollectionStats) avgLength(field int) float64 {
 
 // bleveQuery scores passages for one query as BleveIndex.Search does.
 type bleveQuery struct {
-	terms  []string                  // the query's analysed tokens, repeats kept
-	idf    [numFields][]float64      // per field, per token
-	weight [numFields][]float64      // queryWeight per field, per token
-	avg    [numFields]float64        // avgLength per field
-	tf     [numFields]map[string]int // scratch for score
+	terms  []string             // the query's analysed tokens, repeats kept
+	idf    [numFields][]float64 // per field, per token
+	weight [numFields][]float64 // queryWeight per field, per token
+	avg    [numFields]float64   // avgLength per field
 }
 
 // newBleveQuery prepares the scoring of one query. terms are its analysed
@@ -85,7 +84,6 @@ func newBleveQuery(terms []string, stats CollectionStats, df func(field int, ter
 			w := fieldBoost[f] * q.idf[f][i]
 			sumSquares += w * w
 		}
-		q.tf[f] = map[string]int{}
 	}
 	norm := 1 / math.Sqrt(sumSquares)
 	for f := 0; f < numFields; f++ {
@@ -99,34 +97,74 @@ func newBleveQuery(terms []string, stats CollectionStats, df func(field int, ter
 // score is a passage's score given its fields' analysed tokens; 0 when it
 // matches no query token.
 func (q *bleveQuery) score(fields [numFields][]string) float64 {
-	var total float64
-	matchedFields := 0
+	var sums [numFields]float64
+	var matched [numFields]int
 	for f := 0; f < numFields; f++ {
-		tf := q.tf[f]
-		clear(tf)
+		tf := map[string]int{}
 		for _, t := range fields[f] {
 			tf[t]++
 		}
 		length := 1 / math.Pow(float64(float32(1/math.Sqrt(float64(len(fields[f]))))), 2)
-		var sum float64
-		matched := 0
 		for i, t := range q.terms {
 			freq := tf[t]
 			if freq == 0 {
 				continue
 			}
-			matched++
+			matched[f]++
 			x := math.Sqrt(float64(freq))
 			fieldWeight := q.idf[f][i] * x * bm25K1 / (x + bm25K1*(1-bm25B+bm25B*length/q.avg[f]))
-			sum += q.weight[f][i] * fieldWeight
+			sums[f] += q.weight[f][i] * fieldWeight
 		}
-		if matched > 0 {
+	}
+	return combineFields(sums, matched, len(q.terms))
+}
+
+// combineFields is how BleveIndex's query adds up its parts: each field's
+// sum of term scores times the share of the query's tokens the field
+// matched, and the total times the share of the fields that matched.
+func combineFields(sums [numFields]float64, matched [numFields]int, queryTokens int) float64 {
+	var total float64
+	matchedFields := 0
+	for f := range sums {
+		if matched[f] > 0 {
 			matchedFields++
-			total += sum * float64(matched) / float64(len(q.terms))
+			total += sums[f] * float64(matched[f]) / float64(queryTokens)
 		}
 	}
 	return total * float64(matchedFields) / numFields
 }
+
+// termCounts count, per field, the passages that hold each term.
+type termCounts [numFields]map[string]uint64
+
+func newTermCounts() termCounts {
+	var c termCounts
+	for f := range c {
+		c[f] = map[string]uint64{}
+	}
+	return c
+}
+
+// add counts one passage's analysed fields.
+func (c termCounts) add(fields [numFields][]string) {
+	for f := range fields {
+		seen := map[string]bool{}
+		for _, t := range fields[f] {
+			if !seen[t] {
+				seen[t] = true
+				c[f][t]++
+			}
+		}
+	}
+}
+
+// stats are the collection statistics of docs passages counted so.
+func (c termCounts) stats(docs uint64) CollectionStats {
+	return CollectionStats{Docs: docs, Vocabulary: [numFields]uint64{textField: uint64(len(c[textField])), titleField: uint64(len(c[titleField]))}}
+}
+
+// df is the number of passages whose field holds term.
+func (c termCounts) df(field int, term string) uint64 { return c[field][term] }
 
 // analysedFields are a passage's text and title as bleve's analyser
 // splits them.

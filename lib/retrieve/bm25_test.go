@@ -13,10 +13,14 @@ import (
 // TestBleveQueryScoresAsBleve checks the score computed outside bleve
 // against the scores BleveIndex gives: an index of shared knowledge
 // passages, WNUT-17 dev sentences as queries, every hit's score. The
-// statistics are counted here from the passages, independently of bleve.
+// statistics are counted here from the passages, independently of bleve,
+// and the index is in many segments, so that they are the same only when
+// BleveIndex counts each term once.
 func TestBleveQueryScoresAsBleve(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
-	if _, err := Build(context.Background(), dir, BuildOptions{Corpora: knowledgeSample(t, 300)}); err != nil {
+	// Small batches leave the index in many segments, where bleve's own
+	// statistics would count a term once per segment (BleveIndex.Search).
+	if _, err := Build(context.Background(), dir, BuildOptions{Corpora: knowledgeSample(t, 300), BatchSize: 50}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := OpenBleve(dir)
@@ -25,11 +29,8 @@ func TestBleveQueryScoresAsBleve(t *testing.T) {
 	}
 	defer b.Close()
 
-	fields, df := passageFields(t, b)
-	stats := CollectionStats{Docs: uint64(len(fields))}
-	for f := range df {
-		stats.Vocabulary[f] = uint64(len(df[f]))
-	}
+	fields, counts := passageFields(t, b)
+	stats := counts.stats(uint64(len(fields)))
 	t.Logf("%d passages, dictionaries of %v terms", stats.Docs, stats.Vocabulary)
 
 	checked := 0
@@ -39,7 +40,7 @@ func TestBleveQueryScoresAsBleve(t *testing.T) {
 		if len(terms) == 0 {
 			continue
 		}
-		bq := newBleveQuery(terms, stats, func(f int, term string) uint64 { return df[f][term] })
+		bq := newBleveQuery(terms, stats, counts.df)
 		hits, err := b.Search(text, 30)
 		if err != nil {
 			t.Fatal(err)
@@ -59,12 +60,11 @@ func TestBleveQueryScoresAsBleve(t *testing.T) {
 }
 
 // passageFields reads every passage of a bleve index and returns its
-// analysed fields by passage id, and each field's document frequencies,
-// counted here.
-func passageFields(t *testing.T, b *BleveIndex) (map[string][numFields][]string, [numFields]map[string]uint64) {
+// analysed fields by passage id, and the passages' term counts.
+func passageFields(t *testing.T, b *BleveIndex) (map[string][numFields][]string, termCounts) {
 	t.Helper()
 	fields := map[string][numFields][]string{}
-	df := [numFields]map[string]uint64{{}, {}}
+	counts := newTermCounts()
 	all := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1<<30, 0, false)
 	all.Fields = []string{"text", "title"}
 	res, err := b.idx.Search(all)
@@ -76,15 +76,33 @@ func passageFields(t *testing.T, b *BleveIndex) (map[string][numFields][]string,
 		title, _ := h.Fields["title"].(string)
 		fs := analysedFields(analyse(text), analyse(title))
 		fields[h.ID] = fs
-		for f := range fs {
-			seen := map[string]bool{}
-			for _, term := range fs[f] {
-				if !seen[term] {
-					seen[term] = true
-					df[f][term]++
-				}
-			}
-		}
+		counts.add(fs)
 	}
-	return fields, df
+	return fields, counts
+}
+
+// The statistics BleveIndex gives bleve are counted again after Add.
+func TestBleveStatisticsFollowAdd(t *testing.T) {
+	b, err := CreateBleve(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Add([]Passage{{ID: "a", Title: "Cats", Text: "Cats purr."}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Search("cats", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Add([]Passage{{ID: "b", Title: "Dogs", Text: "Dogs bark loudly."}}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := b.Search("dogs", 5)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("search after Add: %v, %v", hits, err)
+	}
+	st, err := b.bm25Stats()
+	if err != nil || st.DocCount != 2 || st.FieldCardinality["text"] != 5 || st.FieldCardinality["title"] != 2 {
+		t.Errorf("statistics after Add: %+v, %v; want 2 passages, 5 text terms (cat purr dog bark loudli), 2 title terms", st, err)
+	}
 }

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
@@ -185,10 +187,10 @@ func (w *WeaviateIndex) rest(i int, err error) {
 		w.downUntil = map[int]time.Time{}
 	}
 	if time.Now().After(w.downUntil[i]) {
-		if w.opt.Warn != nil && len(w.opt.URLs) > 1 {
-			w.opt.Warn(fmt.Sprintf("weaviate: node %s failed (%v); using the other nodes for %v", w.opt.URLs[i], err, nodeRest))
-		} else if w.opt.Warn != nil {
-			w.opt.Warn(fmt.Sprintf("weaviate: %s failed (%v); trying again", w.opt.URLs[i], err))
+		if len(w.opt.URLs) > 1 {
+			w.warn("weaviate: node %s failed (%v); using the other nodes for %v", w.opt.URLs[i], err, nodeRest)
+		} else {
+			w.warn("weaviate: %s failed (%v); trying again", w.opt.URLs[i], err)
 		}
 	}
 	w.downUntil[i] = time.Now().Add(nodeRest)
@@ -276,15 +278,31 @@ func (w *WeaviateIndex) readClass(ctx context.Context) (bool, error) {
 			Factor int `json:"factor"`
 		} `json:"replicationConfig"`
 	}
-	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+w.opt.Class, nil, &class)
+	exists, err := w.getClass(ctx, w.opt.Class, &class)
+	if exists {
+		w.factor = max(class.ReplicationConfig.Factor, 1)
+	}
+	return exists, err
+}
+
+// getClass reads a class's definition into out; a missing class is not
+// an error.
+func (w *WeaviateIndex) getClass(ctx context.Context, name string, out any) (exists bool, err error) {
+	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+name, nil, out)
 	if status == http.StatusNotFound {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
+	return err == nil, err
+}
+
+// deleteClass removes a class and its objects; a missing class is not an
+// error.
+func (w *WeaviateIndex) deleteClass(ctx context.Context, name string) error {
+	status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+name, nil, nil)
+	if status == http.StatusNotFound {
+		return nil
 	}
-	w.factor = max(class.ReplicationConfig.Factor, 1)
-	return true, nil
+	return err
 }
 
 // passageProperties are the class's properties. The passage id, article
@@ -335,7 +353,7 @@ func (w *WeaviateIndex) createClass(ctx context.Context) error {
 		// bleve's parameters.
 		"invertedIndexConfig": map[string]any{
 			"stopwords": map[string]any{"preset": "none"},
-			"bm25":      map[string]any{"k1": 1.2, "b": 0.75},
+			"bm25":      map[string]any{"k1": bm25K1, "b": bm25B},
 		},
 		"shardingConfig": map[string]any{
 			"desiredCount": shards,
@@ -363,8 +381,7 @@ func (w *WeaviateIndex) postClass(ctx context.Context, class map[string]any) err
 // statistics.
 func (w *WeaviateIndex) DeleteClass(ctx context.Context) error {
 	for _, class := range []string{w.StatsClass(), w.opt.Class} {
-		status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+class, nil, nil)
-		if err != nil && status != http.StatusNotFound {
+		if err := w.deleteClass(ctx, class); err != nil {
 			return err
 		}
 	}
@@ -396,50 +413,22 @@ func (w *WeaviateIndex) Add(ps []Passage) error {
 
 // AddContext is Add with a context.
 func (w *WeaviateIndex) AddContext(ctx context.Context, ps []Passage) error {
-	return w.inBatches(ctx, len(ps), addChunk, func(start, end int) error { return w.addBatch(ctx, ps[start:end]) })
+	return w.inBatches(ctx, len(ps), addChunk, func(ctx context.Context, start, end int) error { return w.addBatch(ctx, ps[start:end]) })
 }
 
 // inBatches calls post for consecutive ranges of n items, chunk long,
 // with Workers calls in flight, and returns the first error (after which
-// no further range starts).
-func (w *WeaviateIndex) inBatches(ctx context.Context, n, chunk int, post func(start, end int) error) error {
-	type span struct{ start, end int }
-	spans := make(chan span)
-	errs := make(chan error, w.opt.Workers)
-	var wg sync.WaitGroup
-	for i := 0; i < w.opt.Workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for s := range spans {
-				if err := post(s.start, s.end); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
+// no further range starts, and those under way are cancelled).
+func (w *WeaviateIndex) inBatches(ctx context.Context, n, chunk int, post func(ctx context.Context, start, end int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(w.opt.Workers)
+	for start := 0; start < n && gctx.Err() == nil; start += chunk {
+		g.Go(func() error { return post(gctx, start, min(start+chunk, n)) })
 	}
-	var err error
-feed:
-	for start := 0; start < n; start += chunk {
-		select {
-		case spans <- span{start, min(start+chunk, n)}:
-		case err = <-errs:
-			break feed
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	close(spans)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errs:
-		default:
-		}
-	}
-	return err
+	return ctx.Err()
 }
 
 // addBatch stores passages with one batch request.
@@ -499,7 +488,7 @@ func (w *WeaviateIndex) postObjects(ctx context.Context, objects []map[string]an
 					first = ids[i] + ": " + msg
 				}
 				failed = append(failed, i)
-				transient = transient && isReplicaError(errors.New(msg))
+				transient = transient && isReplicaError(msg)
 			}
 		}
 		if len(failed) == 0 {
@@ -547,7 +536,7 @@ func (w *WeaviateIndex) SearchContext(ctx context.Context, q string, k int) ([]H
 	for {
 		level := w.Consistency()
 		hits, err := w.search(ctx, q, k, level)
-		if err == nil || level == "ONE" || w.factor < 2 || !isReplicaError(err) {
+		if err == nil || level == "ONE" || w.factor < 2 || !isReplicaError(err.Error()) {
 			return hits, err
 		}
 		w.mu.Lock()
@@ -559,10 +548,10 @@ func (w *WeaviateIndex) SearchContext(ctx context.Context, q string, k int) ([]H
 	}
 }
 
-// isReplicaError tells a read that failed for want of replicas (a node
-// down) from other failures.
-func isReplicaError(err error) bool {
-	msg := strings.ToLower(err.Error())
+// isReplicaError tells a request that failed for want of replicas (a node
+// down) from other failures, by its error message.
+func isReplicaError(msg string) bool {
+	msg = strings.ToLower(msg)
 	for _, s := range []string{"consistency", "replica", "cannot achieve", "not enough", "connection refused", "no such host", "broadcast"} {
 		if strings.Contains(msg, s) {
 			return true
@@ -741,21 +730,22 @@ func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, k int, con
 func poolSize(k int) int { return 4*k + 20 }
 
 // bleveLikeScore combines Weaviate's BM25 scores of a passage's fields as
-// bleve combines its fields' scores: each field's sum times the share of
-// the query's terms the field matched (bleve's disjunction "coord"), the
-// title at weight 0.5, and the total times the share of the two fields
-// that matched.
+// bleve combines its fields' scores (combineFields), the title at weight
+// 0.5.
 func bleveLikeScore(queryTerms []string, fields [numFields][]string, text, title float64) float64 {
-	text *= termShare(queryTerms, fields[textField])
-	title *= titleWeight * termShare(queryTerms, fields[titleField])
-	matched := 0.0
-	if text > 0 {
-		matched++
+	var matched [numFields]int
+	for f := range fields {
+		have := map[string]bool{}
+		for _, t := range fields[f] {
+			have[t] = true
+		}
+		for _, t := range queryTerms {
+			if have[t] {
+				matched[f]++
+			}
+		}
 	}
-	if title > 0 {
-		matched++
-	}
-	return (text + title) * matched / numFields
+	return combineFields([numFields]float64{textField: text, titleField: titleWeight * title}, matched, len(queryTerms))
 }
 
 // graphQL posts a GraphQL query and decodes its data into out; the
@@ -783,23 +773,6 @@ func (w *WeaviateIndex) graphQL(ctx context.Context, query string, out any) erro
 type graphQLError struct{ msg string }
 
 func (e *graphQLError) Error() string { return e.msg }
-
-// termShare is the share of the query's terms (counted with repeats, as
-// bleve's match query makes a clause of each) found among a field's
-// analysed terms.
-func termShare(query []string, fieldTerms []string) float64 {
-	have := map[string]bool{}
-	for _, t := range fieldTerms {
-		have[t] = true
-	}
-	n := 0
-	for _, t := range query {
-		if have[t] {
-			n++
-		}
-	}
-	return float64(n) / float64(len(query))
-}
 
 // parseScore reads _additional.score, which Weaviate sends as a string.
 func parseScore(raw json.RawMessage) (float64, error) {
@@ -829,7 +802,7 @@ func (w *WeaviateIndex) Count() (uint64, error) {
 	}
 	err := w.graphQL(ctx, fmt.Sprintf(`{ Aggregate { %s { meta { count } } } }`, w.opt.Class), &data)
 	var gerr *graphQLError
-	if errors.As(err, &gerr) && w.factor > 1 && isReplicaError(err) {
+	if errors.As(err, &gerr) && w.factor > 1 && isReplicaError(gerr.msg) {
 		return w.countFromNodes(ctx, gerr.msg)
 	}
 	if err != nil {

@@ -136,12 +136,20 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 		t.Fatal(err)
 	}
 	backend := Backend{Kind: "weaviate", Weaviate: &WeaviateOptions{URLs: c.URLs(), Class: "Knowledge"}}
-	nw, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend})
+	counted := -1 // passages the term statistics have read, as Build reports them
+	nw, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend, Progress: func(p BuildProgress) {
+		if p.Stage == StageStatistics {
+			counted = p.Passages
+		}
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if nb != nw || nw == 0 {
 		t.Fatalf("bleve holds %d passages, weaviate %d", nb, nw)
+	}
+	if counted != int(nw) {
+		t.Errorf("the term statistics stage reported %d passages read; want %d", counted, nw)
 	}
 	// A second build finds the first finished; indexing passages again
 	// replaces them.
@@ -224,11 +232,8 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 // against the formula's top 10 over every passage.
 func checkStatsScores(t *testing.T, w *WeaviateIndex, b *BleveIndex, qs [][]string) {
 	t.Helper()
-	fields, df := passageFields(t, b)
-	stats := CollectionStats{Docs: uint64(len(fields))}
-	for f := range df {
-		stats.Vocabulary[f] = uint64(len(df[f]))
-	}
+	fields, counts := passageFields(t, b)
+	stats := counts.stats(uint64(len(fields)))
 	var same, n int
 	for _, q := range qs {
 		text := strings.Join(q, " ")
@@ -236,7 +241,7 @@ func checkStatsScores(t *testing.T, w *WeaviateIndex, b *BleveIndex, qs [][]stri
 		if len(terms) == 0 {
 			continue
 		}
-		bq := newBleveQuery(terms, stats, func(f int, term string) uint64 { return df[f][term] })
+		bq := newBleveQuery(terms, stats, counts.df)
 		hits, err := w.Search(text, 10)
 		if err != nil {
 			t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,11 +97,8 @@ func (w *WeaviateIndex) statsClassIsOurs(ctx context.Context) (bool, error) {
 			Name string `json:"name"`
 		} `json:"properties"`
 	}
-	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+w.StatsClass(), nil, &class)
-	if status == http.StatusNotFound {
-		return false, nil
-	}
-	if err != nil {
+	exists, err := w.getClass(ctx, w.StatsClass(), &class)
+	if !exists {
 		return false, err
 	}
 	have := map[string]bool{}
@@ -146,20 +142,23 @@ func (w *WeaviateIndex) StatsDocs(ctx context.Context) (uint64, error) {
 // nil, is told how many passages have been read. Objects are replaced in
 // place, the totals last.
 func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int)) error {
-	var df [numFields]map[string]uint64
-	for f := range df {
-		df[f] = map[string]uint64{}
+	counts, docs, err := w.countTerms(ctx, progress)
+	if err != nil {
+		return err
 	}
+	return w.writeStats(ctx, counts, docs)
+}
+
+// countTerms reads every passage's analysed terms, statsScanPage at a
+// time with Weaviate's cursor, and counts them.
+func (w *WeaviateIndex) countTerms(ctx context.Context, progress func(read int)) (termCounts, uint64, error) {
+	counts := newTermCounts()
 	var docs uint64
 	if progress != nil {
 		progress(0)
 	}
-	after := ""
+	cursor := ""
 	for {
-		cursor := ""
-		if after != "" {
-			cursor = ", after: " + graphQLString(after)
-		}
 		var data struct {
 			Get map[string][]struct {
 				TextTerms  string `json:"textTerms"`
@@ -171,31 +170,26 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		}
 		q := fmt.Sprintf(`{ Get { %s(limit: %d%s) { textTerms titleTerms _additional { id } } } }`, w.opt.Class, statsScanPage, cursor)
 		if err := w.graphQL(ctx, q, &data); err != nil {
-			return fmt.Errorf("weaviate: reading the passages of %s for term statistics: %w", w.opt.Class, err)
+			return counts, 0, fmt.Errorf("weaviate: reading the passages of %s for term statistics: %w", w.opt.Class, err)
 		}
 		page := data.Get[w.opt.Class]
 		for _, o := range page {
-			fields := analysedFields(o.TextTerms, o.TitleTerms)
-			for f := range fields {
-				seen := map[string]bool{}
-				for _, t := range fields[f] {
-					if !seen[t] {
-						seen[t] = true
-						df[f][t]++
-					}
-				}
-			}
-			docs++
+			counts.add(analysedFields(o.TextTerms, o.TitleTerms))
 		}
+		docs += uint64(len(page))
 		if progress != nil {
 			progress(int(docs))
 		}
 		if len(page) < statsScanPage {
-			break
+			return counts, docs, nil
 		}
-		after = page[len(page)-1].Additional.ID
+		cursor = ", after: " + graphQLString(page[len(page)-1].Additional.ID)
 	}
+}
 
+// writeStats writes the statistics class from the counts of docs
+// passages.
+func (w *WeaviateIndex) writeStats(ctx context.Context, counts termCounts, docs uint64) error {
 	class := map[string]any{
 		"class":       w.StatsClass(),
 		"description": "nerlab term statistics of class " + w.opt.Class,
@@ -216,8 +210,7 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		return err
 	}
 	if !ours { // missing, or written by another version: made anew
-		status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+w.StatsClass(), nil, nil)
-		if err != nil && status != http.StatusNotFound {
+		if err := w.deleteClass(ctx, w.StatsClass()); err != nil {
 			return fmt.Errorf("weaviate: replacing class %s: %w", w.StatsClass(), err)
 		}
 		if err := w.postClass(ctx, class); err != nil {
@@ -225,8 +218,8 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		}
 	}
 	vocabulary := map[string]bool{}
-	for f := range df {
-		for t := range df[f] {
+	for f := range counts {
+		for t := range counts[f] {
 			vocabulary[t] = true
 		}
 	}
@@ -238,10 +231,10 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 	for t := range vocabulary {
 		o := &objs[bucketOf(t, buckets)]
 		o.Terms = append(o.Terms, t)
-		o.Text = append(o.Text, df[textField][t])
-		o.Title = append(o.Title, df[titleField][t])
+		o.Text = append(o.Text, counts.df(textField, t))
+		o.Title = append(o.Title, counts.df(titleField, t))
 	}
-	post := func(objs []statsObject) error {
+	post := func(ctx context.Context, objs []statsObject) error {
 		batch := make([]map[string]any, len(objs))
 		ids := make([]string, len(objs))
 		for i, o := range objs {
@@ -250,12 +243,13 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 		}
 		return w.postObjects(ctx, batch, ids, "term statistics")
 	}
-	if err := w.inBatches(ctx, len(objs), statsChunk, func(start, end int) error { return post(objs[start:end]) }); err != nil {
+	if err := w.inBatches(ctx, len(objs), statsChunk, func(ctx context.Context, start, end int) error { return post(ctx, objs[start:end]) }); err != nil {
 		return err
 	}
+	stats := counts.stats(docs)
 	totals := statsObject{Bucket: totalsBucket, Terms: []string{}, Docs: docs, Buckets: buckets,
-		Text: []uint64{uint64(len(df[textField]))}, Title: []uint64{uint64(len(df[titleField]))}}
-	if err := post([]statsObject{totals}); err != nil {
+		Text: []uint64{stats.Vocabulary[textField]}, Title: []uint64{stats.Vocabulary[titleField]}}
+	if err := post(ctx, []statsObject{totals}); err != nil {
 		return err
 	}
 	w.setTotals(&totals)
