@@ -85,7 +85,7 @@ demo: build
 	@echo "== retrieval-augmented NER (CLNER) on a generated world: its encyclopedia states every entity's type, half of the names end in a clue"
 	@bin/nerlab world --out runs/world
 	@bin/nerlab index build --corpus runs/world/knowledge.jsonl --out runs/world/index --sentences 1 --fresh
-	@bin/nerlab retrieve --index runs/world/index --data runs/world --out runs/world/context --keep 2 --budget 32 --fresh
+	@bin/nerlab retrieve --index runs/world/index --data runs/world --out runs/world-context --keep 2 --budget 32 --fresh
 	@echo "-- baseline: the sentences alone"
 	@set -o pipefail; bin/nerlab train data/configs/world.yaml --out runs/world/runs/baseline --fresh | tail -n 1
 	@echo "-- context view: each sentence with the passages retrieved for it"

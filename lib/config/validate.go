@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -236,4 +237,21 @@ func (e *Experiment) CheckFiles() error {
 		check("embeddings.word.vectors", w.Vectors)
 	}
 	return errors.Join(errs...)
+}
+
+// Inputs lists the paths a run reads: the data files of both views, the
+// word vectors and the model train.init_from starts from. A run folder may
+// not be, hold or lie inside any of them.
+func (e *Experiment) Inputs() []string {
+	var paths []string
+	for _, d := range []*Data{&e.Data, e.Data.Context} {
+		if d != nil {
+			paths = append(paths, d.Train, d.Dev, d.Test)
+		}
+	}
+	if w := e.Embeddings.Word; w != nil {
+		paths = append(paths, w.Vectors)
+	}
+	paths = append(paths, e.Train.InitFrom, e.Path)
+	return slices.DeleteFunc(paths, func(p string) bool { return p == "" })
 }

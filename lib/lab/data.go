@@ -171,6 +171,9 @@ an entity). Other columns, documents and context tokens are kept.`,
 				return err
 			}
 			if out := in.Flag("out"); out != "" {
+				if err := checkOutput("--out", out, in.Arg("FILE")); err != nil {
+					return err
+				}
 				return corpus.WriteFile(out, c)
 			}
 			return corpus.Write(env.Stdout, c)

@@ -103,6 +103,9 @@ working directory (run from the repository root).`,
 			if dir == "" {
 				dir = filepath.Join(exp.TargetDir, exp.Name)
 			}
+			if err := checkRunFolder(dir, exp.Inputs()); err != nil {
+				return err
+			}
 			res, err := train.Train(ctx, exp, train.Options{RunDir: dir, Events: events(env), Fresh: in.Bool("fresh")})
 			return reportRun(env, dir, res, err)
 		},
@@ -198,6 +201,9 @@ are encoded but not scored.`,
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			c, err := dataForEval(env, in)
 			if err != nil {
+				return err
+			}
+			if err := checkOutput("--out", in.Flag("out"), c.Path); err != nil {
 				return err
 			}
 			tg, err := loadModel(env, in)
@@ -469,6 +475,13 @@ token and a blank line between sentences.`,
 				} else {
 					out = env.Session.Model("").Dir()
 				}
+			}
+			inputs := []string{in.Flag("dir")}
+			for _, c := range corpora {
+				inputs = append(inputs, c.Path)
+			}
+			if err := checkOutput("--out", out, inputs...); err != nil {
+				return err
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err

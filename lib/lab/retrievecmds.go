@@ -103,6 +103,9 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 			if len(corpora) == 0 || out == "" {
 				return &UsageError{Command: "index", Msg: "index build needs --corpus FILE (one or more) and --out IDX"}
 			}
+			if err := checkOutput("--out", out, corpora...); err != nil {
+				return err
+			}
 			format := in.Flag("format")
 			if format == "auto" {
 				format = ""
@@ -325,7 +328,7 @@ has as the title of a passage (a quick check of retrieval before training).`,
 			{Name: "summary", Kind: Bool, Help: "describe the whole file: passages, context tokens, entities the context mentions"},
 			{Name: "json", Kind: Bool, Help: "print the summary as JSON"},
 			columnsFlag},
-		Examples: []string{"context runs/wnut17-context/dev.txt 12", "context runs/world/context/test.conll --find Razaerholm",
+		Examples: []string{"context runs/wnut17-context/dev.txt 12", "context runs/world-context/test.conll --find Razaerholm",
 			"context --summary runs/wnut17-context/test.txt"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			n := 0
@@ -457,7 +460,7 @@ fall back to consistency ONE and say so.`,
 			{Name: "workers", Kind: Int, Default: "0", Help: "parallel retrievals (0: one per CPU)"},
 			{Name: "fresh", Kind: Bool, Help: "write the views from scratch instead of continuing those in --out"}}, weaviateReach...),
 		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context",
-			"retrieve -i runs/world/index -d runs/world -o runs/world/context --keep 2 --budget 32 --fresh",
+			"retrieve -i runs/world/index -d runs/world -o runs/world-context --keep 2 --budget 32 --fresh",
 			"retrieve --backend weaviate --url http://127.0.0.1:8080 --class Passage --data ../shared/datasets/wnut17 --out runs/wnut17-context-wv"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			if in.Flag("out") == "" {
@@ -484,6 +487,9 @@ fall back to consistency ONE and say so.`,
 					return &UsageError{Command: "retrieve", Msg: "--columns: " + err.Error()}
 				}
 				columns = m
+			}
+			if err := checkOutput("--out", in.Flag("out"), append([]string{in.Flag("data"), in.Flag("index")}, files...)...); err != nil {
+				return err
 			}
 			opt, idx, err := openRetrieval(ctx, env, in)
 			if err != nil {

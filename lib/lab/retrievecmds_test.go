@@ -130,3 +130,46 @@ func TestWorldCommand(t *testing.T) {
 		t.Errorf("--name-cue 0 wrote %d bytes of training sentences, the default %d", len(b), len(a))
 	}
 }
+
+// TestOutputsAreNotInputs: `retrieve --data D --out D` once overwrote the
+// dataset with its context views and exited 0. Every writing command
+// refuses an output that is, or lies inside, one of its inputs, and leaves
+// the input as it was.
+func TestOutputsAreNotInputs(t *testing.T) {
+	dir := t.TempDir()
+	kb, data := retrievalFixture(t, dir)
+	idx := filepath.Join(dir, "idx")
+	s := newSession(t)
+	s.run("index build --corpus " + kb + " --out " + idx + " --sentences 1")
+	trainFile := filepath.Join(data, "train.txt")
+	cfg := filepath.Join(data, "exp.yaml")
+	os.WriteFile(cfg, []byte("name: x\ndata:\n  train: "+trainFile+"\n"), 0o644)
+	before, _ := os.ReadFile(trainFile)
+	kbBefore, _ := os.ReadFile(kb)
+	for _, line := range []string{
+		"retrieve --index " + idx + " --data " + data + " --out " + data,
+		"retrieve --index " + idx + " --data " + data + " --out " + filepath.Join(data, "views"),
+		"retrieve --index " + idx + " --data " + data + " --out " + data + "/../data --fresh",
+		"retrieve --index " + idx + " --data " + data + " --out " + filepath.Join(idx, "views"),
+		"index build --corpus " + kb + " --out " + kb + " --fresh",
+		"convert " + trainFile + " --to bioes -o " + trainFile,
+		"train " + cfg + " --out " + data + " --fresh",
+		"train " + cfg + " --out " + dir + " --fresh",
+	} {
+		_, err := s.try(line)
+		if err == nil || !strings.Contains(err.Error(), "input") {
+			t.Errorf("%s: %v, want a refusal naming the input", line, err)
+		}
+	}
+	if after, _ := os.ReadFile(trainFile); !bytes.Equal(before, after) {
+		t.Errorf("the input was changed:\n%s", after)
+	}
+	if after, _ := os.ReadFile(kb); !bytes.Equal(kbBefore, after) {
+		t.Error("the corpus was changed")
+	}
+	for _, p := range []string{"views"} {
+		if _, err := os.Stat(filepath.Join(data, p)); err == nil {
+			t.Errorf("a refused command wrote %s into the data folder", p)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/safefile"
@@ -187,7 +188,7 @@ func openForBuild(ctx context.Context, dir string, want manifest) (*manifest, In
 	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
 	if os.IsNotExist(err) {
 		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-			return nil, nil, fmt.Errorf("%s exists and is not a nerlab index; choose another --out or --fresh", dir)
+			return nil, nil, fmt.Errorf("%s exists and is not a nerlab index (no %s); choose another --out", dir, manifestFile)
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, nil, err
@@ -271,9 +272,33 @@ func openBackend(ctx context.Context, dir string, b *Backend, fresh bool) (Index
 	return OpenBleve(dir)
 }
 
-// removeIndex removes the index folder dir and, when the build goes to
-// Weaviate, the class it goes to.
+// indexEntries are what a build writes into an index folder: --fresh
+// removes these and nothing else.
+var indexEntries = []string{manifestFile, bleveSub}
+
+// removeIndex removes the index in dir and, when the build goes to
+// Weaviate, the class it goes to. Only a folder nerlab made (one with its
+// manifest) is touched, and only the entries a build writes; any other
+// non-empty folder is refused before anything is removed.
 func removeIndex(ctx context.Context, dir string, b Backend) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	var foreign []string
+	for _, e := range entries {
+		if name := e.Name(); !slices.Contains(indexEntries, name) && !(strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")) {
+			foreign = append(foreign, name)
+		}
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, manifestFile)); err != nil {
+			return fmt.Errorf("%s is not a nerlab index (no %s); --fresh only replaces indexes that nerlab made: choose another --out", dir, manifestFile)
+		}
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("%s is a nerlab index but also holds %s, which a build did not write; --fresh will not remove them: move them away or choose another --out", dir, strings.Join(foreign, ", "))
+	}
 	if b.kind() == "weaviate" {
 		w, err := connectWeaviate(ctx, *b.Weaviate)
 		if err != nil {
@@ -285,7 +310,12 @@ func removeIndex(ctx context.Context, dir string, b Backend) error {
 			return fmt.Errorf("removing Weaviate class %s: %w", w.opt.Class, err)
 		}
 	}
-	return os.RemoveAll(dir)
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // OpenOptions adjust how OpenIndex reaches a Weaviate index.

@@ -87,8 +87,29 @@ func TestBuildAndOpenErrors(t *testing.T) {
 	}
 	notIndex := t.TempDir()
 	os.WriteFile(filepath.Join(notIndex, "x"), []byte("x"), 0o644)
-	if _, err := Build(context.Background(), notIndex, opt); err == nil || !strings.Contains(err.Error(), "not a nerlab index") {
-		t.Errorf("non-empty folder: %v", err)
+	if _, err := Build(context.Background(), notIndex, opt); err == nil || !strings.Contains(err.Error(), "not a nerlab index") || strings.Contains(err.Error(), "--fresh") {
+		t.Errorf("non-empty folder (the error must not suggest --fresh): %v", err)
+	}
+	// --fresh replaces only an index nerlab made: a folder of the user's is
+	// refused and left as it was, and so is a file of the user's inside an index.
+	fresh := opt
+	fresh.Fresh = true
+	if _, err := Build(context.Background(), notIndex, fresh); err == nil || !strings.Contains(err.Error(), "not a nerlab index") {
+		t.Errorf("--fresh on a folder of the user's: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(notIndex, "x")); err != nil {
+		t.Errorf("--fresh removed a file it did not make: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if _, err := Build(context.Background(), dir, fresh); err == nil || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("--fresh on an index holding notes.txt: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Errorf("--fresh removed notes.txt: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "notes.txt"))
+	if _, err := Build(context.Background(), dir, fresh); err != nil {
+		t.Errorf("--fresh on an index: %v", err)
 	}
 	// A corrupt index is named with a way out.
 	corrupt := filepath.Join(t.TempDir(), "corrupt")

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // ViewOptions control writing context views.
@@ -63,6 +64,9 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.NumCPU()
+	}
+	if safefile.SameFile(inPath, outPath) {
+		return 0, fmt.Errorf("%s: the views would be written over the file they are made from; choose another output", outPath)
 	}
 	// One read gives the sentences and the raw lines copied around them.
 	data, err := os.ReadFile(inPath)

@@ -46,3 +46,42 @@ func TestWriteIntoMissingDirectoryFails(t *testing.T) {
 		t.Fatal("want an error for a missing directory")
 	}
 }
+
+func TestWithin(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(filepath.Join(data, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(data, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path, base string
+		want       bool
+	}{
+		{data, data, true},
+		{filepath.Join(data, "sub"), data, true},
+		{filepath.Join(data, "new", "deeper"), data, true},
+		{filepath.Join(dir, "data", "..", "data"), data, true},
+		{link, data, true},
+		{filepath.Join(link, "sub", "x"), data, true},
+		{filepath.Join(dir, "data2"), data, false},
+		{filepath.Join(dir, "other"), data, false},
+		{dir, data, false},
+	} {
+		if got := Within(c.path, c.base); got != c.want {
+			t.Errorf("Within(%s, %s) = %v, want %v", c.path, c.base, got, c.want)
+		}
+	}
+	f := filepath.Join(data, "train.txt")
+	os.WriteFile(f, []byte("x"), 0o644)
+	hard := filepath.Join(dir, "hard.txt")
+	if err := os.Link(f, hard); err != nil {
+		t.Fatal(err)
+	}
+	if !SameFile(hard, f) || !SameFile(filepath.Join(link, "train.txt"), f) || SameFile(f, filepath.Join(data, "dev.txt")) {
+		t.Error("SameFile")
+	}
+}

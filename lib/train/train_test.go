@@ -308,3 +308,71 @@ func TestRunLock(t *testing.T) {
 		t.Error("a stale lock file reads as running")
 	}
 }
+
+// TestFreshReplacesOnlyRunFolders: --fresh once ran os.RemoveAll on any
+// folder (a project's data/ folder, a thesis). It may only replace a run
+// folder nerlab made, removing what training writes and nothing else.
+func TestFreshReplacesOnlyRunFolders(t *testing.T) {
+	exp := tinyExperiment(t, 1)
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A folder of the user's: refused with and without --fresh, untouched.
+	user := t.TempDir()
+	write(filepath.Join(user, "thesis.txt"), "chapter 1")
+	write(filepath.Join(user, "configs", "demo.yaml"), "name: x")
+	for _, fresh := range []bool{false, true} {
+		_, err := Train(context.Background(), exp, Options{RunDir: user, Fresh: fresh})
+		if err == nil || !strings.Contains(err.Error(), "not a run folder") {
+			t.Errorf("fresh=%v on a user folder: %v", fresh, err)
+		}
+		if fresh && err != nil && !strings.Contains(err.Error(), "thesis.txt") {
+			t.Errorf("the refusal does not say what the folder holds: %v", err)
+		}
+		if !fresh && err != nil && strings.Contains(err.Error(), "--fresh") {
+			t.Errorf("the refusal of a user folder suggests --fresh: %v", err)
+		}
+	}
+	// A lone config.yaml is the user's too.
+	lone := t.TempDir()
+	write(filepath.Join(lone, ConfigCopy), "name: mine")
+	if _, err := Train(context.Background(), exp, Options{RunDir: lone, Fresh: true}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
+		t.Errorf("fresh on a folder with only config.yaml: %v", err)
+	}
+	for _, p := range []string{filepath.Join(user, "thesis.txt"), filepath.Join(user, "configs", "demo.yaml"), filepath.Join(lone, ConfigCopy)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+
+	// A run folder: --fresh replaces it, keeping a chart; a stray file of
+	// the user's inside makes it refuse instead of deleting the file.
+	run := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), exp, Options{RunDir: run}); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(run, "curves.png"), "png")
+	write(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123", "x"), "leftover")
+	if _, err := Train(context.Background(), exp, Options{RunDir: run, Fresh: true}); err != nil {
+		t.Fatalf("fresh on a run folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(run, "curves.png")); err != nil {
+		t.Error("--fresh removed a chart")
+	}
+	if _, err := os.Stat(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123")); err == nil {
+		t.Error("--fresh kept the old checkpoints")
+	}
+	write(filepath.Join(run, "notes.txt"), "mine")
+	if _, err := Train(context.Background(), exp, Options{RunDir: run, Fresh: true}); err == nil || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("fresh on a run folder holding notes.txt: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(run, LossFile)); err != nil {
+		t.Error("a refused --fresh removed the run's files")
+	}
+}

@@ -102,13 +102,18 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	if pid, ok := Running(dir); ok {
 		return nil, fmt.Errorf("run folder %s is being trained now (process %d); choose another with --out", dir, pid)
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 && !opts.Fresh {
-		return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, or choose another with --out", dir, dir)
-	}
+	var keptCharts []string
 	if opts.Fresh {
-		if err := os.RemoveAll(dir); err != nil {
+		kept, err := clearForFresh(dir)
+		if err != nil {
 			return nil, err
 		}
+		keptCharts = kept
+	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil {
+			return nil, fmt.Errorf("%s already exists and is not a run folder; choose another with --out", dir)
+		}
+		return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, replace it with --fresh, or choose another with --out", dir, dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -130,6 +135,9 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 		return nil, err
 	}
 	defer tr.log.Close()
+	if len(keptCharts) > 0 {
+		tr.log.Printf("--fresh kept %s (charts are not training's to remove)", listSome(keptCharts))
+	}
 	torch.Seed(exp.Train.Seed)
 	if from := exp.Train.InitFrom; from != "" {
 		model := tagger.ResolveModelDir(from)
