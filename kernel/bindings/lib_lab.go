@@ -103,7 +103,7 @@ func init() {
 		"Lab.Register":          "Register adds a command; it panics on a duplicate name (a programming error).",
 		"ListRuns":              "ListRuns returns the run folders directly under root plus extra ones (the\nsession's), newest first. A missing root is no error.",
 		"Model":                 "Model is a trained tagger known to the session by name. The weights are\nread on first use and read again when the files change on disk (a run\nthat was trained further).",
-		"Model.Dir":             "Dir is the model folder Path resolves to (a run's best model, else its\nfinal model).",
+		"Model.Dir":             "Dir is the model folder Path resolves to (a run's best model); Path\nitself when that cannot be resolved (Tagger says why).",
 		"Model.Tagger":          "Tagger returns the model's tagger on device, reading it if needed.",
 		"New":                   "New returns a Lab with every built-in command registered.",
 		"NewSession":            "NewSession returns an empty session.",

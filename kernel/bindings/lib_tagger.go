@@ -60,7 +60,7 @@ func init() {
 		"Output":                  "Output is a forward pass over a batch.",
 		"Output.Drop":             "Drop frees the output's tensors.",
 		"Prediction":              "Prediction is the tagger's output for one example.",
-		"ResolveModelDir":         "ResolveModelDir maps a run folder to its saved model: best-model if\npresent, else final-model; any other directory is returned unchanged.",
+		"ResolveModelDir":         "ResolveModelDir maps a run folder to its saved model, best-model; any\nother directory is returned unchanged. Training saves the best model\nafter its first epoch, before any final model, so a run folder whose\nbest-model is missing or incomplete is damaged: that is an error naming\nthe file, not a reason to take final-model in its place (the final model\nis another model, and it was once used silently). A folder with only a\nfinal-model and no run around it (copied out of a run) resolves to it.",
 		"Tagger":                  "Tagger is a sequence tagger with its weights.",
 		"Tagger.CRF":              "CRF returns the CRF layer, or nil for a softmax tagger.",
 		"Tagger.Decode":           "Decode turns a forward pass over batch into predictions (evaluation\nreuses the pass that computed its loss).",

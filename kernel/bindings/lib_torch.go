@@ -14,6 +14,7 @@ func init() {
 	imports.Packages["github.com/nerlab/nerlab/lib/torch"] = imports.Package{
 		Name: "torch",
 		Binds: map[string]r.Value{
+			"ChecksumKey":            r.ValueOf(p.ChecksumKey),
 			"Device":                 r.ValueOf(p.Device),
 			"DisabledOps":            r.ValueOf(p.DisabledOps),
 			"Float32s":               r.ValueOf(p.Float32s),
@@ -32,6 +33,9 @@ func init() {
 		},
 		Types: map[string]r.Type{
 			"SafetensorsEntry": r.TypeOf((*p.SafetensorsEntry)(nil)).Elem(),
+		},
+		Untypeds: map[string]string{
+			"ChecksumKey": "string:nerlab.crc32c",
 		},
 	}
 }

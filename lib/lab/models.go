@@ -265,7 +265,10 @@ its last column; blank and -DOCSTART- lines are kept, context tokens get X.`,
 		Args: []Param{{Name: "TEXT", Optional: true, Rest: true, Help: "text to tag, shown with its entities highlighted"}},
 		Flags: []Param{modelFlag, {Name: "conll", Kind: Path, Help: "tag this CoNLL file instead of raw text"}, columnsFlag,
 			{Name: "text", Short: "t", Kind: String, Help: "tag this text instead of reading stdin"},
-			{Name: "json", Kind: Bool, Help: "print JSON lines with entities"}, batchFlag, deviceFlag},
+			{Name: "json", Kind: Bool, Help: "print JSON lines with entities"},
+			{Name: "scheme", Kind: Choice, Choices: []string{"auto", "iob1", "bio", "bioes"}, Default: "auto",
+				Help: "scheme of the predicted tags; auto: the --conll file's own (so they score against its gold tags), else the model's"},
+			batchFlag, deviceFlag},
 		Examples: []string{
 			`echo "Angela Merkel visited Paris ." | nerlab predict --model runs/conll03`,
 			"predict --model runs/conll03 --conll test.txt > test.pred",
@@ -311,11 +314,18 @@ its last column; blank and -DOCSTART- lines are kept, context tokens get X.`,
 			if err != nil {
 				return err
 			}
+			scheme, err := outputScheme(in, corpus.SchemeUnknown)
+			if err != nil {
+				return err
+			}
 			w := bufio.NewWriter(env.Stdout)
-			defer w.Flush()
-			for _, p := range preds {
+			for i, p := range preds {
+				p.Tags = inScheme(p.Tags, scheme)
 				if in.Bool("json") {
-					data, _ := json.Marshal(p)
+					data, err := json.Marshal(p)
+					if err != nil {
+						return fmt.Errorf("sentence %d: %w", i+1, err)
+					}
 					fmt.Fprintf(w, "%s\n", data)
 					continue
 				}
@@ -324,7 +334,7 @@ its last column; blank and -DOCSTART- lines are kept, context tokens get X.`,
 				}
 				fmt.Fprintln(w)
 			}
-			return nil
+			return w.Flush()
 		},
 	}
 }
@@ -341,6 +351,11 @@ func predictShow(env *Env, in *Input, tg *tagger.Tagger, text string) error {
 		return err
 	}
 	p := preds[0]
+	scheme, err := outputScheme(in, corpus.SchemeUnknown)
+	if err != nil {
+		return err
+	}
+	p.Tags = inScheme(p.Tags, scheme)
 	if in.Bool("json") {
 		return writeJSON(env.Stdout, p)
 	}
@@ -389,10 +404,21 @@ func predictConll(ctx context.Context, env *Env, in *Input, tg *tagger.Tagger, p
 	if err != nil {
 		return err
 	}
+	// The file's own scheme, so that predictions score against its gold
+	// tags (BIOES next to BIO gold read as 80% token accuracy).
+	fileScheme := corpus.SchemeUnknown
+	if tagCol >= 0 {
+		fileScheme, _ = c.Scheme()
+	}
+	scheme, err := outputScheme(in, fileScheme)
+	if err != nil {
+		return err
+	}
 	// Predicted tag per source line.
 	tagAt := map[int]string{}
 	for i, s := range c.Sentences {
 		p, ex := preds[i], examples[i]
+		p.Tags = inScheme(p.Tags, scheme)
 		for j := range s.Columns[textCol] {
 			tagAt[s.Line+j] = corpus.ContextType
 		}
@@ -412,7 +438,6 @@ func predictConll(ctx context.Context, env *Env, in *Input, tg *tagger.Tagger, p
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	w := bufio.NewWriter(env.Stdout)
-	defer w.Flush()
 	sep := string(c.Separator)
 	if c.Separator == 0 {
 		sep = " "
@@ -425,7 +450,10 @@ func predictConll(ctx context.Context, env *Env, in *Input, tg *tagger.Tagger, p
 			fmt.Fprintln(w, line)
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 func parseCommand() *Command {
@@ -471,7 +499,9 @@ token and a blank line between sentences.`,
 			out := in.Flag("out")
 			if out == "" {
 				if m := in.Flag("model"); m != "" {
-					out = tagger.ResolveModelDir(m)
+					if out, err = tagger.ResolveModelDir(m); err != nil {
+						return err
+					}
 				} else {
 					out = env.Session.Model("").Dir()
 				}
@@ -615,4 +645,21 @@ func plotCommand() *Command {
 			return nil
 		},
 	}
+}
+
+// outputScheme is the scheme predict writes tags in: --scheme, or with
+// auto the input's (fallback; SchemeUnknown keeps the model's own).
+func outputScheme(in *Input, fallback corpus.Scheme) (corpus.Scheme, error) {
+	if name := in.Flag("scheme"); name != "" && name != "auto" {
+		return corpus.ParseScheme(name)
+	}
+	return fallback, nil
+}
+
+// inScheme re-encodes predicted tags in scheme (SchemeUnknown: as they are).
+func inScheme(tags []string, scheme corpus.Scheme) []string {
+	if scheme == corpus.SchemeUnknown {
+		return tags
+	}
+	return corpus.Convert(tags, scheme)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,10 +127,72 @@ func TestModelCommands(t *testing.T) {
 		}
 	}
 
+	// A sentence without entities has "entities":[], not null.
+	out, err = exec("predict", "--model", run, "--json", "--text", "the .")
+	if err != nil || !strings.Contains(out, `"entities":[]`) {
+		t.Errorf("predict --json without entities: %v %s", err, out)
+	}
+
+	// predict --conll writes tags in the input's scheme (BIO gold next to
+	// BIOES predictions scored as 80% token accuracy), or in --scheme's.
+	bio := filepath.Join(t.TempDir(), "dev.bio")
+	if _, err := exec("convert", "data/sample/dev.conll", "--to", "bio", "-o", bio); err != nil {
+		t.Fatal(err)
+	}
+	lastTags := func(out string) string {
+		var tags []string
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) > 0 {
+				tags = append(tags, f[len(f)-1])
+			}
+		}
+		return strings.Join(tags, " ")
+	}
+	out, err = exec("predict", "--model", run, "--conll", bio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tags := lastTags(out); strings.Contains(tags, "S-") || strings.Contains(tags, "E-") || !strings.Contains(tags, "B-") {
+		t.Errorf("predict --conll on a BIO file wrote BIOES tags")
+	}
+	out, err = exec("predict", "--model", run, "--conll", bio, "--scheme", "bioes")
+	if err != nil || !strings.Contains(lastTags(out), "S-") {
+		t.Errorf("predict --scheme bioes: %v", err)
+	}
+
+	// A write error reaches the user (it was dropped).
+	var errOut bytes.Buffer
+	err = l.Exec(context.Background(), &Env{Stdin: strings.NewReader("Stedian Restous left .\n"), Stdout: failingWriter{}, Stderr: &errOut, Session: &Session{}},
+		[]string{"predict", "--model", run, "--json"})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("predict to a failing writer: %v", err)
+	}
+
 	// Mistakes are one-line usage errors.
 	for _, args := range [][]string{{"train"}, {"eval", "--model", run}, {"predict"}, {"train", "data/configs/demo.yaml", "--set", "train.nope=1"}} {
 		if _, err := exec(args...); err == nil || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: error %v, want a one-line error", args, err)
+		}
+	}
+}
+
+// failingWriter fails every write, as a full disk or a closed pipe does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestDamagedBestModelRefused: with best-model/model.json missing, eval
+// and predict once used final-model silently.
+func TestDamagedBestModelRefused(t *testing.T) {
+	run := trainDemo(t)
+	if err := os.Remove(filepath.Join(run, train.BestModelDir, "model.json")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"eval", "--model", run, "--data", "data/sample/test.conll"}, {"predict", "--model", run, "--text", "Stedian Restous left ."}} {
+		var out, errOut bytes.Buffer
+		err := New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}}, args)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(train.BestModelDir, "model.json")) {
+			t.Errorf("%s: %v, want a refusal naming best-model/model.json", args[0], err)
 		}
 	}
 }

@@ -80,12 +80,21 @@ type Model struct {
 	stamp  time.Time // modification time of the weights when read
 }
 
-// Dir is the model folder Path resolves to (a run's best model, else its
-// final model).
-func (m *Model) Dir() string { return tagger.ResolveModelDir(m.Path) }
+// Dir is the model folder Path resolves to (a run's best model); Path
+// itself when that cannot be resolved (Tagger says why).
+func (m *Model) Dir() string {
+	dir, err := tagger.ResolveModelDir(m.Path)
+	if err != nil {
+		return m.Path
+	}
+	return dir
+}
 
 // Tagger returns the model's tagger on device, reading it if needed.
 func (m *Model) Tagger(device string) (*tagger.Tagger, error) {
+	if _, err := tagger.ResolveModelDir(m.Path); err != nil {
+		return nil, err
+	}
 	st, err := os.Stat(filepath.Join(m.Dir(), "model.safetensors"))
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -203,7 +212,9 @@ func (s *Session) modelFor(cmd, path, device string) (*tagger.Tagger, error) {
 				return m.Tagger(device)
 			}
 		}
-		if !isModelPath(path) {
+		if ok, err := isModelPath(path); err != nil {
+			return nil, err
+		} else if !ok {
 			if _, err := os.Stat(path); err != nil {
 				return nil, err
 			}
@@ -221,10 +232,14 @@ func (s *Session) modelFor(cmd, path, device string) (*tagger.Tagger, error) {
 }
 
 // isModelPath reports whether path is a model folder or a run folder with a
-// saved model.
-func isModelPath(path string) bool {
-	_, err := os.Stat(filepath.Join(tagger.ResolveModelDir(path), "model.json"))
-	return err == nil
+// saved model; a run folder whose best model is damaged is an error.
+func isModelPath(path string) (bool, error) {
+	dir, err := tagger.ResolveModelDir(path)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(filepath.Join(dir, tagger.ConfigFile))
+	return err == nil, nil
 }
 
 // Experiment is the working experiment: the loaded one (or, without one,

@@ -215,7 +215,7 @@ func TestSessionTrainEvalPredict(t *testing.T) {
 	if _, err := s.try("parse"); err != nil {
 		t.Errorf("parse of the current dataset: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(tagger.ResolveModelDir(run), "dev.conll.parse")); err != nil {
+	if _, err := os.Stat(filepath.Join(run, "best-model", "dev.conll.parse")); err != nil {
 		t.Errorf("parse wrote no dev.conll.parse: %v", err)
 	}
 }

@@ -97,7 +97,10 @@ last the tags.`,
 				fmt.Fprintf(env.Stdout, "experiment %s from %s: train %s, %d epochs max; `show config` prints it, `train` runs it\n",
 					name, path, exp.Data.Train, exp.Train.MaxEpochs)
 				return nil
-			case isModelPath(path):
+			}
+			if ok, err := isModelPath(path); err != nil {
+				return err
+			} else if ok {
 				m := s.AddModel(name, path)
 				fmt.Fprintf(env.Stdout, "model %s: %s\n", name, m.Dir())
 				return nil
@@ -338,7 +341,7 @@ func showModel(env *Env) error {
 	}
 	fmt.Fprintf(w, "  parameters  %d\n", n)
 	run := m.Path
-	if tagger.ResolveModelDir(run) == run {
+	if dir, err := tagger.ResolveModelDir(run); err == nil && dir == run {
 		run = filepath.Dir(run)
 	}
 	if info, err := InspectRun(run); err == nil {

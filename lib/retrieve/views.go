@@ -208,7 +208,10 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 			}
 			offset += int64(b.Len())
 			p.Context, p.Offset = len(ctxTokens)-1, offset
-			line, _ := json.Marshal(p)
+			line, err := json.Marshal(p)
+			if err != nil {
+				return next, fmt.Errorf("%s: sentence %d's provenance: %w", outPath+".provenance.jsonl", next+1, err)
+			}
 			if _, err := prov.Write(append(line, '\n')); err != nil {
 				return next, err
 			}

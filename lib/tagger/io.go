@@ -45,7 +45,10 @@ func (t *Tagger) Save(dir string) error {
 // best model (then final model) is used. Corrupt, truncated or mismatched
 // files are refused with an error naming the file.
 func Load(dir string, device gotch.Device) (*Tagger, error) {
-	dir = ResolveModelDir(dir)
+	dir, err := ResolveModelDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	cfgPath := filepath.Join(dir, ConfigFile)
 	data, err := os.ReadFile(cfgPath)
 	if err != nil {
@@ -75,16 +78,31 @@ func Load(dir string, device gotch.Device) (*Tagger, error) {
 	return t, nil
 }
 
-// ResolveModelDir maps a run folder to its saved model: best-model if
-// present, else final-model; any other directory is returned unchanged.
-func ResolveModelDir(dir string) string {
+// ResolveModelDir maps a run folder to its saved model, best-model; any
+// other directory is returned unchanged. Training saves the best model
+// after its first epoch, before any final model, so a run folder whose
+// best-model is missing or incomplete is damaged: that is an error naming
+// the file, not a reason to take final-model in its place (the final model
+// is another model, and it was once used silently). A folder with only a
+// final-model and no run around it (copied out of a run) resolves to it.
+func ResolveModelDir(dir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
-		return dir
+		return dir, nil
 	}
-	for _, sub := range []string{"best-model", "final-model"} {
-		if _, err := os.Stat(filepath.Join(dir, sub, ConfigFile)); err == nil {
-			return filepath.Join(dir, sub)
+	best, final := filepath.Join(dir, "best-model"), filepath.Join(dir, "final-model")
+	_, errBest := os.Stat(best)
+	_, errFinal := os.Stat(final)
+	_, errRun := os.Stat(filepath.Join(dir, "config.yaml"))
+	switch {
+	case errBest == nil:
+		if _, err := os.Stat(filepath.Join(best, ConfigFile)); err != nil {
+			return "", fmt.Errorf("%s: the run's best model is incomplete (%v); the final model is not used in its place: give --model %s to use it", dir, err, final)
 		}
+		return best, nil
+	case errFinal == nil && errRun == nil:
+		return "", fmt.Errorf("%s: the run has a final model but no best model (%s is missing); the final model is not used in its place: give --model %s to use it", dir, best, final)
+	case errFinal == nil:
+		return final, nil
 	}
-	return dir
+	return dir, nil
 }

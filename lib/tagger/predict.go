@@ -125,7 +125,8 @@ func (t *Tagger) Decode(out *Output, batch []*Example) ([]*Prediction, error) {
 // prediction assembles tags and entities; d (CRF only) gives exact span
 // probabilities.
 func (t *Tagger) prediction(ex *Example, ids []int, probs []float64, d *crf.Decoded) *Prediction {
-	p := &Prediction{Tokens: make([]string, len(ids)), Tags: make([]string, len(ids)), Probs: probs}
+	// Entities is never nil: JSON shows a sentence without entities as [].
+	p := &Prediction{Tokens: make([]string, len(ids)), Tags: make([]string, len(ids)), Probs: probs, Entities: []Entity{}}
 	for j, id := range ids {
 		pos := j
 		if ex.Keep != nil {

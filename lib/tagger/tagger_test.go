@@ -4,11 +4,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/ts"
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
@@ -270,6 +272,14 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), WeightsFile) {
 		t.Errorf("truncated weights: %v", err)
 	}
+	// A flipped bit in the weights is caught by their checksums, naming
+	// file and tensor.
+	flipped := slices.Clone(good)
+	flipped[len(flipped)-3] ^= 0x04
+	os.WriteFile(weights, flipped, 0o644)
+	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), WeightsFile) || !strings.Contains(err.Error(), "checksum") || !strings.Contains(err.Error(), "tensor") {
+		t.Errorf("a flipped bit in the weights: %v", err)
+	}
 	os.WriteFile(weights, good, 0o644)
 	cfgPath := filepath.Join(dir, ConfigFile)
 	cfg, _ := os.ReadFile(cfgPath)
@@ -287,6 +297,29 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
+// TestNonFiniteWeightsRefused: a model with NaN weights once predicted
+// empty JSON lines with exit code 0; loading it is refused, naming the
+// tensor.
+func TestNonFiniteWeightsRefused(t *testing.T) {
+	c := sampleCorpus(t)
+	tg := build(t, smallExperiment(), c)
+	var name string
+	for n, v := range tg.VS.Variables() {
+		if v.DType() == gotch.Float && v.Numel() > 1 {
+			name = n
+			torch.NoGrad(func() { v.Fill_(ts.FloatScalar(math.NaN())) })
+			break
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := tg.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "non-finite") {
+		t.Errorf("NaN in %s: %v", name, err)
+	}
+}
+
 func TestExamplesRejectUnknownType(t *testing.T) {
 	c := sampleCorpus(t)
 	tg := build(t, smallExperiment(), c)
@@ -296,5 +329,48 @@ func TestExamplesRejectUnknownType(t *testing.T) {
 	}
 	if _, err := tg.Examples(other); err == nil || !strings.Contains(err.Error(), "other.conll:1") || !strings.Contains(err.Error(), "B-ALIEN") {
 		t.Errorf("error %v, want one naming other.conll:1 and B-ALIEN", err)
+	}
+}
+
+// TestResolveModelDir: a run folder resolves to its best model; when that
+// is missing or incomplete the run is refused, naming the file, instead of
+// its final model being used silently.
+func TestResolveModelDir(t *testing.T) {
+	touch := func(parts ...string) {
+		t.Helper()
+		p := filepath.Join(parts...)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := t.TempDir()
+	touch(run, "config.yaml")
+	touch(run, "best-model", ConfigFile)
+	touch(run, "final-model", ConfigFile)
+	if dir, err := ResolveModelDir(run); err != nil || dir != filepath.Join(run, "best-model") {
+		t.Errorf("run folder: %s, %v", dir, err)
+	}
+	if dir, err := ResolveModelDir(filepath.Join(run, "final-model")); err != nil || dir != filepath.Join(run, "final-model") {
+		t.Errorf("a model folder: %s, %v", dir, err)
+	}
+	os.Remove(filepath.Join(run, "best-model", ConfigFile))
+	if _, err := ResolveModelDir(run); err == nil || !strings.Contains(err.Error(), filepath.Join(run, "best-model", ConfigFile)) {
+		t.Errorf("best-model without model.json: %v", err)
+	}
+	if _, err := Load(run, gotch.CPU); err == nil || !strings.Contains(err.Error(), ConfigFile) {
+		t.Errorf("Load of a run whose best model lacks model.json: %v", err)
+	}
+	os.RemoveAll(filepath.Join(run, "best-model"))
+	if _, err := ResolveModelDir(run); err == nil || !strings.Contains(err.Error(), "best-model") {
+		t.Errorf("run folder without best-model: %v", err)
+	}
+	// A final model copied out of its run is a model like any other.
+	lone := t.TempDir()
+	touch(lone, "final-model", ConfigFile)
+	if dir, err := ResolveModelDir(lone); err != nil || dir != filepath.Join(lone, "final-model") {
+		t.Errorf("final-model alone: %s, %v", dir, err)
 	}
 }

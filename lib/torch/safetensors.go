@@ -66,9 +66,6 @@ func WriteSafetensors(path string, tensors map[string]*ts.Tensor, meta map[strin
 	}
 	sort.Strings(names)
 	header := map[string]any{}
-	if len(meta) > 0 {
-		header[metadataKey] = meta
-	}
 	blobs := make([][]byte, len(names))
 	var offset int64
 	for i, name := range names {
@@ -86,6 +83,7 @@ func WriteSafetensors(path string, tensors map[string]*ts.Tensor, meta map[strin
 			DataOffsets: [2]int64{offset, offset + int64(len(blob))}}
 		offset += int64(len(blob))
 	}
+	header[metadataKey] = withChecksums(meta, names, blobs)
 	head, err := json.Marshal(header)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -227,6 +225,9 @@ func ParseSafetensorsHeader(data []byte, name string) ([]SafetensorsEntry, map[s
 		spans = append(spans, span{begin, end, key})
 		entries = append(entries, SafetensorsEntry{Name: key, DType: dt, Shape: nonNilShape(e.Shape), Data: body[begin:end]})
 	}
+	if err := verifyChecksums(meta, entries); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
 	slices.SortFunc(spans, func(a, b span) int {
 		if a.begin != b.begin {
 			return int(a.begin - b.begin)
@@ -310,6 +311,10 @@ func LoadVarStore(path string, vs *nn.VarStore) (map[string]string, error) {
 		}
 		if shape := v.MustSize(); !slices.Equal(shape, e.Shape) || v.DType() != e.DType {
 			problems = append(problems, fmt.Sprintf("%s is %v %v in the file but %v %v in the model", e.Name, dtypeNames[e.DType], e.Shape, dtypeNames[v.DType()], shape))
+		} else if i, ok := firstNonFinite(e); ok {
+			// A model with NaN or infinite weights predicts garbage (and
+			// JSON cannot even encode its confidences).
+			problems = append(problems, fmt.Sprintf("%s holds a non-finite value (NaN or ±Inf) at element %d", e.Name, i))
 		}
 	}
 	for name := range vars {

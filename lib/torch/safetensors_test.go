@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,9 +79,22 @@ b = open(sys.argv[1], "rb").read()
 n = struct.unpack("<Q", b[:8])[0]
 h = json.loads(b[8:8+n]); body = b[8+n:]
 kinds = {"F32": "<f4", "I64": "<i8"}
+# CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), bit by bit: an
+# independent check of the checksums nerlab records in the metadata.
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+sums = json.loads(h["__metadata__"]["nerlab.crc32c"])
 for k in sorted(h):
+    if k == "__metadata__":
+        continue
     e = h[k]; lo, hi = e["data_offsets"]
     a = np.frombuffer(body[lo:hi], dtype=kinds[e["dtype"]]).reshape(e["shape"])
+    assert sums[k] == "%08x" % crc32c(body[lo:hi]), (k, sums[k])
     print(k, a.tolist())
 `
 	out, err := exec.Command("/usr/bin/python3", "-c", script, path).CombinedOutput()
@@ -89,6 +103,34 @@ for k in sorted(h):
 	}
 	if want := "i [9, 10]\nw [[1.5, 2.0], [3.0, 4.0]]\n"; string(out) != want {
 		t.Errorf("python read\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestSafetensorsChecksums: a flipped byte in a tensor's data used to load
+// as a slightly different model. Every tensor's checksum is recorded when
+// writing and verified when reading, and the error names the tensor.
+func TestSafetensorsChecksums(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	a, _ := FromFloat32s([]float32{1, 2, 3, 4}, []int64{4}, gotch.CPU)
+	b, _ := FromFloat32s([]float32{5, 6}, []int64{2}, gotch.CPU)
+	if err := WriteSafetensors(path, map[string]*ts.Tensor{"encoder.weight": a, "bias": b}, map[string]string{"format": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(path)
+	if _, meta, err := ParseSafetensors(good, path); err != nil || meta["format"] != "x" {
+		t.Fatalf("intact file: %v %v", meta, err)
+	}
+	entries, _, _ := ParseSafetensorsHeader(good, path)
+	for _, e := range entries {
+		// Flip one bit of the tensor's last byte, in a copy of the file
+		// (e.Data is a slice of good: both capacities run to the same end).
+		bad := slices.Clone(good)
+		start := cap(good) - cap(e.Data)
+		bad[start+len(e.Data)-1] ^= 0x10
+		_, _, err := ParseSafetensors(bad, path)
+		if err == nil || !strings.Contains(err.Error(), e.Name) || !strings.Contains(err.Error(), "checksum") || !strings.Contains(err.Error(), path) {
+			t.Errorf("bit flipped in %s: %v", e.Name, err)
+		}
 	}
 }
 

@@ -199,7 +199,7 @@ func TestResumeContinuesSameCurve(t *testing.T) {
 
 func TestDivergenceStopsAndKeepsCheckpoint(t *testing.T) {
 	exp := tinyExperiment(t, 3)
-	exp.Train.LearningRate = 1e30
+	exp.Train.LearningRate = 1e38 // at 1e30 the loss stayed finite (≈1e31) on some machines
 	exp.Train.ClipNorm = 0
 	dir := filepath.Join(t.TempDir(), "run")
 	_, err := Train(context.Background(), exp, Options{RunDir: dir})

@@ -140,7 +140,10 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	}
 	torch.Seed(exp.Train.Seed)
 	if from := exp.Train.InitFrom; from != "" {
-		model := tagger.ResolveModelDir(from)
+		model, err := tagger.ResolveModelDir(from)
+		if err != nil {
+			return nil, fmt.Errorf("train.init_from: %w", err)
+		}
 		tg, err := tagger.Load(model, device)
 		if err != nil {
 			return nil, fmt.Errorf("train.init_from: %w", err)
