@@ -20,6 +20,7 @@ func init() {
 			"Load":            r.ValueOf(p.Load),
 			"Parse":           r.ValueOf(p.Parse),
 			"SplitCandidates": r.ValueOf(p.SplitCandidates),
+			"SplitsOfNames":   r.ValueOf(p.SplitsOfNames),
 		},
 		Types: map[string]r.Type{
 			"CharEmbeddings": r.TypeOf((*p.CharEmbeddings)(nil)).Elem(),
@@ -55,7 +56,8 @@ func init() {
 		"Load":                  "Load reads the experiment file at path; see Parse.",
 		"Model":                 "Model is the sequence tagger on top of the embeddings.",
 		"Parse":                 "Parse reads an experiment from YAML in either dialect (see the package\ndoc). path names the file in messages and sets Path and Dir. The result\nis Default overlaid with what the file says; it is not validated (call\nValidate), but CLNER corpus folders are already searched for their files.",
-		"SplitCandidates":       "SplitCandidates lists the files of a corpus folder that flair's\nColumnCorpus would take for each split (train, dev, test): names\ncontaining \"train\"; \"dev\" or \"testa\"; \"testb\", else \"test\". Gzipped and\nhidden files are skipped. More than one name for a split is ambiguous;\ncallers decide how to report it.",
+		"SplitCandidates":       "SplitCandidates lists the files of a corpus folder that flair's\nColumnCorpus would take for each split (train, dev, test): names\ncontaining \"train\"; \"dev\", \"valid\" (valid.txt, validation.txt: many\nexports, Twitter-2015) or \"testa\"; \"testb\", else \"test\". Gzipped and\nhidden files are skipped. More than one name for a split is ambiguous;\ncallers decide how to report it.",
+		"SplitsOfNames":         "SplitsOfNames places file names in the splits (train, dev, test) by the\nrules of SplitCandidates, in sorted order.",
 		"Train":                 "Train holds the optimisation recipe.",
 		"WordEmbeddings":        "WordEmbeddings is a trainable word table, optionally initialised from a\n.vec text file.",
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -218,8 +218,8 @@ func (r *reader) columnFormat(n *yaml.Node, key string) (string, error) {
 }
 
 // findSplits sets dst's files from the folder the way flair's ColumnCorpus
-// finds them: names containing "train"; "dev" or "testa"; "testb", else
-// "test". Explicit train_file/dev_file/test_file win. Gzipped and hidden
+// finds them: names containing "train"; "dev", "valid" (validation) or
+// "testa"; "testb", else "test". Explicit train_file/dev_file/test_file win. Gzipped and hidden
 // files are skipped; two candidates for one split are an error rather
 // than flair's arbitrary pick.
 func (r *reader) findSplits(dir string, at *yaml.Node, explicit [3]*yaml.Node, key, prefix string, dst *Data) error {
@@ -259,7 +259,8 @@ func (r *reader) findSplits(dir string, at *yaml.Node, explicit [3]*yaml.Node, k
 
 // SplitCandidates lists the files of a corpus folder that flair's
 // ColumnCorpus would take for each split (train, dev, test): names
-// containing "train"; "dev" or "testa"; "testb", else "test". Gzipped and
+// containing "train"; "dev", "valid" (valid.txt, validation.txt: many
+// exports, Twitter-2015) or "testa"; "testb", else "test". Gzipped and
 // hidden files are skipped. More than one name for a split is ambiguous;
 // callers decide how to report it.
 func SplitCandidates(dir string) ([3][]string, error) {
@@ -276,12 +277,19 @@ func SplitCandidates(dir string) ([3][]string, error) {
 		}
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	return SplitsOfNames(names), nil
+}
+
+// SplitsOfNames places file names in the splits (train, dev, test) by the
+// rules of SplitCandidates, in sorted order.
+func SplitsOfNames(names []string) [3][]string {
+	var found [3][]string
+	names = slices.Sorted(slices.Values(names))
 	for _, n := range names {
 		switch {
 		case strings.Contains(n, "train"):
 			found[0] = append(found[0], n)
-		case strings.Contains(n, "dev") || strings.Contains(n, "testa"):
+		case strings.Contains(n, "dev") || strings.Contains(n, "valid") || strings.Contains(n, "testa"):
 			found[1] = append(found[1], n)
 		case strings.Contains(n, "testb"):
 			found[2] = append(found[2], n)
@@ -294,5 +302,5 @@ func SplitCandidates(dir string) ([3][]string, error) {
 			}
 		}
 	}
-	return found, nil
+	return found
 }

@@ -136,6 +136,30 @@ func TestCLNERFindsSplitsLikeFlair(t *testing.T) {
 	}
 }
 
+// TestDevSplitNames: a dev split named valid.txt (Twitter-2015 and many
+// exports) was ignored, and training then picked epochs by training loss.
+func TestDevSplitNames(t *testing.T) {
+	for _, c := range []struct {
+		names     []string
+		dev, test string
+	}{
+		{[]string{"train.txt", "valid.txt", "test.txt"}, "valid.txt", "test.txt"},
+		{[]string{"train.txt", "validation.txt", "test.txt"}, "validation.txt", "test.txt"},
+		{[]string{"eng.train", "eng.testa", "eng.testb"}, "eng.testa", "eng.testb"},
+		{[]string{"train.conll", "dev.conll", "test.conll"}, "dev.conll", "test.conll"},
+	} {
+		got := SplitsOfNames(c.names)
+		if len(got[1]) != 1 || got[1][0] != c.dev || len(got[2]) != 1 || got[2][0] != c.test || len(got[0]) != 1 {
+			t.Errorf("%v: splits %v, want dev %s and test %s", c.names, got, c.dev, c.test)
+		}
+	}
+	dir := clnerDir(t, "train.txt", "valid.txt", "test.txt")
+	e := mustParse(t, clnerYAML(dir, ""))
+	if e.Data.Dev != filepath.Join(dir, "valid.txt") || hasWarning(e, "has no dev file") {
+		t.Errorf("valid.txt: data %+v, warnings %q", e.Data, e.Warnings)
+	}
+}
+
 func TestCLNERExplicitFiles(t *testing.T) {
 	dir := clnerDir(t, "a.txt", "b.txt", "train.txt")
 	y := fmt.Sprintf(`targets: ner

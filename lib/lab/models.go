@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,7 +126,9 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 	fmt.Fprintf(env.Stdout, "run folder  %s\n", res.RunDir)
 	fmt.Fprintf(env.Stdout, "epochs      %d (%s)\n", res.Epochs, res.Stopped)
 	twoViews := res.TestContext != nil
-	if res.BestEpoch > 0 {
+	if res.BestEpoch > 0 && math.IsNaN(res.BestDevF1) {
+		fmt.Fprintf(env.Stdout, "best epoch  %d (lowest training loss: no dev data)\n", res.BestEpoch)
+	} else if res.BestEpoch > 0 {
 		view := ""
 		if res.SelectView != "" {
 			view = ", " + res.SelectView + " view"

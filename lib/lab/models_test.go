@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +255,19 @@ func TestTrainSummaryOfTwoViewRun(t *testing.T) {
 	}
 	if s := out.String(); !strings.Contains(s, "best epoch  2 (dev F1 50.00)\n") || !strings.Contains(s, "test        P 40.00") || strings.Contains(s, "view") {
 		t.Errorf("one-view summary:\n%s", s)
+	}
+}
+
+// TestReportRunWithoutDev: the best epoch of a run without dev data is
+// not reported with a dev F1 (it was its negated training loss).
+func TestReportRunWithoutDev(t *testing.T) {
+	var out bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &out, Session: &Session{}}
+	res := &train.Result{RunDir: "r", Epochs: 2, BestEpoch: 2, BestDevF1: math.NaN(), Stopped: "reached max_epochs 2"}
+	if err := reportRun(env, filepath.Join(t.TempDir(), "none"), res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "dev F1") || !strings.Contains(out.String(), "lowest training loss") {
+		t.Errorf("summary of a run without dev:\n%s", out.String())
 	}
 }

@@ -166,13 +166,7 @@ func readDataset(name, path, columns string) (*Dataset, error) {
 		}
 	} else {
 		d.Dir = filepath.Dir(path)
-		split := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-		for _, s := range []string{"train", "dev", "test"} {
-			if strings.Contains(strings.ToLower(split), s) {
-				split = s
-				break
-			}
-		}
+		split := splitOfFile(path)
 		files = append(files, [2]string{split, path})
 	}
 	for _, f := range files {
@@ -539,4 +533,18 @@ func exitCommand() *Command {
 			return ErrExit
 		},
 	}
+}
+
+// splitOfFile names the split a lone data file holds, as the folder
+// reader (config.SplitCandidates) would place it: train; dev for dev,
+// valid(ation) and testa; test for testb and test; else the file's name.
+func splitOfFile(path string) string {
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	found := config.SplitsOfNames([]string{strings.ToLower(name)})
+	for i, split := range []string{"train", "dev", "test"} {
+		if len(found[i]) > 0 {
+			return split
+		}
+	}
+	return name
 }

@@ -272,8 +272,9 @@ func orNone(s string) string {
 // (or the final one) and writes the predictions and results.
 func (tr *trainer) finish() (*Result, error) {
 	t := tr.exp.Train
-	res := &Result{RunDir: tr.dir, Epochs: tr.st.Epoch, BestEpoch: tr.st.BestEpoch, Stopped: tr.st.StopReason, SelectView: tr.selectView()}
-	if tr.st.BestEpoch > 0 {
+	res := &Result{RunDir: tr.dir, Epochs: tr.st.Epoch, BestEpoch: tr.st.BestEpoch, Stopped: tr.st.StopReason, SelectView: tr.selectView(), BestDevF1: math.NaN()}
+	if tr.st.BestEpoch > 0 && len(tr.data.dev) > 0 {
+		// Without dev data the best score is a negated loss, not an F1.
 		res.BestDevF1 = tr.st.BestScore
 	}
 	if t.SaveFinalModel {

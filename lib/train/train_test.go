@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -374,5 +375,29 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(run, LossFile)); err != nil {
 		t.Error("a refused --fresh removed the run's files")
+	}
+}
+
+// TestWithoutDevNoLossAsF1: without dev data the best epoch is picked by
+// training loss; that loss was once printed and stored as a dev F1
+// ("best epoch 2 (dev F1 -481.23)", best_dev_f1 -4.81).
+func TestWithoutDevNoLossAsF1(t *testing.T) {
+	exp := tinyExperiment(t, 2)
+	exp.Data.Dev = ""
+	dir := filepath.Join(t.TempDir(), "run")
+	res, err := Train(context.Background(), exp, Options{RunDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BestEpoch == 0 || !math.IsNaN(res.BestDevF1) {
+		t.Errorf("best epoch %d, best dev F1 %v; want an epoch and NaN", res.BestEpoch, res.BestDevF1)
+	}
+	r, err := ReadResults(dir)
+	if err != nil || r.BestDevF1 != nil {
+		t.Errorf("results.json best_dev_f1 %v (%v), want null", r.BestDevF1, err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, LogFile))
+	if n := strings.Count(string(log), "no dev data"); n != 1 {
+		t.Errorf("training.log says %d times that there is no dev data, want once:\n%s", n, log)
 	}
 }

@@ -49,7 +49,7 @@ type Result struct {
 	RunDir    string
 	Epochs    int
 	BestEpoch int
-	BestDevF1 float64
+	BestDevF1 float64 // NaN without dev data: the best epoch is then the one of the lowest training loss
 	Test      *Evaluation // the final model's (best model's, when saved) test evaluation, nil without test data
 	// TestContext is the same model's evaluation on the context view of
 	// the test set (two-view runs only).
@@ -406,6 +406,9 @@ func (tr *trainer) prepare(c corpora) error {
 		tr.log.Printf("data: %d training sentences in two views (%d tokens; %s), %d dev, %d test", len(d.train), d.trainTokens, how, len(d.dev), len(d.test))
 	} else {
 		tr.log.Printf("data: %d training sentences (%d tokens), %d dev, %d test", len(d.train), d.trainTokens, len(d.dev), len(d.test))
+	}
+	if len(d.dev) == 0 {
+		tr.log.Printf("no dev data: the best model is the epoch with the lowest training loss (as flair does), and no dev F1 is reported")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -16,7 +17,7 @@ type Results struct {
 	RunDir    string          `json:"run_dir"`
 	Epochs    int             `json:"epochs"`
 	BestEpoch int             `json:"best_epoch"`
-	BestDevF1 float64         `json:"best_dev_f1"`
+	BestDevF1 *float64        `json:"best_dev_f1"` // null without dev data (the best epoch then has the lowest training loss)
 	Stopped   string          `json:"stopped"`
 	TestLoss  float64         `json:"test_loss,omitempty"`
 	Test      *metrics.Report `json:"test,omitempty"`
@@ -43,7 +44,10 @@ func ReadResults(dir string) (*Results, error) {
 }
 
 func writeResults(dir string, r *Result) error {
-	out := Results{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, BestDevF1: r.BestDevF1, Stopped: r.Stopped, SelectView: r.SelectView}
+	out := Results{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, Stopped: r.Stopped, SelectView: r.SelectView}
+	if !math.IsNaN(r.BestDevF1) {
+		out.BestDevF1 = &r.BestDevF1
+	}
 	if r.Test != nil {
 		out.TestLoss, out.Test = r.Test.Loss, &r.Test.Report
 	}
