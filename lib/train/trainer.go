@@ -49,7 +49,7 @@ type Result struct {
 	RunDir    string
 	Epochs    int
 	BestEpoch int
-	BestDevF1 float64 // NaN without dev data: the best epoch is then the one of the lowest training loss
+	BestDevF1 float64     // NaN without dev data: the best epoch is then the one of the lowest training loss
 	Test      *Evaluation // the final model's (best model's, when saved) test evaluation, nil without test data
 	// TestContext is the same model's evaluation on the context view of
 	// the test set (two-view runs only).
