@@ -14,6 +14,8 @@ type Error struct {
 	Key  string // dotted key ("train.max_epochs"); "" when the file itself is wrong
 	Msg  string // what is wrong; what was expected
 	Err  error  // the underlying cause, if any
+	// related marks a rule between keys, which Set leaves to Validate.
+	related bool
 }
 
 func (e *Error) Error() string {

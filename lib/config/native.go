@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -9,7 +10,10 @@ import (
 func reflectExperiment(e *Experiment) reflect.Value { return reflect.ValueOf(e).Elem() }
 
 // decodeStruct overlays the mapping m on the struct v, whose keys sit under
-// prefix. Unknown keys become warnings; a wrong value is an error.
+// prefix. An unknown key is an error naming the closest known one: as a
+// warning, `trian:` left the whole train section at its defaults and
+// `max_epoch: 1` started a 100-epoch run. Top-level keys starting with x-
+// are the file's own (a place for YAML anchors, as in Compose files).
 func (r *reader) decodeStruct(v reflect.Value, m *yaml.Node, prefix string) error {
 	d := deref(m)
 	if isNull(d) {
@@ -30,9 +34,11 @@ func (r *reader) decodeStruct(v reflect.Value, m *yaml.Node, prefix string) erro
 		key := join(prefix, p.name())
 		f, known := fieldByKey[key]
 		fv, found := structField(v, p.name())
-		if !known || !found {
-			r.warn(p.key, "unknown key %s%s", key, didYouMean(p.name(), childNames(prefix)))
+		if prefix == "" && strings.HasPrefix(p.name(), "x-") {
 			continue
+		}
+		if !known || !found {
+			return r.fail(p.key, key, "unknown key %s%s; expected one of the keys of %s (x-NAME at the top for your own)", key, didYouMean(p.name(), childNames(prefix)), sectionName(prefix))
 		}
 		if err := r.decodeField(v, fv, f, p); err != nil {
 			return err
@@ -67,4 +73,11 @@ func (r *reader) decodeField(owner, fv reflect.Value, f *field, p pair) error {
 	}
 	r.set(f.key, p.val)
 	return nil
+}
+
+func sectionName(prefix string) string {
+	if prefix == "" {
+		return "the file"
+	}
+	return prefix
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -13,7 +14,11 @@ import (
 // section (embeddings.char=none); setting a key inside a removed section
 // brings the section back with its defaults. An unknown key is an error
 // that names the closest key.
-func (e *Experiment) Set(assign string) error {
+func (e *Experiment) Set(assign string) error { return e.set(assign, true) }
+
+// set is Set; check false skips the value's validation (for tests that
+// build invalid experiments on purpose).
+func (e *Experiment) set(assign string, check bool) error {
 	key, value, ok := strings.Cut(assign, "=")
 	key = strings.TrimSpace(key)
 	if !ok || key == "" {
@@ -40,11 +45,39 @@ func (e *Experiment) Set(assign string) error {
 		return nil
 	}
 	v, _ := locate(e, key, true)
+	old := reflect.New(v.Type()).Elem()
+	old.Set(v)
 	if msg := setFromText(v, value); msg != "" {
+		return fail("%s", msg)
+	}
+	// A value the experiment cannot train with is refused now, not when
+	// train runs (set train.max_epochs=0 was accepted and failed later).
+	if msg := e.keyProblem(key); check && msg != "" {
+		v.Set(old)
 		return fail("%s", msg)
 	}
 	e.forget(key)
 	return nil
+}
+
+// keyProblem is what Validate says of key alone ("" when nothing).
+func (e *Experiment) keyProblem(key string) string {
+	var problems []string
+	var walk func(err error)
+	walk = func(err error) {
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, x := range joined.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var ce *Error
+		if errors.As(err, &ce) && ce.Key == key && !ce.related {
+			problems = append(problems, ce.Msg)
+		}
+	}
+	walk(e.Validate())
+	return strings.Join(problems, "; ")
 }
 
 // forget drops the file lines of key and of the keys under it: after an

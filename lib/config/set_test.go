@@ -113,7 +113,7 @@ func TestEveryKeySettable(t *testing.T) {
 		f := fieldByKey[k]
 		value := map[reflect.Kind]string{reflect.String: "x", reflect.Bool: "true", reflect.Int: "7",
 			reflect.Int64: "7", reflect.Float64: "0.5", reflect.Pointer: "none"}[f.kind]
-		if err := e.Set(k + "=" + value); err != nil {
+		if err := e.set(k+"="+value, false); err != nil {
 			t.Errorf("Set(%s=%s): %v", k, value, err)
 			continue
 		}
@@ -168,5 +168,31 @@ func TestGetReadsBackSet(t *testing.T) {
 	}
 	if _, err := e.Get("train.max_epoch"); err == nil || !strings.Contains(err.Error(), "max_epochs") {
 		t.Errorf("unknown key: %v", err)
+	}
+}
+
+// TestSetRefusesInvalidValuesNow: set train.max_epochs=0 was accepted and
+// failed only when train ran. A value no experiment can train with is
+// refused by Set, and the experiment keeps its value; a rule between keys
+// (multi_view_training needs data.context) waits for Validate.
+func TestSetRefusesInvalidValuesNow(t *testing.T) {
+	e := Default()
+	for assign, want := range map[string]string{
+		"train.max_epochs=0":        "--set: train.max_epochs: 0 is not positive",
+		"train.mini_batch_size=-1":  "--set: train.mini_batch_size: -1 is not positive",
+		"train.optimizer=adam":      `"adam" is not an optimizer`,
+		"model.dropout=1.5":         "1.5 is not in [0, 1)",
+		"data.tag_scheme=bilou-ish": "is not a tag scheme",
+	} {
+		err := e.Set(assign)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Set(%s) = %v, want %q", assign, err, want)
+		}
+	}
+	if e.Train.MaxEpochs != Default().Train.MaxEpochs || e.Model.Dropout != Default().Model.Dropout {
+		t.Errorf("a refused Set changed the experiment: %+v %+v", e.Train, e.Model)
+	}
+	if err := e.Set("train.multi_view_training=true"); err != nil {
+		t.Errorf("a rule between keys refused by Set: %v", err)
 	}
 }

@@ -37,6 +37,15 @@ func (v *validator) fail(key, format string, args ...any) {
 	v.errs = append(v.errs, v.e.errAt(key, format, args...))
 }
 
+// relation is fail for a rule between keys (multi_view_training needs
+// data.context): Set does not refuse it, since the other key may be set
+// next; Validate, before training, does.
+func (v *validator) relation(key, format string, args ...any) {
+	err := v.e.errAt(key, format, args...)
+	err.related = true
+	v.errs = append(v.errs, err)
+}
+
 func (v *validator) positive(key string, n int) {
 	if n < 1 {
 		v.fail(key, "%d is not positive; expected 1 or more", n)
@@ -174,22 +183,22 @@ func (v *validator) train() {
 	}
 	v.fraction("train.multi_view_rate", t.MultiViewRate, true)
 	if t.MultiViewTraining && v.e.Data.Context == nil {
-		v.fail("train.multi_view_training", "is on but there is no second view; expected data.context (CLNER: Corpus: ColumnCorpus-A:ColumnCorpus-B)")
+		v.relation("train.multi_view_training", "is on but there is no second view; expected data.context (CLNER: Corpus: ColumnCorpus-A:ColumnCorpus-B)")
 	}
 	if t.MultiViewTraining && !t.CalculateL2Loss && !t.DistillPosterior {
-		v.fail("train.multi_view_training", "is on but asks for no cooperative loss; expected train.calculate_l2_loss (CL-L2) or train.distill_posterior (CL-KL)")
+		v.relation("train.multi_view_training", "is on but asks for no cooperative loss; expected train.calculate_l2_loss (CL-L2) or train.distill_posterior (CL-KL)")
 	}
 	switch t.SelectView {
 	case "", "plain":
 	case "context":
 		if v.e.Data.Context == nil {
-			v.fail("train.select_view", "is context but there is no second view; expected data.context, or select_view plain")
+			v.relation("train.select_view", "is context but there is no second view; expected data.context, or select_view plain")
 		}
 	default:
 		v.fail("train.select_view", "%q is not a view; expected plain or context", t.SelectView)
 	}
 	if t.L2LossOnly && !t.CalculateL2Loss {
-		v.fail("train.l2_loss_only", "is on but train.calculate_l2_loss is off; expected both for CL-L2")
+		v.relation("train.l2_loss_only", "is on but train.calculate_l2_loss is off; expected both for CL-L2")
 	}
 }
 

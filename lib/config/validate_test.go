@@ -68,7 +68,7 @@ func TestValidateRules(t *testing.T) {
 	} {
 		e := Default()
 		e.Data.Train = "train.txt"
-		if err := e.Set(tc.set); err != nil {
+		if err := e.set(tc.set, false); err != nil {
 			t.Fatalf("Set(%q): %v", tc.set, err)
 		}
 		err := e.Validate()

@@ -152,6 +152,9 @@ func DefaultColumns(n int) ColumnMap {
 // order ("text,pos,chunk,ner"; "_" or "-" skips a column).
 func ParseColumns(spec string) (ColumnMap, error) {
 	s := strings.TrimSpace(spec)
+	if strings.HasPrefix(s, "{") != strings.HasSuffix(s, "}") {
+		return nil, fmt.Errorf("column map %q: unbalanced braces; expected {0: text, 3: ner}, 0:text,3:ner or text,pos,chunk,ner", spec)
+	}
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("empty column map; expected e.g. 0:text,3:ner or text,pos,chunk,ner")

@@ -41,6 +41,7 @@ type Param struct {
 	Optional bool     // positional arguments only
 	Repeat   bool     // flags only: may be given several times (read with Input.Flags)
 	Rest     bool     // last positional only: takes every remaining word (read with Input.Args)
+	Min      *int     // Int only: the least value accepted (--batch 0 or -1 was taken as given)
 	// Values, when set, lists completion candidates beyond what Kind gives
 	// (dataset names, runs, config keys), drawn from the session.
 	Values func(s *Session) []Candidate
@@ -293,8 +294,12 @@ func (c *Command) flag(name string) *Param {
 func (p *Param) check(v string) error {
 	switch p.Kind {
 	case Int:
-		if _, err := strconv.Atoi(v); err != nil {
+		n, err := strconv.Atoi(v)
+		if err != nil {
 			return fmt.Errorf("%q is not an integer", v)
+		}
+		if p.Min != nil && n < *p.Min {
+			return fmt.Errorf("%d is less than %d; expected %d or more", n, *p.Min, *p.Min)
 		}
 	case Float:
 		if _, err := strconv.ParseFloat(v, 64); err != nil {
@@ -420,3 +425,6 @@ func IsUsage(err error) bool {
 	var u *UsageError
 	return errors.As(err, &u)
 }
+
+// atLeast is Param.Min's value: the least integer a flag accepts.
+func atLeast(n int) *int { return &n }

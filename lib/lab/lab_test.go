@@ -316,3 +316,22 @@ func countDirect(gold, pred []string) (g, p, c, tokens, same int) {
 	}
 	return
 }
+
+// TestMalformedFlagsRefused: `--columns {0: text` and `--batch 0` or -1
+// were taken as given.
+func TestMalformedFlagsRefused(t *testing.T) {
+	s := newSession(t)
+	for line, want := range map[string]string{
+		"stats ../../data/sample/dev.conll --columns {0:text":     "unbalanced braces",
+		"stats ../../data/sample/dev.conll --columns 0:text,3:x}": "unbalanced braces",
+		"eval --data data/sample/dev.conll --batch 0":             "0 is less than 1",
+		"predict --text hello --batch -1":                         "-1 is less than 1",
+		"search --index x --keep 0 hello":                         "0 is less than 1",
+		"retrieve --index x --data y --out z --workers -2":        "-2 is less than 0",
+	} {
+		_, err := s.try(line)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", line, err, want)
+		}
+	}
+}

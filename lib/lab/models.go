@@ -170,7 +170,7 @@ goes on exactly as if the run had not stopped.`,
 
 var modelFlag = Param{Name: "model", Short: "m", Kind: Path, Values: modelCandidates,
 	Help: "model folder, run folder (its best model) or loaded model name; default: the current model"}
-var batchFlag = Param{Name: "batch", Kind: Int, Default: "64", Help: "sentences per batch"}
+var batchFlag = Param{Name: "batch", Kind: Int, Min: atLeast(1), Default: "64", Help: "sentences per batch"}
 var deviceFlag = Param{Name: "device", Kind: String, Default: "cpu", Help: "cpu, cuda, cuda:N or auto"}
 
 // loadModel returns the tagger a command uses: --model, else the session's

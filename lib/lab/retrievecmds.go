@@ -51,12 +51,12 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 			{Name: "corpus", Kind: Path, Repeat: true, Help: "corpus file (repeatable)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "index folder to build"},
 			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, retrieve.Formats...), Default: "auto", Help: "corpus format"},
-			{Name: "sentences", Kind: Int, Default: "3", Help: "sentences per passage"},
-			{Name: "stride", Kind: Int, Default: "0", Help: "sentences between passage starts (0: the passage length, no overlap)"},
+			{Name: "sentences", Kind: Int, Min: atLeast(1), Default: "3", Help: "sentences per passage"},
+			{Name: "stride", Kind: Int, Min: atLeast(0), Default: "0", Help: "sentences between passage starts (0: the passage length, no overlap)"},
 			{Name: "fresh", Kind: Bool, Help: "rebuild from scratch instead of continuing"},
 			backendFlag, urlFlag, classFlag,
-			{Name: "shards", Kind: Int, Default: "0", Help: "Weaviate shards of a new class (0: one per --url)"},
-			{Name: "replicas", Kind: Int, Default: "1", Help: "Weaviate replication factor of a new class"},
+			{Name: "shards", Kind: Int, Min: atLeast(0), Default: "0", Help: "Weaviate shards of a new class (0: one per --url)"},
+			{Name: "replicas", Kind: Int, Min: atLeast(1), Default: "1", Help: "Weaviate replication factor of a new class"},
 			consistencyFlag, timeoutFlag, retriesFlag,
 			{Name: "embed-vectors", Kind: Path, Help: "word vectors (.vec, .vec.gz) that give passages vectors for hybrid search (weaviate)"},
 		},
@@ -154,7 +154,7 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 }
 
 var rerankFlag = Param{Name: "rerank", Kind: Choice, Choices: retrieve.Rerankers, Default: "bm25", Help: "how candidates are re-ranked"}
-var perArticleFlag = Param{Name: "per-article", Kind: Int, Default: "0", Help: "passages of one article kept at most (0: no limit)"}
+var perArticleFlag = Param{Name: "per-article", Kind: Int, Min: atLeast(0), Default: "0", Help: "passages of one article kept at most (0: no limit)"}
 var vectorsFlag = Param{Name: "vectors", Kind: Path, Help: "word vectors for --rerank bertscore (.vec or .vec.gz)"}
 
 // openRetrieval reads the shared retrieval flags and opens the index
@@ -190,8 +190,8 @@ contain the sentence are dropped, and the rest re-ranked; the best --keep are
 shown with their scores. In a notebook they render as HTML with the query's
 words highlighted.`,
 		Args: []Param{{Name: "QUERY", Rest: true, Help: "the sentence"}},
-		Flags: append([]Param{indexFlag, {Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
-			{Name: "keep", Kind: Int, Default: "6", Help: "passages to show"}, perArticleFlag, rerankFlag, vectorsFlag,
+		Flags: append([]Param{indexFlag, {Name: "k", Kind: Int, Min: atLeast(1), Default: "20", Help: "candidates per query"},
+			{Name: "keep", Kind: Int, Min: atLeast(1), Default: "6", Help: "passages to show"}, perArticleFlag, rerankFlag, vectorsFlag,
 			{Name: "json", Kind: Bool, Help: "print JSON"}}, weaviateReach...),
 		Examples: []string{"search --index runs/wiki-index Angela Merkel visited Paris", "search -i runs/wiki-index --rerank overlap -k 50 the new album by Drake"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
@@ -323,7 +323,7 @@ as HTML.
 sentence, and how many gold entities their context repeats word for word or
 has as the title of a passage (a quick check of retrieval before training).`,
 		Args: []Param{{Name: "FILE", Kind: Path, Help: "a context-view file (retrieve --out DIR wrote DIR/<split>)"},
-			{Name: "N", Kind: Int, Optional: true, Help: "sentence index, from 0"}},
+			{Name: "N", Kind: Int, Min: atLeast(0), Optional: true, Help: "sentence index, from 0"}},
 		Flags: []Param{{Name: "find", Short: "f", Help: "show the first sentence (from N on) that contains these words"},
 			{Name: "summary", Kind: Bool, Help: "describe the whole file: passages, context tokens, entities the context mentions"},
 			{Name: "json", Kind: Bool, Help: "print the summary as JSON"},
@@ -453,11 +453,11 @@ fall back to consistency ONE and say so.`,
 		Flags: append([]Param{indexFlag,
 			{Name: "data", Short: "d", Kind: Path, Help: "data folder (default: the current dataset)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "output folder"},
-			{Name: "k", Kind: Int, Default: "20", Help: "candidates per query"},
-			{Name: "keep", Kind: Int, Default: "6", Help: "passages kept per sentence"},
-			{Name: "budget", Kind: Int, Default: "200", Help: "context tokens per sentence at most"},
+			{Name: "k", Kind: Int, Min: atLeast(1), Default: "20", Help: "candidates per query"},
+			{Name: "keep", Kind: Int, Min: atLeast(1), Default: "6", Help: "passages kept per sentence"},
+			{Name: "budget", Kind: Int, Min: atLeast(1), Default: "200", Help: "context tokens per sentence at most"},
 			perArticleFlag, rerankFlag, vectorsFlag, columnsFlag,
-			{Name: "workers", Kind: Int, Default: "0", Help: "parallel retrievals (0: one per CPU)"},
+			{Name: "workers", Kind: Int, Min: atLeast(0), Default: "0", Help: "parallel retrievals (0: one per CPU)"},
 			{Name: "fresh", Kind: Bool, Help: "write the views from scratch instead of continuing those in --out"}}, weaviateReach...),
 		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context",
 			"retrieve -i runs/world/index -d runs/world -o runs/world-context --keep 2 --budget 32 --fresh",

@@ -22,7 +22,7 @@ var (
 	consistencyFlag = Param{Name: "consistency", Kind: Choice, Choices: retrieve.ConsistencyLevels,
 		Help: "replicas that must answer (default QUORUM; reads fall back to ONE when replicas are down)"}
 	timeoutFlag = Param{Name: "timeout", Kind: Float, Default: "30", Help: "seconds one Weaviate request may take"}
-	retriesFlag = Param{Name: "retries", Kind: Int, Default: "3", Help: "more tries of a failed Weaviate request (on the next node, with backoff)"}
+	retriesFlag = Param{Name: "retries", Kind: Int, Min: atLeast(0), Default: "3", Help: "more tries of a failed Weaviate request (on the next node, with backoff)"}
 )
 
 // weaviateReach are the flags every command that talks to Weaviate takes.
@@ -68,8 +68,8 @@ the loss of one node.`,
 		Args: []Param{{Name: "ACTION", Kind: Choice, Choices: []string{"start", "stop", "status"}, Help: "start, stop or status"}},
 		Flags: []Param{
 			{Name: "dir", Kind: Path, Default: "runs/weaviate", Help: "the cluster's data and logs"},
-			{Name: "nodes", Kind: Int, Default: "1", Help: "servers to start"},
-			{Name: "port", Kind: Int, Default: "8080", Help: "REST port of node 0 (node N: port+N)"},
+			{Name: "nodes", Kind: Int, Min: atLeast(1), Default: "1", Help: "servers to start"},
+			{Name: "port", Kind: Int, Min: atLeast(1), Default: "8080", Help: "REST port of node 0 (node N: port+N)"},
 		},
 		Examples: []string{"weaviate start --nodes 3",
 			"index build --backend weaviate --url http://127.0.0.1:8080 --url http://127.0.0.1:8081 --url http://127.0.0.1:8082 --shards 3 --replicas 2 --corpus ../shared/datasets/knowledge/enwiki2021_new2018/part-00.txt --out runs/wiki-weaviate",

@@ -2,9 +2,13 @@
 // "did you mean" suggestions of commands and config keys.
 package textdist
 
-// Edit is the Levenshtein distance between a and b, counted in bytes
-// (command names and config keys are ASCII).
+// Edit is the edit distance between a and b with adjacent transpositions
+// (the optimal string alignment distance), counted in bytes (command names
+// and config keys are ASCII). A swapped pair, the commonest typo
+// (trian for train), costs one edit, not Levenshtein's two.
 func Edit(a, b string) int {
+	// before, prev and cur are the rows of a[:i-2], a[:i-1] and a[:i].
+	before := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -18,8 +22,11 @@ func Edit(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], before[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		before, prev, cur = prev, cur, before
 	}
 	return prev[len(b)]
 }
