@@ -84,6 +84,11 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 					return err
 				}
 				fmt.Fprintf(env.Stdout, "%s: %d passages (%s)\n", dir, n, retrieve.Describe(idx))
+				if msg, err := retrieve.Unfinished(dir); err != nil {
+					return err
+				} else if msg != "" {
+					fmt.Fprintln(env.Stdout, "unfinished:", strings.TrimPrefix(msg, "index "+dir+" is unfinished: "))
+				}
 				if w, ok := idx.(*retrieve.WeaviateIndex); ok {
 					docs, err := w.StatsDocs(ctx)
 					switch {

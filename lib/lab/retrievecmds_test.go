@@ -173,3 +173,26 @@ func TestOutputsAreNotInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestUnfinishedIndexSaysSo: an interrupted build left an index that was
+// searched silently (40% of the corpus).
+func TestUnfinishedIndexSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	kb, _ := retrievalFixture(t, dir)
+	idx := filepath.Join(dir, "idx")
+	s := newSession(t)
+	s.run("index build --corpus " + kb + " --out " + idx + " --sentences 1")
+	// Mark the build as stopped before the corpus's end, as an interrupt does.
+	manifest := filepath.Join(idx, "nerlab-index.json")
+	data, _ := os.ReadFile(manifest)
+	os.WriteFile(manifest, bytes.Replace(data, []byte(`"finished": true`), []byte(`"finished": false`), 1), 0o644)
+	if out := s.run("index info " + idx); !strings.Contains(out, "unfinished") {
+		t.Errorf("index info of an unfinished index:\n%s", out)
+	}
+	errOut := s.env.Stderr.(*bytes.Buffer)
+	errOut.Reset()
+	s.run("search --index " + idx + " salt")
+	if !strings.Contains(errOut.String(), "warning: index "+idx+" is unfinished") {
+		t.Errorf("search of an unfinished index warned %q", errOut.String())
+	}
+}

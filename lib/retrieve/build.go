@@ -343,6 +343,10 @@ func OpenIndex(ctx context.Context, dir string, oo OpenOptions) (Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	if msg := m.unfinished(dir); msg != "" && oo.Warn != nil {
+		// Searching a partial index silently retrieved from 40% of a corpus.
+		oo.Warn(msg)
+	}
 	if m.Backend != nil && m.Backend.Weaviate != nil {
 		b := *m.Backend
 		o := *b.Weaviate
@@ -369,6 +373,41 @@ func Describe(idx Index) string {
 		return fmt.Sprintf("Weaviate class %s at %s, consistency %s", o.Class, strings.Join(o.URLs, " "), x.Consistency())
 	}
 	return fmt.Sprintf("%T", idx)
+}
+
+// unfinished says how far an interrupted build of the index in dir got,
+// or "" when every corpus is in.
+func (m *manifest) unfinished(dir string) string {
+	var open []string
+	passages := 0
+	for _, c := range m.Corpora {
+		passages += c.Passages
+		if !c.Finished {
+			open = append(open, fmt.Sprintf("%s (%d articles in)", c.Path, c.Articles))
+		}
+	}
+	if len(open) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("index %s is unfinished: %d passages so far, %s not indexed to the end; run the same `index build` again to finish it", dir, passages, strings.Join(open, ", "))
+}
+
+// Unfinished reports whether the index build in dir stopped before every
+// corpus was in, and how far it got; an index without nerlab's manifest
+// (or a folder that holds none) is not unfinished.
+func Unfinished(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if os.IsNotExist(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	m, err := parseManifest(dir, data)
+	if err != nil {
+		return "", err
+	}
+	return m.unfinished(dir), nil
 }
 
 func writeManifest(dir string, m *manifest) error {

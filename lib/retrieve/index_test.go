@@ -32,9 +32,31 @@ func TestBuildSearchAndResume(t *testing.T) {
 		t.Fatalf("interrupted build: %v", err)
 	}
 	opt.Progress = nil
+	// An unfinished index is searched with a warning, and says so.
+	var warned []string
+	part, err := OpenIndex(context.Background(), dir, OpenOptions{Warn: func(m string) { warned = append(warned, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Close()
+	if len(warned) != 1 || !strings.Contains(warned[0], "unfinished") || !strings.Contains(warned[0], "world.jsonl") {
+		t.Errorf("opening an unfinished index warned %q", warned)
+	}
+	if msg, err := Unfinished(dir); err != nil || !strings.Contains(msg, "unfinished") {
+		t.Errorf("Unfinished: %q %v", msg, err)
+	}
 	n, err := Build(context.Background(), dir, opt)
 	if err != nil {
 		t.Fatal(err)
+	}
+	warned = nil
+	if whole, err := OpenIndex(context.Background(), dir, OpenOptions{Warn: func(m string) { warned = append(warned, m) }}); err != nil || len(warned) > 0 {
+		t.Errorf("a finished index: %v, warnings %q", err, warned)
+	} else {
+		whole.Close()
+	}
+	if msg, err := Unfinished(dir); err != nil || msg != "" {
+		t.Errorf("Unfinished of a finished index: %q %v", msg, err)
 	}
 	if n != 40*2+1 { // two passages per place, one for the painter; none twice
 		t.Errorf("%d passages after resuming, want 81", n)
