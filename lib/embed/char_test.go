@@ -135,3 +135,32 @@ func TestStackConcatenates(t *testing.T) {
 		}
 	}
 }
+
+// TestCharEncoderCapsLongTokens: a 5 MB token once took 285 s and 6 GB to
+// tag. The encoder reads a token's first and last MaxTokenChars/2
+// characters, so a huge token costs what a short one does, and encodes as
+// its head and tail would.
+func TestCharEncoderCapsLongTokens(t *testing.T) {
+	if got := string(readChars("ab")); got != "ab" {
+		t.Errorf("short token read as %q", got)
+	}
+	long := strings.Repeat("é", 40) + strings.Repeat("x", 5<<20) + strings.Repeat("ü", 40)
+	head, tail := strings.Repeat("é", MaxTokenChars/2), strings.Repeat("ü", MaxTokenChars/2)
+	if got := string(readChars(long)); got != head+tail {
+		t.Fatalf("a long token read as %d characters %q…", len([]rune(got)), string([]rune(got)[:8]))
+	}
+	for _, enc := range []string{CharLSTM, CharCNN} {
+		vs := newStore(3)
+		c, err := NewChar(vs.Root().Sub("char"), BuildCharVocab(map[string]int{"é": 1, "ü": 1, "x": 1}), enc, 4, 4, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := c.Forward([][]string{{long}}, false)
+		b := c.Forward([][]string{{head + tail}}, false)
+		if d := maxDiff(t, values(t, a), values(t, b)); d != 0 {
+			t.Errorf("%s: the long token encodes unlike its head and tail (max diff %g)", enc, d)
+		}
+		a.MustDrop()
+		b.MustDrop()
+	}
+}

@@ -70,3 +70,74 @@ func TestSIGINTWritesCheckpoint(t *testing.T) {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
 }
+
+// TestSIGTERMStopsPredictWithinASecond: predict --conll on a file with a
+// 5 MB token ignored SIGTERM for 195 s. The character encoder now reads a
+// bounded part of each token and tagging checks for a stop between
+// batches, so the process exits soon after the signal.
+func TestSIGTERMStopsPredictWithinASecond(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	child := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "NERLAB_TEST_MAIN="+strings.Join(args, "\x1f"))
+		return cmd
+	}
+	if out, err := child("train", "data/configs/demo.yaml", "--set", "train.max_epochs=1", "--out", runDir).CombinedOutput(); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	// A file that takes minutes to tag: a 5 MB token in the longest
+	// sentence (tagged first: batches go from the longest), then many
+	// sentences.
+	big := filepath.Join(dir, "big.conll")
+	var b strings.Builder
+	b.WriteString(strings.Repeat("x", 5<<20) + " O\n")
+	for range 300 {
+		b.WriteString("word O\n")
+	}
+	b.WriteString("\n")
+	sample, err := os.ReadFile(filepath.Join(root, "data/sample/train.conll"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b.Len() < 24<<20 {
+		b.Write(sample)
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(big, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := child("predict", "--model", runDir, "--conll", big)
+	cmd.Stdout = nil
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done: // it must still be tagging: without the cap it crashed here
+		t.Fatalf("predict ended before the signal (exit code %d):\n%.600s", cmd.ProcessState.ExitCode(), stderr.String())
+	case <-time.After(4 * time.Second): // reading the file, loading the model, tagging
+	}
+	signalled := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("predict still ran 10 s after SIGTERM")
+	}
+	took := time.Since(signalled)
+	t.Logf("predict stopped %.2f s after SIGTERM (exit code %d): %.300s", took.Seconds(), cmd.ProcessState.ExitCode(), stderr.String())
+	if cmd.ProcessState.ExitCode() == 0 || strings.Contains(stderr.String(), "goroutine ") {
+		t.Errorf("predict exited 0 or with a stack trace after SIGTERM; stderr:\n%.600s", stderr.String())
+	}
+	// A second on an idle machine; the test allows for a loaded one.
+	if took > 3*time.Second {
+		t.Errorf("predict took %.1f s to stop after SIGTERM, want about a second", took.Seconds())
+	}
+}
