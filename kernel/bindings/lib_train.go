@@ -101,7 +101,7 @@ func init() {
 		"MetricsFile":         "Files of a run folder.",
 		"Options":             "Options are the run's non-experiment settings.",
 		"ParseState":          "ParseState decodes trainer.json bytes; name labels errors.",
-		"Printer":             "Printer renders events as text: on a terminal the progress is one line\nrewritten in place; otherwise only epoch-level lines are printed.",
+		"Printer":             "Printer renders events as text: on a terminal the progress is one line\nrewritten in place; otherwise (nohup, a pipe) the progress events marked\nLine are printed as lines of their own, so a long epoch does not look\ndead.",
 		"ReadResults":         "ReadResults reads the results.json of the run in dir; a run that has not\nfinished has none (an error for which os.IsNotExist is true).",
 		"ReadState":           "ReadState reads and checks a checkpoint's trainer.json.",
 		"Result":              "Result summarises a finished run.",

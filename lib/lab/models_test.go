@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -34,6 +35,15 @@ func trainDemo(t *testing.T) string {
 	}
 	if !strings.Contains(errOut.String(), "epoch 2/2") {
 		t.Errorf("no epoch lines on stderr:\n%s", errOut.String())
+	}
+	// Off a terminal, progress comes as lines of their own (nohup runs do
+	// not look dead), and training.log has them too.
+	progress := regexp.MustCompile(`epoch 1/2  batch \d+/\d+  loss \d+\.\d+  \d+ tok/s  ETA \d`)
+	if !progress.MatchString(errOut.String()) {
+		t.Errorf("no progress lines on stderr:\n%s", errOut.String())
+	}
+	if log, err := os.ReadFile(filepath.Join(run, "training.log")); err != nil || !progress.Match(log) {
+		t.Errorf("no progress lines in training.log (%v):\n%s", err, log)
 	}
 	return run
 }

@@ -43,7 +43,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	batches := tr.epochBatches(epoch)
 	accum := max(t.Accumulate, 1)
 	started := time.Now()
-	lastEvent := time.Time{}
+	lastEvent, lastLine := time.Time{}, started
 	secondsBefore := st.EpochSeconds
 	tr.opt.ZeroGrad()
 	// The partial-epoch sums as of the last optimizer step: an interrupt
@@ -87,13 +87,24 @@ func (tr *trainer) epoch(ctx context.Context) error {
 			atStep = partial{st.EpochLoss, st.EpochBatches, st.EpochTokens, bi + 1}
 		}
 		st.Batch = bi + 1
-		if now := time.Now(); now.Sub(lastEvent) > 250*time.Millisecond || bi == len(batches)-1 {
+		now := time.Now()
+		// A progress line (training.log, and the printer off a terminal,
+		// where nothing is redrawn) at every tenth of the epoch and at
+		// least every ProgressEvery; not after the last batch, which the
+		// epoch's own line follows at once.
+		line := bi < len(batches)-1 && ((bi+1)*10/len(batches) > bi*10/len(batches) || now.Sub(lastLine) >= tr.progressEvery())
+		if line || now.Sub(lastEvent) > 250*time.Millisecond || bi == len(batches)-1 {
 			lastEvent = now
 			elapsed := secondsBefore + now.Sub(started).Seconds()
 			rate := float64(st.EpochTokens) / math.Max(elapsed, 1e-9)
 			left := time.Duration(float64(len(batches)-bi-1) * elapsed / float64(bi+1) * float64(time.Second))
-			tr.emit(Event{Kind: EventProgress, Epoch: epoch, MaxEpochs: t.MaxEpochs, Batch: bi + 1, Batches: len(batches),
-				Loss: st.EpochLoss / float64(st.EpochBatches), LR: tr.lr(), TokensPerSec: rate, ETA: left})
+			e := Event{Kind: EventProgress, Epoch: epoch, MaxEpochs: t.MaxEpochs, Batch: bi + 1, Batches: len(batches),
+				Loss: st.EpochLoss / float64(st.EpochBatches), LR: tr.lr(), TokensPerSec: rate, ETA: left, Line: line}
+			if line {
+				lastLine = now
+				tr.log.Printf("%s", progressLine(e))
+			}
+			tr.emit(e)
 		}
 	}
 	seconds := secondsBefore + time.Since(started).Seconds()
@@ -172,6 +183,14 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		tr.emit(Event{Kind: EventStop, Epoch: epoch, MaxEpochs: t.MaxEpochs, Message: "stopping: " + st.StopReason})
 	}
 	return nil
+}
+
+// progressEvery is the longest time between progress lines.
+func (tr *trainer) progressEvery() time.Duration {
+	if tr.opts.ProgressEvery > 0 {
+		return tr.opts.ProgressEvery
+	}
+	return 30 * time.Second
 }
 
 // epochLR is the learning rate the epoch trained with (for AdamW, the one

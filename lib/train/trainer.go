@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/sugarme/gotch"
 
@@ -42,6 +43,10 @@ type Options struct {
 	// Fresh allows reusing a run folder that already has files (they are
 	// replaced); otherwise a non-empty folder is refused.
 	Fresh bool
+	// ProgressEvery is the longest time between progress lines in
+	// training.log (a line is also written at every tenth of an epoch);
+	// 0 means 30 seconds.
+	ProgressEvery time.Duration
 }
 
 // Result summarises a finished run.
