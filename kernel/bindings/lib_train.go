@@ -107,7 +107,7 @@ func init() {
 		"Result":              "Result summarises a finished run.",
 		"Results":             "Results is results.json: a finished run's summary, for scripts and for\nthe runs table.",
 		"ResultsFile":         "Files of a run folder.",
-		"Resume":              "Resume continues the run in dir from its latest checkpoint, with the\nexperiment saved in its config.yaml.",
+		"Resume":              "Resume continues the run in dir from its newest checkpoint that loads\n(or opts.Checkpoint), with the experiment saved in its config.yaml.\nCheckpoints that do not load are skipped, and said so; a run without\nany checkpoint starts again from the beginning.",
 		"Running":             "Running reports whether a process is training the run in dir now, and\nits id (0 when the lock file does not say).",
 		"State":               "State is the trainer's position: everything besides the model and\noptimizer tensors that resuming needs to continue the same curve. The\nrandom streams are not saved: they are re-seeded from (Seed, epoch,\nbatch) at every batch, so the position determines them.",
 		"TestContextPredFile": "Files of a run folder.",

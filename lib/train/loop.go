@@ -17,10 +17,15 @@ import (
 // and test evaluation.
 func (tr *trainer) run(ctx context.Context) (*Result, error) {
 	t := tr.exp.Train
-	tr.emit(Event{Kind: EventStart, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Path: tr.dir,
-		Message: fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.train), tr.batchesPerEpoch())})
+	msg := fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.train), tr.batchesPerEpoch())
+	if tr.note != "" {
+		msg = tr.note + "\n" + msg
+	}
+	tr.emit(Event{Kind: EventStart, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Path: tr.dir, Message: msg})
 	tr.log.Printf("recipe: %s lr %g, batch %d, max epochs %d, seed %d", t.Optimizer, t.LearningRate, t.MiniBatchSize, t.MaxEpochs, t.Seed)
-	for tr.st.Epoch < t.MaxEpochs {
+	// A checkpoint may already be finished (annealing stopped the run)
+	// when a run killed before finish is resumed: then only finish is left.
+	for !tr.st.Finished && tr.st.Epoch < t.MaxEpochs {
 		if err := tr.epoch(ctx); err != nil {
 			return nil, err
 		}
@@ -341,6 +346,12 @@ func (tr *trainer) finish() (*Result, error) {
 				Message: which + " model"})
 		}
 	}
+	// The results before the mark below: a run killed in between is
+	// resumed, finishes again and rewrites them, while the other order
+	// would leave a finished run without results.json.
+	if err := writeResults(tr.dir, res); err != nil {
+		return nil, err
+	}
 	// Mark the latest checkpoint finished so resume refuses the run. The
 	// trainer's state is that checkpoint's (it was written at the end of
 	// the last epoch) plus the stop reason.
@@ -349,9 +360,6 @@ func (tr *trainer) finish() (*Result, error) {
 		return nil, err
 	}
 	if err := writeState(last, tr.st); err != nil {
-		return nil, err
-	}
-	if err := writeResults(tr.dir, res); err != nil {
 		return nil, err
 	}
 	msg := fmt.Sprintf("done: %s (%s)", tr.dir, res.Stopped)
