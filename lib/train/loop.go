@@ -172,6 +172,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	if err := writeEpoch(tr.dir, row, tsvLayout{test: t.MonitorTest && len(tr.data.test) > 0, context: tr.data.trainCtx != nil}); err != nil {
 		return err
 	}
+	testKill("epoch-end")
 	// The epoch is complete: reset the partial sums and checkpoint.
 	st.Epoch, st.Batch = epoch, 0
 	st.EpochLoss, st.EpochBatches, st.EpochTokens, st.EpochSeconds = 0, 0, 0, 0
@@ -352,6 +353,7 @@ func (tr *trainer) finish() (*Result, error) {
 	if err := writeResults(tr.dir, res); err != nil {
 		return nil, err
 	}
+	testKill("finish")
 	// Mark the latest checkpoint finished so resume refuses the run. The
 	// trainer's state is that checkpoint's (it was written at the end of
 	// the last epoch) plus the stop reason.
