@@ -37,19 +37,27 @@ var tempPatterns = []string{
 
 // cleanTemp removes the temporary files and folders an interrupted write
 // left in the run folder dir and returns their names (relative to dir).
-// The caller holds the run's lock, so no writer of them is alive.
+// The caller holds the run's lock, so no writer of them is alive. (Names
+// are matched one by one rather than globbed: dir itself may contain
+// pattern characters.)
 func cleanTemp(dir string) ([]string, error) {
 	var removed []string
-	for _, p := range tempPatterns {
-		matches, err := filepath.Glob(filepath.Join(dir, p))
+	for _, sub := range []string{".", CheckpointsDir} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
 		if err != nil {
 			return removed, err
 		}
-		for _, m := range matches {
-			if err := os.RemoveAll(m); err != nil {
+		for _, e := range entries {
+			rel := filepath.Join(sub, e.Name())
+			if !isTemp(rel) {
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(dir, rel)); err != nil {
 				return removed, err
 			}
-			rel, _ := filepath.Rel(dir, m)
 			removed = append(removed, rel)
 		}
 	}
