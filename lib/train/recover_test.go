@@ -252,3 +252,54 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestResumeFinishesAKilledFinish: a run killed while finishing, after
+// results.json but before the finished mark, or with a checkpoint that
+// annealing had already marked finished but before results.json, is
+// finished by resume, with one set of final lines in metrics.jsonl.
+func TestResumeFinishesAKilledFinish(t *testing.T) {
+	exp := tinyExperiment(t, 2)
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	finals := func() int {
+		data, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+		must(t, err)
+		return strings.Count(string(data), `"kind":"final"`)
+	}
+	want := finals()
+	if want == 0 {
+		t.Fatal("no final lines in metrics.jsonl")
+	}
+	for _, c := range []struct {
+		name   string
+		damage func()
+	}{
+		{"killed before the finished mark", func() {
+			last, err := latestCheckpoint(dir)
+			must(t, err)
+			st, err := ReadState(filepath.Join(last, stateFile))
+			must(t, err)
+			st.Finished, st.StopReason = false, ""
+			must(t, writeState(last, st))
+		}},
+		{"killed before results.json, the checkpoint already marked finished", func() {
+			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
+		}},
+	} {
+		c.damage()
+		if _, err := Resume(context.Background(), dir, Options{}); err != nil {
+			t.Fatalf("%s: resume: %v", c.name, err)
+		}
+		if _, err := ReadResults(dir); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if got := finals(); got != want {
+			t.Errorf("%s: %d final lines in metrics.jsonl, want %d", c.name, got, want)
+		}
+	}
+	if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
+		t.Errorf("resume of the finished run: %v, want a refusal", err)
+	}
+}
