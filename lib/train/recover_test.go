@@ -287,6 +287,19 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 		{"killed before results.json, the checkpoint already marked finished", func() {
 			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
 		}},
+		// As when annealing stops a run before max_epochs: the finished
+		// checkpoint is the last epoch, even with epochs left.
+		{"marked finished before max_epochs", func() {
+			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
+			path := filepath.Join(dir, ConfigCopy)
+			data, err := os.ReadFile(path)
+			must(t, err)
+			more := strings.Replace(string(data), "max_epochs: 2\n", "max_epochs: 3\n", 1)
+			if more == string(data) {
+				t.Fatalf("no max_epochs: 2 in %s:\n%s", path, data)
+			}
+			must(t, os.WriteFile(path, []byte(more), 0o644))
+		}},
 	} {
 		c.damage()
 		if _, err := Resume(context.Background(), dir, Options{}); err != nil {
@@ -297,6 +310,9 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 		}
 		if got := finals(); got != want {
 			t.Errorf("%s: %d final lines in metrics.jsonl, want %d", c.name, got, want)
+		}
+		if rows := readLossRows(t, dir); len(rows) != 3 {
+			t.Errorf("%s: %d loss.tsv rows, want the header and the 2 epochs", c.name, len(rows))
 		}
 	}
 	if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
