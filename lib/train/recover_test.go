@@ -237,6 +237,14 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 			t.Errorf("with %s: it was removed", extra)
 		}
 	}
+	// Killed right after taking the lock: the stale lock file alone does
+	// not make a run.
+	must(t, os.RemoveAll(dir))
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, LockFile), []byte("12345\n"), 0o644))
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Errorf("train on a folder with a stale lock file: %v", err)
+	}
 	// A folder of the user's with a config.yaml alone is not a run.
 	must(t, os.RemoveAll(dir))
 	must(t, os.MkdirAll(dir, 0o755))
