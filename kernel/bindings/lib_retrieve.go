@@ -43,6 +43,7 @@ func init() {
 			"StageStatistics":      r.ValueOf(p.StageStatistics),
 			"StripWikitext":        r.ValueOf(p.StripWikitext),
 			"SubQueries":           r.ValueOf(p.SubQueries),
+			"Unfinished":           r.ValueOf(p.Unfinished),
 			"WriteViews":           r.ValueOf(p.WriteViews),
 		},
 		Types: map[string]r.Type{
@@ -137,6 +138,7 @@ func init() {
 		"StripWikitext":               "StripWikitext reduces MediaWiki markup to plain paragraphs: comments,\nreferences, templates, tables, media and category links and HTML are\nremoved; links keep their label; headings and list markers go.",
 		"SubQueries":                  "SubQueries splits a long sentence at punctuation into pieces of at most\nmaxLen tokens (pieces shorter than 3 tokens join their neighbour; a piece\nwithout punctuation to cut at is cut every maxLen tokens). A sentence of\nat most maxLen tokens is one query.",
 		"TextEncoder":                 "TextEncoder turns a text into a fixed-size vector (see WordVectorEncoder).",
+		"Unfinished":                  "Unfinished reports whether the index build in dir stopped before every\ncorpus was in, and how far it got; an index without nerlab's manifest\n(or a folder that holds none) is not unfinished.",
 		"ViewFile":                    "ViewFile is a context-view file written by WriteViews, read back with\nits provenance to inspect what each sentence was given.",
 		"ViewFile.Find":               "Find returns the first sentence at or after from whose own tokens\ncontain the words of query in a row (case-insensitively), or -1.",
 		"ViewFile.Len":                "Len is the number of sentences.",

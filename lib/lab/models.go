@@ -158,11 +158,18 @@ func resumeCommand() *Command {
 		Summary: "Continue an interrupted training run from its latest checkpoint.",
 		Help: `Loads the run's config.yaml, model, optimizer and trainer state from its latest
 checkpoint (written every epoch and on interrupt) and continues: the loss curve
-goes on exactly as if the run had not stopped.`,
-		Args:     []Param{{Name: "RUN", Kind: Path, Help: "run folder", Values: runCandidates}},
-		Examples: []string{"resume runs/conll03"},
+goes on exactly as if the run had not stopped. A checkpoint that does not load
+(a crash while writing it, a damaged file) is skipped for the one before it, and
+said so. --checkpoint picks one; the checkpoints after it are removed, as are
+loss.tsv's rows after it, since the run trains that stretch again. A run killed
+before its first checkpoint starts again from the beginning.`,
+		Args: []Param{{Name: "RUN", Kind: Path, Help: "run folder", Values: runCandidates}},
+		Flags: []Param{
+			{Name: "checkpoint", Kind: Path, Help: "checkpoint to continue from: a name in RUN/checkpoints (epoch-003) or its path; default the newest that loads"},
+		},
+		Examples: []string{"resume runs/conll03", "resume runs/conll03 --checkpoint epoch-003"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			res, err := train.Resume(ctx, in.Arg("RUN"), train.Options{Events: events(env)})
+			res, err := train.Resume(ctx, in.Arg("RUN"), train.Options{Events: events(env), Checkpoint: in.Flag("checkpoint")})
 			return reportRun(env, in.Arg("RUN"), res, err)
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,6 +37,15 @@ func trainDemo(t *testing.T) string {
 	}
 	if !strings.Contains(errOut.String(), "epoch 2/2") {
 		t.Errorf("no epoch lines on stderr:\n%s", errOut.String())
+	}
+	// Off a terminal, progress comes as lines of their own (nohup runs do
+	// not look dead), and training.log has them too.
+	progress := regexp.MustCompile(`epoch 1/2  batch \d+/\d+  loss \d+\.\d+  \d+ tok/s  ETA \d`)
+	if !progress.MatchString(errOut.String()) {
+		t.Errorf("no progress lines on stderr:\n%s", errOut.String())
+	}
+	if log, err := os.ReadFile(filepath.Join(run, "training.log")); err != nil || !progress.Match(log) {
+		t.Errorf("no progress lines in training.log (%v):\n%s", err, log)
 	}
 	return run
 }
@@ -217,9 +227,19 @@ func TestTrainInterruptAndResume(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "nerlab resume") {
 		t.Fatalf("interrupted train: %v", err)
 	}
-	err = New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}}, []string{"resume", run})
+	err = New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}}, []string{"resume", run, "--checkpoint", "epoch-007"})
+	if err == nil || !strings.Contains(err.Error(), "no such checkpoint") {
+		t.Fatalf("resume --checkpoint of a missing checkpoint: %v", err)
+	}
+	// The interrupt wrote a checkpoint at the start of epoch 2 besides
+	// epoch 1's; --checkpoint picks epoch 1's, and the start message says so.
+	errOut.Reset()
+	err = New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}}, []string{"resume", run, "--checkpoint", "epoch-001"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "resuming "+run+" from epoch-001") {
+		t.Errorf("resume --checkpoint epoch-001 does not say what it did:\n%s", errOut.String())
 	}
 	rows, _ := os.ReadFile(filepath.Join(run, "loss.tsv"))
 	if n := strings.Count(string(rows), "\n"); n != 3 {

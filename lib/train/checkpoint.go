@@ -81,6 +81,7 @@ func saveCheckpoint(runDir, name string, tg *tagger.Tagger, opt optim.Optimizer,
 		return "", err
 	}
 	st.OptimizerName, st.OptimizerMeta = opt.Name(), meta
+	testKill("checkpoint-write")
 	if err := writeState(tmp, st); err != nil {
 		return "", err
 	}
@@ -91,6 +92,7 @@ func saveCheckpoint(runDir, name string, tg *tagger.Tagger, opt optim.Optimizer,
 	if err := os.Rename(tmp, final); err != nil {
 		return "", err
 	}
+	testKill("checkpoint-rename")
 	if err := safefile.WriteBytes(filepath.Join(root, latestFile), []byte(name+"\n")); err != nil {
 		return "", err
 	}

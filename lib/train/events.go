@@ -12,7 +12,7 @@ import (
 // Event kinds, in the order a run emits them.
 const (
 	EventStart      = "start"      // run folder ready, data and model built
-	EventProgress   = "progress"   // during an epoch, a few times per second at most
+	EventProgress   = "progress"   // during an epoch, a few times per second at most (Line marks the ones for a log)
 	EventEpoch      = "epoch"      // an epoch's training finished
 	EventEval       = "eval"       // an evaluation (dev or test, one view)
 	EventBest       = "best"       // a new best model was saved
@@ -39,10 +39,16 @@ type Event struct {
 	Report       *metrics.Report `json:"report,omitempty"`
 	Path         string          `json:"path,omitempty"`
 	Message      string          `json:"message,omitempty"`
+	// Line marks the progress events worth a line of their own where
+	// nothing is redrawn (a log, a pipe): every tenth of an epoch and at
+	// least every Options.ProgressEvery. training.log has these lines.
+	Line bool `json:"line,omitempty"`
 }
 
 // Printer renders events as text: on a terminal the progress is one line
-// rewritten in place; otherwise only epoch-level lines are printed.
+// rewritten in place; otherwise (nohup, a pipe) the progress events marked
+// Line are printed as lines of their own, so a long epoch does not look
+// dead.
 func Printer(w io.Writer, terminal bool) func(Event) {
 	var lastWidth int
 	clearLine := func() {
@@ -55,6 +61,9 @@ func Printer(w io.Writer, terminal bool) func(Event) {
 		switch e.Kind {
 		case EventProgress:
 			if !terminal {
+				if e.Line {
+					fmt.Fprintln(w, progressLine(e))
+				}
 				return
 			}
 			line := fmt.Sprintf("epoch %d/%d  %s %d/%d  loss %.4f  lr %.4g  %.0f tok/s  ETA %s",
@@ -87,6 +96,12 @@ func Printer(w io.Writer, terminal bool) func(Event) {
 			fmt.Fprintln(w, "  "+e.Message)
 		}
 	}
+}
+
+// progressLine is a progress event as a line of its own.
+func progressLine(e Event) string {
+	return fmt.Sprintf("epoch %d/%d  batch %d/%d  loss %.4f  %.0f tok/s  ETA %s",
+		e.Epoch, e.MaxEpochs, e.Batch, e.Batches, e.Loss, e.TokensPerSec, e.ETA.Round(time.Second))
 }
 
 func bar(done, total, width int) string {

@@ -2,6 +2,9 @@ package train
 
 import (
 	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -38,5 +41,41 @@ func TestPrinter(t *testing.T) {
 	}
 	if !strings.Contains(plain.String(), "epoch 1/3  train loss 1.2500") {
 		t.Errorf("non-terminal output lacks the epoch line: %q", plain.String())
+	}
+}
+
+// TestProgressLines: off a terminal the printer writes a progress line at
+// every tenth of an epoch, or every ProgressEvery when that comes first,
+// and training.log has the same lines.
+func TestProgressLines(t *testing.T) {
+	exp := tinyExperiment(t, 1) // 240 sentences in batches of 16: 15 batches
+	for _, c := range []struct {
+		every time.Duration
+		want  int
+	}{
+		{0, 9},                // 10% … 90%: the 2nd, 3rd, 5th, … 14th batch
+		{time.Nanosecond, 14}, // every batch but the last
+	} {
+		dir := filepath.Join(t.TempDir(), "run")
+		var out bytes.Buffer
+		if _, err := Train(context.Background(), exp, Options{RunDir: dir, ProgressEvery: c.every, Events: Printer(&out, false)}); err != nil {
+			t.Fatal(err)
+		}
+		lines := 0
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, "epoch 1/1  batch ") && strings.Contains(l, " tok/s  ETA ") {
+				lines++
+			}
+		}
+		if lines != c.want {
+			t.Errorf("every %v: %d progress lines, want %d:\n%s", c.every, lines, c.want, out.String())
+		}
+		log, err := os.ReadFile(filepath.Join(dir, LogFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(log), " epoch 1/1  batch "); n != c.want {
+			t.Errorf("every %v: training.log has %d progress lines, want %d", c.every, n, c.want)
+		}
 	}
 }

@@ -19,12 +19,6 @@ var runEntries = []string{ConfigCopy, LogFile, LossFile, MetricsFile, Checkpoint
 // its config copy: a folder holding only a config.yaml is the user's.
 var runMarks = []string{LogFile, LossFile, MetricsFile, CheckpointsDir}
 
-// isTempEntry reports names of nerlab's interrupted atomic writes: safefile's
-// ".NAME.tmp-*" files and the checkpoints' ".epoch-N.tmp-*" folders.
-func isTempEntry(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
-}
-
 // isPlotEntry reports the charts `nerlab plot` writes into a run folder by
 // default: kept by --fresh (they may be the user's), but no reason to refuse.
 func isPlotEntry(name string) bool {
@@ -41,7 +35,7 @@ func isPlotEntry(name string) bool {
 // A missing or empty dir needs nothing.
 func clearForFresh(dir string) (kept []string, err error) {
 	entries, err := os.ReadDir(dir)
-	if os.IsNotExist(err) || (err == nil && len(entries) == 0) {
+	if os.IsNotExist(err) || (err == nil && onlyStaleLock(entries)) {
 		return nil, nil
 	}
 	if err != nil {
@@ -56,14 +50,14 @@ func clearForFresh(dir string) (kept []string, err error) {
 			hasConfig = true
 		case slices.Contains(runMarks, name):
 			hasMark = true
-		case slices.Contains(runEntries, name) || isTempEntry(name):
+		case slices.Contains(runEntries, name) || isTemp(name):
 		case isPlotEntry(name) && !e.IsDir():
 			kept = append(kept, name)
 		default:
 			foreign = append(foreign, name)
 		}
 	}
-	if !hasConfig || !hasMark {
+	if (!hasConfig || !hasMark) && !restartable(dir) {
 		return nil, fmt.Errorf("%s is not a run folder (it holds %s); --fresh only replaces run folders that nerlab made: choose another --out", dir, listSome(entryNames(entries)))
 	}
 	if len(foreign) > 0 {
@@ -71,7 +65,7 @@ func clearForFresh(dir string) (kept []string, err error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if slices.Contains(runEntries, name) || isTempEntry(name) {
+		if slices.Contains(runEntries, name) || isTemp(name) {
 			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 				return nil, err
 			}

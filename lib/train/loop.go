@@ -17,10 +17,15 @@ import (
 // and test evaluation.
 func (tr *trainer) run(ctx context.Context) (*Result, error) {
 	t := tr.exp.Train
-	tr.emit(Event{Kind: EventStart, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Path: tr.dir,
-		Message: fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.train), tr.batchesPerEpoch())})
+	msg := fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.train), tr.batchesPerEpoch())
+	if tr.note != "" {
+		msg = tr.note + "\n" + msg
+	}
+	tr.emit(Event{Kind: EventStart, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Path: tr.dir, Message: msg})
 	tr.log.Printf("recipe: %s lr %g, batch %d, max epochs %d, seed %d", t.Optimizer, t.LearningRate, t.MiniBatchSize, t.MaxEpochs, t.Seed)
-	for tr.st.Epoch < t.MaxEpochs {
+	// A checkpoint may already be finished (annealing stopped the run)
+	// when a run killed before finish is resumed: then only finish is left.
+	for !tr.st.Finished && tr.st.Epoch < t.MaxEpochs {
 		if err := tr.epoch(ctx); err != nil {
 			return nil, err
 		}
@@ -43,7 +48,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	batches := tr.epochBatches(epoch)
 	accum := max(t.Accumulate, 1)
 	started := time.Now()
-	lastEvent := time.Time{}
+	lastEvent, lastLine := time.Time{}, started
 	secondsBefore := st.EpochSeconds
 	tr.opt.ZeroGrad()
 	// The partial-epoch sums as of the last optimizer step: an interrupt
@@ -87,13 +92,24 @@ func (tr *trainer) epoch(ctx context.Context) error {
 			atStep = partial{st.EpochLoss, st.EpochBatches, st.EpochTokens, bi + 1}
 		}
 		st.Batch = bi + 1
-		if now := time.Now(); now.Sub(lastEvent) > 250*time.Millisecond || bi == len(batches)-1 {
+		now := time.Now()
+		// A progress line (training.log, and the printer off a terminal,
+		// where nothing is redrawn) at every tenth of the epoch and at
+		// least every ProgressEvery; not after the last batch, which the
+		// epoch's own line follows at once.
+		line := bi < len(batches)-1 && ((bi+1)*10/len(batches) > bi*10/len(batches) || now.Sub(lastLine) >= tr.progressEvery())
+		if line || now.Sub(lastEvent) > 250*time.Millisecond || bi == len(batches)-1 {
 			lastEvent = now
 			elapsed := secondsBefore + now.Sub(started).Seconds()
 			rate := float64(st.EpochTokens) / math.Max(elapsed, 1e-9)
 			left := time.Duration(float64(len(batches)-bi-1) * elapsed / float64(bi+1) * float64(time.Second))
-			tr.emit(Event{Kind: EventProgress, Epoch: epoch, MaxEpochs: t.MaxEpochs, Batch: bi + 1, Batches: len(batches),
-				Loss: st.EpochLoss / float64(st.EpochBatches), LR: tr.lr(), TokensPerSec: rate, ETA: left})
+			e := Event{Kind: EventProgress, Epoch: epoch, MaxEpochs: t.MaxEpochs, Batch: bi + 1, Batches: len(batches),
+				Loss: st.EpochLoss / float64(st.EpochBatches), LR: tr.lr(), TokensPerSec: rate, ETA: left, Line: line}
+			if line {
+				lastLine = now
+				tr.log.Printf("%s", progressLine(e))
+			}
+			tr.emit(e)
 		}
 	}
 	seconds := secondsBefore + time.Since(started).Seconds()
@@ -156,6 +172,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	if err := writeEpoch(tr.dir, row, tsvLayout{test: t.MonitorTest && len(tr.data.test) > 0, context: tr.data.trainCtx != nil}); err != nil {
 		return err
 	}
+	testKill("epoch-end")
 	// The epoch is complete: reset the partial sums and checkpoint.
 	st.Epoch, st.Batch = epoch, 0
 	st.EpochLoss, st.EpochBatches, st.EpochTokens, st.EpochSeconds = 0, 0, 0, 0
@@ -172,6 +189,14 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		tr.emit(Event{Kind: EventStop, Epoch: epoch, MaxEpochs: t.MaxEpochs, Message: "stopping: " + st.StopReason})
 	}
 	return nil
+}
+
+// progressEvery is the longest time between progress lines.
+func (tr *trainer) progressEvery() time.Duration {
+	if tr.opts.ProgressEvery > 0 {
+		return tr.opts.ProgressEvery
+	}
+	return 30 * time.Second
 }
 
 // epochLR is the learning rate the epoch trained with (for AdamW, the one
@@ -323,6 +348,13 @@ func (tr *trainer) finish() (*Result, error) {
 				Message: which + " model"})
 		}
 	}
+	// The results before the mark below: a run killed in between is
+	// resumed, finishes again and rewrites them, while the other order
+	// would leave a finished run without results.json.
+	if err := writeResults(tr.dir, res); err != nil {
+		return nil, err
+	}
+	testKill("finish")
 	// Mark the latest checkpoint finished so resume refuses the run. The
 	// trainer's state is that checkpoint's (it was written at the end of
 	// the last epoch) plus the stop reason.
@@ -331,9 +363,6 @@ func (tr *trainer) finish() (*Result, error) {
 		return nil, err
 	}
 	if err := writeState(last, tr.st); err != nil {
-		return nil, err
-	}
-	if err := writeResults(tr.dir, res); err != nil {
 		return nil, err
 	}
 	msg := fmt.Sprintf("done: %s (%s)", tr.dir, res.Stopped)

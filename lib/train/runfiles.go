@@ -201,7 +201,9 @@ func appendMetrics(dir string, l metricsLine) error {
 
 // truncateAfter removes the rows of epochs after epoch from loss.tsv and
 // metrics.jsonl, so a resumed run continues the curve instead of repeating
-// epochs that ran after the checkpoint it resumes from.
+// epochs that ran after the checkpoint it resumes from. The final test
+// lines go too: a run that is resumed did not finish (or was killed while
+// finishing), and finish writes them again.
 func truncateAfter(dir string, epoch int) error {
 	keep := func(path string, epochOf func(line string) (int, bool)) error {
 		data, err := os.ReadFile(path)
@@ -236,10 +238,11 @@ func truncateAfter(dir string, epoch int) error {
 	}
 	return keep(filepath.Join(dir, MetricsFile), func(line string) (int, bool) {
 		var l struct {
-			Epoch *int `json:"epoch"`
+			Kind  string `json:"kind"`
+			Epoch *int   `json:"epoch"`
 		}
-		if json.Unmarshal([]byte(line), &l) != nil || l.Epoch == nil {
-			return math.MaxInt, true // a torn line from a crash: drop it
+		if json.Unmarshal([]byte(line), &l) != nil || l.Epoch == nil || l.Kind == "final" {
+			return math.MaxInt, true // a torn line from a crash, or a final line: drop it
 		}
 		return *l.Epoch, true
 	})

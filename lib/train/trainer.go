@@ -19,6 +19,8 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/sugarme/gotch"
 
@@ -40,8 +42,17 @@ type Options struct {
 	Events func(Event) // nil: no events
 	Log    io.Writer   // a copy of training.log's lines (nil: none)
 	// Fresh allows reusing a run folder that already has files (they are
-	// replaced); otherwise a non-empty folder is refused.
+	// replaced); otherwise a non-empty folder is refused, unless it is a
+	// run that stopped before its first checkpoint.
 	Fresh bool
+	// Checkpoint is the checkpoint Resume continues from: a folder name in
+	// the run's checkpoints (epoch-003) or its path. "" means the newest
+	// that loads.
+	Checkpoint string
+	// ProgressEvery is the longest time between progress lines in
+	// training.log (a line is also written at every tenth of an epoch);
+	// 0 means 30 seconds.
+	ProgressEvery time.Duration
 }
 
 // Result summarises a finished run.
@@ -84,6 +95,9 @@ type trainer struct {
 	data   *data
 	log    *logger
 	emit   func(Event)
+	// note is said when the run starts: how resume found the folder
+	// (checkpoints skipped or removed, a start from the beginning).
+	note string
 }
 
 // Train starts a new run of exp.
@@ -102,18 +116,27 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	if pid, ok := Running(dir); ok {
 		return nil, fmt.Errorf("run folder %s is being trained now (process %d); choose another with --out", dir, pid)
 	}
-	var keptCharts []string
-	if opts.Fresh {
-		kept, err := clearForFresh(dir)
-		if err != nil {
-			return nil, err
-		}
-		keptCharts = kept
-	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+	// A folder that stopped before its first checkpoint may be started
+	// again: it holds nothing a user would miss.
+	restart := !opts.Fresh && restartable(dir)
+	if entries, err := os.ReadDir(dir); err == nil && !onlyStaleLock(entries) && !opts.Fresh && !restart {
 		if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil {
 			return nil, fmt.Errorf("%s already exists and is not a run folder; choose another with --out", dir)
 		}
 		return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, replace it with --fresh, or choose another with --out", dir, dir)
+	}
+	// The data are read before the folder is touched, so that a missing
+	// or broken data file leaves no folder behind (and --fresh does not
+	// remove a run for a config that cannot train).
+	data, device, err := setup(exp)
+	if err != nil {
+		return nil, err
+	}
+	var keptCharts []string
+	if opts.Fresh {
+		if keptCharts, err = clearForFresh(dir); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -123,6 +146,29 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 		return nil, err
 	}
 	defer release()
+	if restart {
+		// Under the lock: a process that took the folder meanwhile has
+		// made it a run to keep.
+		if !restartable(dir) {
+			return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, or choose another with --out", dir, dir)
+		}
+		if _, err := cleanTemp(dir); err != nil {
+			return nil, err
+		}
+		if err := restartRecords(dir); err != nil {
+			return nil, err
+		}
+	}
+	// The log first: a folder with it is recognisably nerlab's (see
+	// restartable) from the first file on.
+	tr, err := openTrainer(exp, opts, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.log.Close()
+	if restart {
+		tr.log.Printf("starting %s again: it stopped before its first checkpoint", dir)
+	}
 	yaml, err := exp.Marshal()
 	if err != nil {
 		return nil, err
@@ -130,14 +176,16 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	if err := safefile.WriteBytes(filepath.Join(dir, ConfigCopy), yaml); err != nil {
 		return nil, err
 	}
-	tr, data, device, err := newTrainer(exp, opts, dir)
-	if err != nil {
-		return nil, err
-	}
-	defer tr.log.Close()
 	if len(keptCharts) > 0 {
 		tr.log.Printf("--fresh kept %s (charts are not training's to remove)", listSome(keptCharts))
 	}
+	return tr.start(ctx, data, device)
+}
+
+// start builds the model (or loads train.init_from) and trains from the
+// first epoch.
+func (tr *trainer) start(ctx context.Context, data corpora, device gotch.Device) (*Result, error) {
+	exp := tr.exp
 	torch.Seed(exp.Train.Seed)
 	if from := exp.Train.InitFrom; from != "" {
 		model, err := tagger.ResolveModelDir(from)
@@ -166,8 +214,10 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	return tr.run(ctx)
 }
 
-// Resume continues the run in dir from its latest checkpoint, with the
-// experiment saved in its config.yaml.
+// Resume continues the run in dir from its newest checkpoint that loads
+// (or opts.Checkpoint), with the experiment saved in its config.yaml.
+// Checkpoints that do not load are skipped, and said so; a run without
+// any checkpoint starts again from the beginning.
 func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -183,39 +233,120 @@ func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ckpt, err := latestCheckpoint(dir)
+	removed, err := cleanTemp(dir)
 	if err != nil {
 		return nil, err
 	}
-	st, err := ReadState(filepath.Join(ckpt, stateFile))
+	all, err := listCheckpoints(dir)
 	if err != nil {
 		return nil, err
 	}
-	if st.Finished {
-		return nil, fmt.Errorf("%s: the run already finished (%s); start a new one to train further", dir, st.StopReason)
+	tries := all
+	if opts.Checkpoint != "" {
+		c, err := findCheckpoint(dir, opts.Checkpoint, all)
+		if err != nil {
+			return nil, err
+		}
+		tries = []checkpoint{c}
+	}
+	// Finished means finish wrote the results; a checkpoint marked
+	// finished by annealing before a kill still has finish to run.
+	if len(tries) > 0 && tries[0].st != nil && tries[0].st.Finished && exists(filepath.Join(dir, ResultsFile)) {
+		return nil, fmt.Errorf("%s: the run already finished (%s); start a new one to train further", dir, tries[0].st.StopReason)
 	}
 	tr, data, device, err := newTrainer(exp, opts, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.log.Close()
-	tg, err := tagger.Load(ckpt, device)
+	if len(removed) > 0 {
+		tr.log.Printf("removed %s, left by a run that was killed while writing", strings.Join(removed, ", "))
+	}
+	if len(all) == 0 {
+		// Killed (or failed) before its first checkpoint: the
+		// experiment is deterministic, so starting again gives the
+		// curve it would have had.
+		if err := restartRecords(dir); err != nil {
+			return nil, err
+		}
+		tr.note = fmt.Sprintf("%s has no checkpoint (it stopped before its first one); starting it from the beginning", dir)
+		tr.log.Printf("%s", tr.note)
+		return tr.start(ctx, data, device)
+	}
+	from, skipped, err := tr.restore(tries, data, device)
 	if err != nil {
 		return nil, err
 	}
+	dropped, err := dropLaterCheckpoints(all, from, skipped)
+	if err != nil {
+		return nil, err
+	}
+	if err := pointLatest(dir, from); err != nil {
+		return nil, err
+	}
+	if err := truncateAfter(dir, from.st.Epoch); err != nil {
+		return nil, err
+	}
+	notes := resumeNotes(dir, from, skipped, dropped)
+	for _, n := range notes {
+		tr.log.Printf("%s", n)
+	}
+	tr.note = strings.Join(notes, "\n")
+	return tr.run(ctx)
+}
+
+// resumeNotes say what resume found and did: the checkpoints it skipped,
+// those it removed, and where it continues.
+func resumeNotes(dir string, from checkpoint, skipped []checkpoint, dropped []string) []string {
+	var notes []string
+	for _, s := range skipped {
+		notes = append(notes, fmt.Sprintf("skipping checkpoint %s: %v", s.name, s.err))
+	}
+	if len(dropped) > 0 {
+		notes = append(notes, fmt.Sprintf("removed checkpoints %s: they come after %s, and this resume trains that stretch again", strings.Join(dropped, ", "), from.name))
+	}
+	return append(notes, fmt.Sprintf("resuming %s from %s (epoch %d, batch %d)", dir, from.name, from.st.Epoch+1, from.st.Batch))
+}
+
+// restore loads the first of tries that loads completely (trainer state,
+// model, optimizer) into tr, and returns it with the ones that did not.
+// Only when none loads is it an error.
+func (tr *trainer) restore(tries []checkpoint, data corpora, device gotch.Device) (checkpoint, []checkpoint, error) {
+	var skipped []checkpoint
+	for _, c := range tries {
+		if c.err == nil {
+			c.err = tr.load(c, data, device)
+		}
+		if c.err == nil {
+			return c, skipped, nil
+		}
+		skipped = append(skipped, c)
+	}
+	if tr.opts.Checkpoint != "" {
+		return checkpoint{}, nil, fmt.Errorf("checkpoint %s does not load: %w", skipped[0].name, skipped[0].err)
+	}
+	var why []string
+	for _, s := range skipped {
+		why = append(why, fmt.Sprintf("%s: %v", s.name, s.err))
+	}
+	return checkpoint{}, nil, fmt.Errorf("%s: none of its checkpoints loads (%s); start it again with `nerlab train --fresh`", tr.dir, strings.Join(why, "; "))
+}
+
+// load makes c the trainer's model, optimizer and state.
+func (tr *trainer) load(c checkpoint, data corpora, device gotch.Device) error {
+	tg, err := tagger.Load(c.dir, device)
+	if err != nil {
+		return err
+	}
 	tr.tg = tg
 	if err := tr.prepare(data); err != nil {
-		return nil, err
+		return err
 	}
-	if err := loadOptimizerState(ckpt, tr.opt, st); err != nil {
-		return nil, err
+	if err := loadOptimizerState(c.dir, tr.opt, c.st); err != nil {
+		return err
 	}
-	tr.st = st
-	if err := truncateAfter(dir, st.Epoch); err != nil {
-		return nil, err
-	}
-	tr.log.Printf("resuming %s from %s (epoch %d, batch %d)", dir, filepath.Base(ckpt), st.Epoch+1, st.Batch)
-	return tr.run(ctx)
+	tr.st = c.st
+	return nil
 }
 
 // newTrainer opens the run's log, applies the experiment's device and
@@ -225,15 +356,21 @@ func newTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, cor
 	if err != nil {
 		return nil, data, device, err
 	}
+	tr, err := openTrainer(exp, opts, dir)
+	return tr, data, device, err
+}
+
+// openTrainer opens the run's log.
+func openTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, error) {
 	log, err := openLog(dir, opts.Log)
 	if err != nil {
-		return nil, data, device, err
+		return nil, err
 	}
 	emit := opts.Events
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	return &trainer{exp: exp, opts: opts, dir: dir, log: log, emit: emit}, data, device, nil
+	return &trainer{exp: exp, opts: opts, dir: dir, log: log, emit: emit}, nil
 }
 
 // corpora are the experiment's data files as read; the ctx ones are the

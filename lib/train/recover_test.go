@@ -1,0 +1,329 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nerlab/nerlab/lib/config"
+)
+
+// sameCurve fails unless the loss.tsv rows of dir equal want's, every
+// column but the time of day.
+func sameCurve(t *testing.T, name, dir string, want [][]string) {
+	t.Helper()
+	got := readLossRows(t, dir)
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d loss.tsv rows, uninterrupted %d", name, len(got), len(want))
+	}
+	for i := range want {
+		for j := range want[i] {
+			if j == 1 && i > 0 {
+				continue // TIMESTAMP
+			}
+			if got[i][j] != want[i][j] {
+				t.Errorf("%s: loss.tsv row %d column %s = %s, uninterrupted %s", name, i, want[0][j], got[i][j], want[i][j])
+			}
+		}
+	}
+}
+
+// interruptedRun trains exp into a new folder and interrupts it after the
+// first batch of epoch 2 (the first progress event of an epoch always
+// follows its first batch); the folder then holds checkpoints epoch-001
+// and epoch-002-batch-00001 (latest).
+func interruptedRun(t *testing.T, exp *config.Experiment) string {
+	t.Helper()
+	// Pattern characters in the folder's name must not matter.
+	dir := filepath.Join(t.TempDir(), "run [1]*")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Train(ctx, exp, Options{RunDir: dir, Events: func(e Event) {
+		if e.Kind == EventProgress && e.Epoch == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("expected an interruption, got %v", err)
+	}
+	for _, name := range []string{"epoch-001", "epoch-002-batch-00001"} {
+		if _, err := os.Stat(filepath.Join(dir, CheckpointsDir, name)); err != nil {
+			t.Fatalf("the interrupted run has no %s: %v", name, err)
+		}
+	}
+	return dir
+}
+
+// TestResumeRecoversFromKills rebuilds in a run folder what a process
+// killed at the worst moments leaves behind and checks that resume
+// continues to the uninterrupted curve, says what it did, and removes
+// nerlab's temporary folders (and nothing else).
+func TestResumeRecoversFromKills(t *testing.T) {
+	exp := tinyExperiment(t, 3)
+	ref := filepath.Join(t.TempDir(), "ref")
+	if _, err := Train(context.Background(), exp, Options{RunDir: ref}); err != nil {
+		t.Fatal(err)
+	}
+	want := readLossRows(t, ref)
+	refWeights, err := os.ReadFile(filepath.Join(ref, FinalModelDir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpts := func(dir string) string { return filepath.Join(dir, CheckpointsDir) }
+	cases := []struct {
+		name string
+		// damage turns the interrupted run's folder into the leftovers.
+		damage func(t *testing.T, dir string)
+		opts   Options
+		// say is in the start event's message; gone must not exist after,
+		// kept must.
+		say        string
+		gone, kept []string
+	}{{
+		// Killed while writing epoch 1's checkpoint: a temporary folder
+		// and loss.tsv's first row, no checkpoint.
+		name: "killed writing the first checkpoint",
+		damage: func(t *testing.T, dir string) {
+			must(t, os.RemoveAll(filepath.Join(ckpts(dir), "epoch-002-batch-00001")))
+			must(t, os.Rename(filepath.Join(ckpts(dir), "epoch-001"), filepath.Join(ckpts(dir), ".epoch-001.tmp-12345")))
+			must(t, os.Remove(filepath.Join(ckpts(dir), latestFile)))
+			must(t, os.WriteFile(filepath.Join(ckpts(dir), ".latest.tmp-999"), []byte("epo"), 0o644))
+		},
+		say:  "starting it from the beginning",
+		gone: []string{"checkpoints/.epoch-001.tmp-12345", "checkpoints/.latest.tmp-999"},
+	}, {
+		// Killed between renaming epoch 1's checkpoint into place and
+		// writing latest: the checkpoint is complete, latest missing.
+		name: "killed before latest named the first checkpoint",
+		damage: func(t *testing.T, dir string) {
+			must(t, os.RemoveAll(filepath.Join(ckpts(dir), "epoch-002-batch-00001")))
+			must(t, os.Remove(filepath.Join(ckpts(dir), latestFile)))
+		},
+		say: "resuming ",
+	}, {
+		// The latest checkpoint is damaged: resume falls back to epoch-001.
+		name: "latest checkpoint corrupt",
+		damage: func(t *testing.T, dir string) {
+			path := filepath.Join(ckpts(dir), "epoch-002-batch-00001", optimizerFile)
+			data, err := os.ReadFile(path)
+			must(t, err)
+			must(t, os.WriteFile(path, data[:len(data)/2], 0o644))
+		},
+		say: "skipping checkpoint epoch-002-batch-00001: ",
+		// Damaged, but nerlab's to replace, not to delete.
+		kept: []string{"checkpoints/epoch-002-batch-00001"},
+	}, {
+		name:   "--checkpoint picks an earlier one",
+		damage: func(t *testing.T, dir string) {},
+		opts:   Options{Checkpoint: "epoch-001"},
+		say:    "removed checkpoints epoch-002-batch-00001",
+		gone:   []string{"checkpoints/epoch-002-batch-00001"},
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := interruptedRun(t, exp)
+			c.damage(t, dir)
+			// A file of the user's that looks a little like nerlab's
+			// temporary names stays.
+			mine := filepath.Join(ckpts(dir), "epoch-notes.tmp-1")
+			must(t, os.WriteFile(mine, []byte("mine"), 0o644))
+			var start string
+			opts := c.opts
+			opts.Events = func(e Event) {
+				if e.Kind == EventStart {
+					start = e.Message
+				}
+			}
+			if _, err := Resume(context.Background(), dir, opts); err != nil {
+				t.Fatalf("resume: %v", err)
+			}
+			if !strings.Contains(start, c.say) {
+				t.Errorf("resume's start message lacks %q:\n%s", c.say, start)
+			}
+			sameCurve(t, c.name, dir, want)
+			weights, err := os.ReadFile(filepath.Join(dir, FinalModelDir, "model.safetensors"))
+			must(t, err)
+			if !bytes.Equal(weights, refWeights) {
+				t.Errorf("the final model's weights differ from the uninterrupted run's")
+			}
+			for _, g := range c.gone {
+				if _, err := os.Stat(filepath.Join(dir, g)); err == nil {
+					t.Errorf("%s is still there", g)
+				}
+			}
+			for _, k := range c.kept {
+				if _, err := os.Stat(filepath.Join(dir, k)); err != nil {
+					t.Errorf("%s was removed", k)
+				}
+			}
+			if _, err := os.Stat(mine); err != nil {
+				t.Errorf("resume removed a file nerlab did not make: %v", err)
+			}
+			if data, _ := os.ReadFile(filepath.Join(dir, LogFile)); !strings.Contains(string(data), c.say) {
+				t.Errorf("training.log lacks %q", c.say)
+			}
+		})
+	}
+}
+
+func TestResumeCheckpointFlagErrors(t *testing.T) {
+	exp := tinyExperiment(t, 3)
+	dir := interruptedRun(t, exp)
+	for _, c := range []struct{ checkpoint, want string }{
+		{"epoch-009", "no such checkpoint in " + filepath.Join(dir, CheckpointsDir) + "; it has epoch-001, epoch-002-batch-00001"},
+		{filepath.Join(t.TempDir(), "epoch-001"), "not a checkpoint of " + dir},
+	} {
+		_, err := Resume(context.Background(), dir, Options{Checkpoint: c.checkpoint})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--checkpoint %s: error %v, want one saying %q", c.checkpoint, err, c.want)
+		}
+	}
+	// A path to one of the run's checkpoints is accepted; a damaged one
+	// named explicitly is an error naming the file, not a fallback.
+	path := filepath.Join(dir, CheckpointsDir, "epoch-001", stateFile)
+	must(t, os.WriteFile(path, []byte(`{"format": 1, "epoch": `), 0o644))
+	_, err := Resume(context.Background(), dir, Options{Checkpoint: filepath.Join(dir, CheckpointsDir, "epoch-001")})
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("a damaged --checkpoint: error %v, want one naming %s", err, path)
+	}
+}
+
+// TestTrainAgainAfterFailedStart: a run whose data file is missing leaves
+// no folder, and a folder that stopped before its first checkpoint does not
+// block train; one with anything else in it still does.
+func TestTrainAgainAfterFailedStart(t *testing.T) {
+	exp := tinyExperiment(t, 1)
+	dir := filepath.Join(t.TempDir(), "run")
+	bad := *exp
+	bad.Data.Train = filepath.Join(t.TempDir(), "missing.conll")
+	if _, err := Train(context.Background(), &bad, Options{RunDir: dir}); err == nil || !strings.Contains(err.Error(), "missing.conll") {
+		t.Fatalf("missing data: error %v, want one naming the file", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("a run that could not read its data left %s behind", dir)
+	}
+
+	leftovers := func(t *testing.T, extra ...string) {
+		for _, name := range append([]string{LogFile, ConfigCopy, LossFile, "checkpoints/.epoch-001.tmp-42/model.safetensors"}, extra...) {
+			path := filepath.Join(dir, name)
+			must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+			must(t, os.WriteFile(path, []byte("EPOCH\tTIMESTAMP\n1\t12:00:00\n"), 0o644))
+		}
+	}
+	must(t, os.RemoveAll(dir))
+	leftovers(t)
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Fatalf("train on a folder without a checkpoint: %v", err)
+	}
+	if rows := readLossRows(t, dir); len(rows) != 2 || rows[1][0] != "1" || rows[0][2] != "BAD_EPOCHS" {
+		t.Errorf("loss.tsv after the restart: %v; want the new run's header and one row", rows)
+	}
+	if _, err := os.Stat(filepath.Join(dir, CheckpointsDir, ".epoch-001.tmp-42")); err == nil {
+		t.Errorf("the temporary checkpoint folder is still there")
+	}
+
+	for _, extra := range []string{"notes.txt", "checkpoints/epoch-001/trainer.json"} {
+		must(t, os.RemoveAll(dir))
+		leftovers(t, extra)
+		_, err := Train(context.Background(), exp, Options{RunDir: dir})
+		if err == nil || !strings.Contains(err.Error(), "already exists") {
+			t.Errorf("with %s: error %v, want the folder refused", extra, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, extra)); err != nil {
+			t.Errorf("with %s: it was removed", extra)
+		}
+	}
+	// Killed right after taking the lock: the stale lock file alone does
+	// not make a run.
+	must(t, os.RemoveAll(dir))
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, LockFile), []byte("12345\n"), 0o644))
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Errorf("train on a folder with a stale lock file: %v", err)
+	}
+	// A folder of the user's with a config.yaml alone is not a run.
+	must(t, os.RemoveAll(dir))
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, ConfigCopy), []byte("mine"), 0o644))
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err == nil {
+		t.Errorf("train took over a folder holding only the user's config.yaml")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestResumeFinishesAKilledFinish: a run killed while finishing, after
+// results.json but before the finished mark, or with a checkpoint that
+// annealing had already marked finished but before results.json, is
+// finished by resume, with one set of final lines in metrics.jsonl.
+func TestResumeFinishesAKilledFinish(t *testing.T) {
+	exp := tinyExperiment(t, 2)
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	finals := func() int {
+		data, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+		must(t, err)
+		return strings.Count(string(data), `"kind":"final"`)
+	}
+	want := finals()
+	if want == 0 {
+		t.Fatal("no final lines in metrics.jsonl")
+	}
+	for _, c := range []struct {
+		name   string
+		damage func()
+	}{
+		{"killed before the finished mark", func() {
+			last, err := latestCheckpoint(dir)
+			must(t, err)
+			st, err := ReadState(filepath.Join(last, stateFile))
+			must(t, err)
+			st.Finished, st.StopReason = false, ""
+			must(t, writeState(last, st))
+		}},
+		{"killed before results.json, the checkpoint already marked finished", func() {
+			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
+		}},
+		// As when annealing stops a run before max_epochs: the finished
+		// checkpoint is the last epoch, even with epochs left.
+		{"marked finished before max_epochs", func() {
+			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
+			path := filepath.Join(dir, ConfigCopy)
+			data, err := os.ReadFile(path)
+			must(t, err)
+			more := strings.Replace(string(data), "max_epochs: 2\n", "max_epochs: 3\n", 1)
+			if more == string(data) {
+				t.Fatalf("no max_epochs: 2 in %s:\n%s", path, data)
+			}
+			must(t, os.WriteFile(path, []byte(more), 0o644))
+		}},
+	} {
+		c.damage()
+		if _, err := Resume(context.Background(), dir, Options{}); err != nil {
+			t.Fatalf("%s: resume: %v", c.name, err)
+		}
+		if _, err := ReadResults(dir); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if got := finals(); got != want {
+			t.Errorf("%s: %d final lines in metrics.jsonl, want %d", c.name, got, want)
+		}
+		if rows := readLossRows(t, dir); len(rows) != 3 {
+			t.Errorf("%s: %d loss.tsv rows, want the header and the 2 epochs", c.name, len(rows))
+		}
+	}
+	if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
+		t.Errorf("resume of the finished run: %v, want a refusal", err)
+	}
+}
