@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
@@ -63,7 +64,8 @@ working directory (run from the repository root).`,
 			{Name: "config", Short: "c", Kind: Path, Help: "experiment YAML"},
 			{Name: "set", Kind: String, Repeat: true, Help: "override a key, e.g. --set train.max_epochs=3 (repeatable)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "run folder (default: target_dir/name from the config)"},
-			{Name: "fresh", Kind: Bool, Help: "replace an existing run folder instead of refusing it"},
+			{Name: "fresh", Kind: Bool, Help: "replace a run folder nerlab made instead of refusing it"},
+			progressFlag,
 		},
 		Examples: []string{
 			"train --config data/configs/conll03.yaml",
@@ -107,7 +109,7 @@ working directory (run from the repository root).`,
 			if err := checkRunFolder(dir, exp.Inputs()); err != nil {
 				return err
 			}
-			res, err := train.Train(ctx, exp, train.Options{RunDir: dir, Events: events(env), Fresh: in.Bool("fresh")})
+			res, err := train.Train(ctx, exp, train.Options{RunDir: dir, Events: events(env), Fresh: in.Bool("fresh"), ProgressEvery: progressEvery(in)})
 			return reportRun(env, dir, res, err)
 		},
 	}
@@ -166,10 +168,11 @@ before its first checkpoint starts again from the beginning.`,
 		Args: []Param{{Name: "RUN", Kind: Path, Help: "run folder", Values: runCandidates}},
 		Flags: []Param{
 			{Name: "checkpoint", Kind: Path, Help: "checkpoint to continue from: a name in RUN/checkpoints (epoch-003) or its path; default the newest that loads"},
+			progressFlag,
 		},
 		Examples: []string{"resume runs/conll03", "resume runs/conll03 --checkpoint epoch-003"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			res, err := train.Resume(ctx, in.Arg("RUN"), train.Options{Events: events(env), Checkpoint: in.Flag("checkpoint")})
+			res, err := train.Resume(ctx, in.Arg("RUN"), train.Options{Events: events(env), Checkpoint: in.Flag("checkpoint"), ProgressEvery: progressEvery(in)})
 			return reportRun(env, in.Arg("RUN"), res, err)
 		},
 	}
@@ -672,4 +675,13 @@ func inScheme(tags []string, scheme corpus.Scheme) []string {
 		return tags
 	}
 	return corpus.Convert(tags, scheme)
+}
+
+// progressFlag sets how often training prints a progress line when its
+// output is not a terminal (nohup, a pipe, a notebook's log).
+var progressFlag = Param{Name: "progress", Kind: Float, Default: "30",
+	Help: "seconds between progress lines off a terminal (and at each tenth of an epoch once a third of that has passed)"}
+
+func progressEvery(in *Input) time.Duration {
+	return time.Duration(in.Float("progress") * float64(time.Second))
 }

@@ -26,7 +26,7 @@ func trainDemo(t *testing.T) string {
 	t.Chdir(root)
 	var out, errOut bytes.Buffer
 	err := New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}},
-		[]string{"train", "data/configs/demo.yaml", "--set", "train.max_epochs=2", "--set", "train.monitor_test=false", "--out", run})
+		[]string{"train", "data/configs/demo.yaml", "--set", "train.max_epochs=2", "--set", "train.monitor_test=false", "--out", run, "--progress", "0.001"})
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, errOut.String())
 	}

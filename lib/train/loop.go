@@ -94,10 +94,13 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		st.Batch = bi + 1
 		now := time.Now()
 		// A progress line (training.log, and the printer off a terminal,
-		// where nothing is redrawn) at every tenth of the epoch and at
-		// least every ProgressEvery; not after the last batch, which the
-		// epoch's own line follows at once.
-		line := bi < len(batches)-1 && ((bi+1)*10/len(batches) > bi*10/len(batches) || now.Sub(lastLine) >= tr.progressEvery())
+		// where nothing is redrawn) at least every ProgressEvery, and at a
+		// tenth of the epoch once a third of that has passed: long epochs
+		// report their tenths, epochs of a few seconds (the demo's) stay
+		// quiet. None after the last batch: the epoch's line follows.
+		since := now.Sub(lastLine)
+		tenth := (bi+1)*10/len(batches) > bi*10/len(batches)
+		line := bi < len(batches)-1 && (since >= tr.progressEvery() || tenth && since >= tr.progressEvery()/3)
 		if line || now.Sub(lastEvent) > 250*time.Millisecond || bi == len(batches)-1 {
 			lastEvent = now
 			elapsed := secondsBefore + now.Sub(started).Seconds()
