@@ -10,6 +10,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/nerlab/nerlab/lib/metrics"
 )
 
 // Grid is several plots tiled in rows under an optional heading, drawn
@@ -112,7 +114,7 @@ func dashboardTitle(r *Run) string {
 	}
 	if view := r.MainView(); view != "" {
 		i, _ := r.BestDev(view)
-		title += fmt.Sprintf(": best dev F1 %.2f at epoch %d", 100*r.Series("dev", view).F1[i], r.Epochs[i])
+		title += fmt.Sprintf(": best dev F1 %s at epoch %d", metrics.Percent(r.Series("dev", view).F1[i]), r.Epochs[i])
 		if len(r.Views()) > 1 {
 			title += " (" + view + " view)"
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
@@ -127,7 +128,7 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 		if res.SelectView != "" {
 			view = ", " + res.SelectView + " view"
 		}
-		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %.2f%s)\n", res.BestEpoch, 100*res.BestDevF1, view)
+		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %s%s)\n", res.BestEpoch, metrics.Percent(res.BestDevF1), view)
 	}
 	for _, v := range []struct {
 		name string
@@ -141,7 +142,7 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 			name = "test (plain view)"
 		}
 		m := v.ev.Report.Micro
-		fmt.Fprintf(env.Stdout, "%-11s P %.2f  R %.2f  F1 %.2f\n", name, 100*m.Precision, 100*m.Recall, 100*m.F1)
+		fmt.Fprintf(env.Stdout, "%-11s P %s  R %s  F1 %s\n", name, metrics.Percent(m.Precision), metrics.Percent(m.Recall), metrics.Percent(m.F1))
 	}
 	return nil
 }
@@ -482,7 +483,7 @@ token and a blank line between sentences.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Stdout, "%s → %s  (F1 %.2f)\n", c.Path, dst, 100*ev.Report.Micro.F1)
+				fmt.Fprintf(env.Stdout, "%s → %s  (F1 %s)\n", c.Path, dst, metrics.Percent(ev.Report.Micro.F1))
 			}
 			return nil
 		},

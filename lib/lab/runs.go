@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nerlab/nerlab/lib/config"
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
 )
@@ -177,12 +178,6 @@ func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 		fmt.Fprintf(w, "no runs under %s; train one with `train CONFIG`\n", root)
 		return
 	}
-	pct := func(f float64) string {
-		if math.IsNaN(f) {
-			return "-"
-		}
-		return fmt.Sprintf("%.2f", 100*f)
-	}
 	width := len("RUN")
 	for _, r := range runs {
 		width = max(width, len(r.Dir))
@@ -191,15 +186,15 @@ func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 	ctxHead, ctxCell := "", func(RunInfo) string { return "" }
 	if anyTwoView(runs) {
 		ctxHead = fmt.Sprintf("  %8s", "TEST CTX")
-		ctxCell = func(r RunInfo) string { return fmt.Sprintf("  %8s", pct(r.TestContextF1)) }
+		ctxCell = func(r RunInfo) string { return fmt.Sprintf("  %8s", metrics.Percent(r.TestContextF1)) }
 	}
 	fmt.Fprintf(w, "%-*s  %-11s  %6s  %10s  %7s%s  %s\n", width, "RUN", "STATUS", "EPOCHS", "BEST DEV", "TEST", ctxHead, "MODIFIED")
 	for _, r := range runs {
-		best := pct(r.BestDevF1)
+		best := metrics.Percent(r.BestDevF1)
 		if r.BestEpoch > 0 {
 			best += fmt.Sprintf(" @%d", r.BestEpoch)
 		}
-		fmt.Fprintf(w, "%-*s  %-11s  %6d  %10s  %7s%s  %s\n", width, r.Dir, r.Status, r.Epochs, best, pct(r.TestF1), ctxCell(r), r.Modified.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "%-*s  %-11s  %6d  %10s  %7s%s  %s\n", width, r.Dir, r.Status, r.Epochs, best, metrics.Percent(r.TestF1), ctxCell(r), r.Modified.Local().Format("2006-01-02 15:04"))
 	}
 	for _, r := range runs {
 		if r.Status == "interrupted" {
@@ -360,9 +355,9 @@ func writeSeedTable(w io.Writer, groups []SeedGroup) {
 		case 0:
 			return "-"
 		case 1:
-			return fmt.Sprintf("%.2f", 100*s.Mean)
+			return metrics.Percent(s.Mean)
 		}
-		return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.SD)
+		return metrics.Percent(s.Mean) + " ± " + metrics.Percent(s.SD)
 	}
 	// Two-view groups add their context view's test F1 (TEST is the plain view's).
 	ctxHead, ctxCell := "", func(SeedGroup) string { return "" }

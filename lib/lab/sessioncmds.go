@@ -12,6 +12,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/tagger"
 )
 
@@ -344,7 +345,7 @@ func showModel(env *Env) error {
 	if info, err := InspectRun(run); err == nil {
 		fmt.Fprintf(w, "  run         %s: %s after %d epochs", info.Dir, info.Status, info.Epochs)
 		if info.BestEpoch > 0 {
-			fmt.Fprintf(w, ", best dev F1 %.2f (epoch %d)", 100*info.BestDevF1, info.BestEpoch)
+			fmt.Fprintf(w, ", best dev F1 %s (epoch %d)", metrics.Percent(info.BestDevF1), info.BestEpoch)
 		}
 		fmt.Fprintln(w)
 	}
