@@ -101,8 +101,9 @@ func HTMLRuns(runs []RunInfo) string {
 
 // RunsBundle is the runs table as a display bundle: HTML and the aligned
 // text the REPL prints. root names the folder in the empty table's text.
+// Displays are shown in notebooks, so the text's hints name magics.
 func RunsBundle(runs []RunInfo, root string) map[string]any {
 	var text strings.Builder
-	writeRunsTable(&text, runs, root)
+	writeRunsTable(&text, runs, root, Kernel)
 	return map[string]any{"text/html": HTMLRuns(runs), "text/plain": text.String()}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
@@ -38,12 +39,17 @@ func IsTerminal(v any) bool {
 }
 
 // events returns the event sink of a training command: the session's, if
-// a front-end installed one, else a text printer on stderr.
+// a front-end installed one, else a text printer on stderr. Messages reach
+// it with their hints (how to resume) spelt for the front-end.
 func events(env *Env) func(train.Event) {
+	sink := train.Printer(env.Stderr, IsTerminal(env.Stderr))
 	if env.Session != nil && env.Session.Events != nil {
-		return env.Session.Events
+		sink = env.Session.Events
 	}
-	return train.Printer(env.Stderr, IsTerminal(env.Stderr))
+	return func(e train.Event) {
+		e.Message = env.Frontend.Respell(e.Message)
+		sink(e)
+	}
 }
 
 func trainCommand() *Command {
@@ -234,7 +240,7 @@ func dataForEval(env *Env, in *Input) (*corpus.Corpus, error) {
 	}
 	d := env.Session.Dataset("")
 	if d == nil {
-		return nil, &UsageError{Command: in.cmd.Name, Msg: "missing --data FILE (or `load NAME DATA_DIR` first)"}
+		return nil, &UsageError{Command: in.cmd.Name, Msg: "missing --data FILE (or " + hint.Command("load NAME DATA_DIR") + " first)"}
 	}
 	sp := d.Split(in.Flag("split"))
 	if sp == nil {
@@ -457,7 +463,7 @@ token and a blank line between sentences.`,
 					corpora = append(corpora, sp.Corpus)
 				}
 			} else {
-				return &UsageError{Command: "parse", Msg: "missing --dir DIR (or `load NAME DATA_DIR` first)"}
+				return &UsageError{Command: "parse", Msg: "missing --dir DIR (or " + hint.Command("load NAME DATA_DIR") + " first)"}
 			}
 			tg, err := loadModel(env, in)
 			if err != nil {
@@ -565,7 +571,7 @@ func plotCommand() *Command {
 			if dir == "" {
 				runs := env.Session.Runs()
 				if len(runs) == 0 {
-					return &UsageError{Command: "plot", Msg: "missing RUN: no run trained in this session (`runs` lists run folders)"}
+					return &UsageError{Command: "plot", Msg: "missing RUN: no run trained in this session (" + hint.Command("runs") + " lists run folders)"}
 				}
 				dir = runs[len(runs)-1]
 			}

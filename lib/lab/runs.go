@@ -172,10 +172,11 @@ func anyTwoView(runs []RunInfo) bool {
 	return false
 }
 
-// writeRunsTable prints runs as an aligned table.
-func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
+// writeRunsTable prints runs as an aligned table; its hints name commands
+// as f spells them.
+func writeRunsTable(w io.Writer, runs []RunInfo, root string, f Frontend) {
 	if len(runs) == 0 {
-		fmt.Fprintf(w, "no runs under %s; train one with `train CONFIG`\n", root)
+		fmt.Fprintf(w, "no runs under %s; train one with %s\n", root, f.Command("train CONFIG"))
 		return
 	}
 	width := len("RUN")
@@ -198,7 +199,7 @@ func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 	}
 	for _, r := range runs {
 		if r.Status == "interrupted" {
-			fmt.Fprintf(w, "\ncontinue an interrupted run with `resume %s`\n", r.Dir)
+			fmt.Fprintf(w, "\ncontinue an interrupted run with %s\n", f.Command("resume "+r.Dir))
 			break
 		}
 	}

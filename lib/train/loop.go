@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/tagger"
@@ -248,7 +249,7 @@ func (tr *trainer) interrupt(at partial, seconds float64) error {
 	if err != nil {
 		return fmt.Errorf("%w, and writing the checkpoint failed: %v", ErrInterrupted, err)
 	}
-	msg := fmt.Sprintf("interrupted in epoch %d after %d batches; checkpoint %s; continue with `nerlab resume %s`", st.Epoch+1, st.Batch, path, tr.dir)
+	msg := fmt.Sprintf("interrupted in epoch %d after %d batches; checkpoint %s; continue with %s", st.Epoch+1, st.Batch, path, hint.Command("resume "+tr.dir))
 	tr.log.Printf("%s", msg)
 	tr.emit(Event{Kind: EventStop, Epoch: st.Epoch + 1, MaxEpochs: tr.exp.Train.MaxEpochs, Path: path, Message: msg})
 	return fmt.Errorf("%w: %s", ErrInterrupted, msg)

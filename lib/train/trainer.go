@@ -24,6 +24,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/tagger"
@@ -103,7 +104,7 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 		return nil, fmt.Errorf("run folder %s is being trained now (process %d); choose another with --out", dir, pid)
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 && !opts.Fresh {
-		return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, or choose another with --out", dir, dir)
+		return nil, fmt.Errorf("run folder %s already exists; resume it with %s, or choose another with --out", dir, hint.Command("resume "+dir))
 	}
 	if opts.Fresh {
 		if err := os.RemoveAll(dir); err != nil {
