@@ -133,7 +133,11 @@ func TestREPLInTmux(t *testing.T) {
 	r.waitFor("completion candidates", regexp.MustCompile(`load\s+Load a dataset folder`), 5*time.Second)
 	r.send("Tab")
 	r.waitFor("the completed command", regexp.MustCompile(`(?m)^nerlab> load\s*$`), 5*time.Second)
+	// wnut16/ and wnut17/: the first Tab completes what they share, as
+	// bash does, and selects neither; the second offers them.
 	r.send(" wnut " + datasets + "/wnu")
+	r.send("Tab")
+	r.waitFor("the common prefix", regexp.MustCompile(`(?m)nerlab> load wnut `+regexp.QuoteMeta(datasets)+`/wnut1\s*$`), 5*time.Second)
 	r.send("Tab")
 	r.waitFor("a completed path", regexp.MustCompile(`nerlab> load wnut `+regexp.QuoteMeta(datasets)+`/wnut1[67]/`), 5*time.Second)
 	r.send("C-u") // clear the line; type the exact path

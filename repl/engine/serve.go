@@ -67,8 +67,9 @@ func serve(req io.Reader, resp io.Writer, stdout, stderr io.Writer, interactive 
 		var reply wire.Reply
 		switch r.Op {
 		case wire.OpComplete:
-			cands, _ := s.lab.Complete(sess, r.Line)
-			reply = wire.Reply{ID: r.ID, Status: wire.StatusOK, Candidates: make([]wire.Candidate, len(cands))}
+			cands, start := s.lab.Complete(sess, r.Line)
+			reply = wire.Reply{ID: r.ID, Status: wire.StatusOK, Candidates: make([]wire.Candidate, len(cands)),
+				Common: lab.CommonPrefix(cands, r.Line[start:])}
 			for i, c := range cands {
 				reply.Candidates[i] = wire.Candidate{Text: c.Text, Description: c.Description}
 			}

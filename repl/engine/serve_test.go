@@ -49,8 +49,8 @@ func TestServeAnswersRequests(t *testing.T) {
 		t.Errorf("hello %+v", hello)
 	}
 	r := call(1, wire.OpComplete, "lo")
-	if len(r.Candidates) == 0 || r.Candidates[0].Text != "load" || r.Candidates[0].Description == "" {
-		t.Errorf("completion of lo: %+v", r.Candidates)
+	if len(r.Candidates) == 0 || r.Candidates[0].Text != "load" || r.Candidates[0].Description == "" || r.Common != "load" {
+		t.Errorf("completion of lo: %+v (common %q)", r.Candidates, r.Common)
 	}
 	r = call(2, wire.OpExec, "load wnut "+wnut17(t))
 	if r.Status != wire.StatusOK || r.Prompt != "nerlab [wnut]> " || !strings.Contains(out.String(), "3394 sentences") {
