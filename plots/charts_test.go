@@ -317,6 +317,19 @@ func TestDashboardWithConstantLR(t *testing.T) {
 	}
 	g.Draw(c)
 
+	// Without per-type scores either (a loss.tsv run) the curves take the
+	// whole height rather than leave a row to a note.
+	noTypes := fixtureRun(t, fixture{test: true})
+	for i := range noTypes.LR {
+		noTypes.LR[i] = 0.05
+	}
+	for _, s := range noTypes.Evals {
+		clear(s.PerType)
+	}
+	if g, err := Dashboard(noTypes); err != nil || len(g.Plots) != 1 || len(g.Plots[0]) != 2 {
+		t.Errorf("dashboard of a constant rate without per-type scores: %v, %v", err, g)
+	}
+
 	// One change of rate brings the chart back.
 	r.LR[len(r.LR)-1] = 0.025
 	if g, _ := Dashboard(r); len(g.Plots[1]) != 2 || g.Plots[1][0].Title.Text != "Learning rate" || strings.Contains(g.Title, "learning rate") {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -117,7 +118,8 @@ func (g *Grid) fits(c draw.Canvas) bool {
 // rate and per-type F1 below, under a heading that names the run and its
 // best dev score. A learning rate that never changed is a flat line that
 // says nothing a number cannot: the heading gives the rate and per-type
-// F1 takes the whole bottom row. A chart the run has no data for is
+// F1 takes the whole bottom row (or, when it has no data either, the
+// curves take the whole height). A chart the run has no data for is
 // replaced by a panel saying so, so that a loss.tsv run still gets its
 // curves; only a run with nothing at all to show is an error.
 func Dashboard(r *Run) (*Grid, error) {
@@ -134,27 +136,31 @@ func Dashboard(r *Run) (*Grid, error) {
 		{"F1 per type", "no per-type scores logged", PerTypeF1},
 	}
 	plots := make([]*plot.Plot, len(charts))
-	empty := 0
+	empty := make([]bool, len(charts))
 	for k, chart := range charts {
 		p, err := chart.make(r)
 		if errors.Is(err, ErrNoData) {
-			p, err = placeholder(chart.title, chart.note), nil
-			empty++
+			p, err, empty[k] = placeholder(chart.title, chart.note), nil, true
 		}
 		if err != nil {
 			return nil, err
 		}
 		plots[k] = p
 	}
-	if empty == len(charts) {
+	if !slices.Contains(empty, false) {
 		return nil, fmt.Errorf("dashboard of %s: no epochs logged yet: %w", r.name(), ErrNoData)
 	}
-	title := dashboardTitle(r)
+	g := &Grid{Title: dashboardTitle(r), Plots: [][]*plot.Plot{plots[:2], plots[2:]}}
 	if lr, ok := constantLR(r); ok {
-		title += fmt.Sprintf(", learning rate %g throughout", lr)
-		return &Grid{Title: title, Plots: [][]*plot.Plot{plots[:2], plots[3:]}}, nil
+		g.Title += fmt.Sprintf(", learning rate %g throughout", lr)
+		g.Plots[1] = plots[3:]
+		if empty[3] {
+			// Nothing left below but a note (a loss.tsv run has no
+			// per-type scores): the curves take the whole height.
+			g.Plots = g.Plots[:1]
+		}
 	}
-	return &Grid{Title: title, Plots: [][]*plot.Plot{plots[:2], plots[2:]}}, nil
+	return g, nil
 }
 
 // constantLR returns the learning rate when every epoch that logged one

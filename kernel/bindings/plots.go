@@ -42,7 +42,7 @@ func init() {
 		},
 	}
 	docs["github.com/nerlab/nerlab/plots"] = map[string]string{
-		"Dashboard":    "Dashboard tiles the four charts two by two: loss and F1 above, learning\nrate and per-type F1 below, under a heading that names the run and its\nbest dev score. A learning rate that never changed is a flat line that\nsays nothing a number cannot: the heading gives the rate and per-type\nF1 takes the whole bottom row. A chart the run has no data for is\nreplaced by a panel saying so, so that a loss.tsv run still gets its\ncurves; only a run with nothing at all to show is an error.",
+		"Dashboard":    "Dashboard tiles the four charts two by two: loss and F1 above, learning\nrate and per-type F1 below, under a heading that names the run and its\nbest dev score. A learning rate that never changed is a flat line that\nsays nothing a number cannot: the heading gives the rate and per-type\nF1 takes the whole bottom row (or, when it has no data either, the\ncurves take the whole height). A chart the run has no data for is\nreplaced by a panel saying so, so that a loss.tsv run still gets its\ncurves; only a run with nothing at all to show is an error.",
 		"DefaultSize":  "DefaultSize is the size WriteFile uses: 640×400 for one chart, twice\nthat each way for the dashboard.",
 		"ErrNoData":    "ErrNoData is wrapped by a chart's error when the run holds nothing that\nchart could show (no epochs yet, or a loss.tsv run asked for per-type\nscores).",
 		"EvalSeries":   "EvalSeries is the evaluation history of one split (\"dev\", \"test\") in one\nview (\"plain\", or e.g. \"context\" for CLNER's retrieval-augmented input).\nScores are fractions in [0, 1], as metrics.Report holds them.",
