@@ -172,7 +172,7 @@ func (sh *shell) tab(buf *prompt.Buffer) {
 	}
 	select {
 	case sh.tty.tabs <- tabReply{n: sh.tabs, inserted: inserted}:
-	default: // the parser is not waiting on that many; it will time out
+	default: // full: the parser has stopped waiting (it timed out), drop the answer
 	}
 }
 
