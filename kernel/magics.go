@@ -70,9 +70,10 @@ func (h *goHandler) runCommand(ctx context.Context, line string, out *jupyter.Ou
 	defer stdout.Flush()
 	defer stderr.Flush()
 	env := &lab.Env{
-		Stdout:  stdout,
-		Stderr:  stderr,
-		Session: h.session,
+		Stdout:   stdout,
+		Stderr:   stderr,
+		Session:  h.session,
+		Frontend: lab.Kernel,
 		Display: func(data map[string]any) error {
 			out.Display(data, nil, "")
 			return nil
@@ -88,11 +89,11 @@ func (h *goHandler) runCommand(ctx context.Context, line string, out *jupyter.Ou
 	case errors.Is(err, lab.ErrExit):
 		return &jupyter.ExecError{Name: "UsageError", Value: "exit does nothing in a notebook; shut the kernel down from Jupyter"}
 	case errors.Is(err, train.ErrInterrupted):
-		return &jupyter.ExecError{Name: "Interrupted", Value: err.Error()}
+		return &jupyter.ExecError{Name: "Interrupted", Value: env.Frontend.Error(err)}
 	case ctx.Err() != nil:
-		return &jupyter.ExecError{Name: "Interrupted", Value: err.Error()}
+		return &jupyter.ExecError{Name: "Interrupted", Value: env.Frontend.Error(err)}
 	case lab.IsUsage(err):
-		return &jupyter.ExecError{Name: "UsageError", Value: err.Error()}
+		return &jupyter.ExecError{Name: "UsageError", Value: env.Frontend.Error(err)}
 	}
-	return &jupyter.ExecError{Name: "Error", Value: err.Error()}
+	return &jupyter.ExecError{Name: "Error", Value: env.Frontend.Error(err)}
 }

@@ -202,6 +202,49 @@ func TestPerTypeF1(t *testing.T) {
 	}
 }
 
+// TestPerTypeF1BothViews: a cooperative-learning run evaluates the plain
+// and the context view every epoch; the chart has a bar of each view for
+// each split, at the epoch the main (plain) view picks.
+func TestPerTypeF1BothViews(t *testing.T) {
+	r := fixtureRun(t, fixture{test: true, views: []string{Plain, "context"}})
+	table, err := perTypeTable(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ split, view string }{{"dev", Plain}, {"dev", "context"}, {"test", Plain}, {"test", "context"}}
+	if len(table.groups) != len(want) {
+		t.Fatalf("%d bar groups, want %d (dev and test of both views)", len(table.groups), len(want))
+	}
+	for g, w := range want {
+		group := table.groups[g]
+		if name := w.split + " (" + w.view + ")"; group.name != name {
+			t.Errorf("bar group %d is %q, want %q", g, group.name, name)
+		}
+		for k, typ := range table.types {
+			if v := 100 * fixtureTypeF1(w.split, w.view, typ, 7); group.values[k] != v {
+				t.Errorf("%s bar of %s = %v, want %v", group.name, typ, group.values[k], v)
+			}
+		}
+	}
+	// Each view of a split in its own shade, and the gold counts once per split.
+	if table.groups[0].color == table.groups[1].color || table.groups[2].color == table.groups[3].color {
+		t.Error("the two views of a split share a colour")
+	}
+	p, err := PerTypeF1(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Title.Text != "F1 per type, plain view's best dev epoch 7" || tickLabels(p.X)[0] != "PER\n1842 / 1617" {
+		t.Errorf("title %q, ticks %q", p.Title.Text, tickLabels(p.X))
+	}
+	img := rasterize(t, p)
+	for _, g := range table.groups {
+		if n := countColor(img, g.color); n < 2000 {
+			t.Errorf("%d pixels of the %s bars; want them drawn", n, g.name)
+		}
+	}
+}
+
 func TestPerTypeF1ManyTypesLieDown(t *testing.T) {
 	r := fixtureRun(t, fixture{})
 	dev := r.Series("dev", Plain)
@@ -245,6 +288,52 @@ func TestPerTypeF1WithoutScores(t *testing.T) {
 	}
 	if !strings.Contains(g.Title, "best dev F1 90.00 at epoch 7") {
 		t.Errorf("dashboard title %q", g.Title)
+	}
+}
+
+// TestDashboardWithConstantLR: a learning rate that never changed is
+// given in the heading, and per-type F1 takes the LR panel's room.
+func TestDashboardWithConstantLR(t *testing.T) {
+	r := fixtureRun(t, fixture{test: true})
+	for i := range r.LR {
+		r.LR[i] = 0.05
+	}
+	g, err := Dashboard(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Plots) != 2 || len(g.Plots[0]) != 2 || len(g.Plots[1]) != 1 || g.Plots[1][0].Title.Text != "F1 per type, best dev epoch 7" {
+		t.Fatalf("dashboard layout %d rows: %v", len(g.Plots), g.Plots)
+	}
+	if !strings.HasSuffix(g.Title, ", learning rate 0.05 throughout") {
+		t.Errorf("dashboard title %q", g.Title)
+	}
+	// The per-type panel spans the width the two charts above share.
+	c := draw.New(vgimg.NewWith(vgimg.UseWH(1280, 800), vgimg.UseDPI(72)))
+	tiles := g.layout(c)
+	top, bottom := tiles[0], tiles[1][0]
+	if bottom.Min.X > top[0].Min.X+1 || bottom.Max.X < top[1].Max.X-1 || !g.fits(c) {
+		t.Errorf("per-type panel %v; want it from %v to %v", bottom.Rectangle, top[0].Min.X, top[1].Max.X)
+	}
+	g.Draw(c)
+
+	// Without per-type scores either (a loss.tsv run) the curves take the
+	// whole height rather than leave a row to a note.
+	noTypes := fixtureRun(t, fixture{test: true})
+	for i := range noTypes.LR {
+		noTypes.LR[i] = 0.05
+	}
+	for _, s := range noTypes.Evals {
+		clear(s.PerType)
+	}
+	if g, err := Dashboard(noTypes); err != nil || len(g.Plots) != 1 || len(g.Plots[0]) != 2 {
+		t.Errorf("dashboard of a constant rate without per-type scores: %v, %v", err, g)
+	}
+
+	// One change of rate brings the chart back.
+	r.LR[len(r.LR)-1] = 0.025
+	if g, _ := Dashboard(r); len(g.Plots[1]) != 2 || g.Plots[1][0].Title.Text != "Learning rate" || strings.Contains(g.Title, "learning rate") {
+		t.Errorf("dashboard of a changing learning rate: %q, %v", g.Title, g.Plots[1])
 	}
 }
 

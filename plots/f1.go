@@ -10,6 +10,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/nerlab/nerlab/lib/metrics"
 )
 
 // F1Curves charts span F1 (in percent) per epoch for every evaluated split
@@ -65,7 +67,7 @@ func markBest(p *plot.Plot, r *Run) error {
 		}
 		at := plotter.XY{X: float64(r.Epochs[i]), Y: 100 * r.Series("dev", view).F1[i]}
 		rings = append(rings, at)
-		lines = append(lines, fmt.Sprintf("best %s %.2f @ %d", seriesName("dev", view, r), at.Y, r.Epochs[i]))
+		lines = append(lines, fmt.Sprintf("best %s %s @ %d", seriesName("dev", view, r), metrics.Percent(r.Series("dev", view).F1[i]), r.Epochs[i]))
 		if at.Y > top.Y {
 			top = at
 		}

@@ -18,6 +18,8 @@ const (
 // way on c once titles, axes and labels have taken their room.
 func fits(fig drawer, c draw.Canvas) bool {
 	switch f := fig.(type) {
+	case chart:
+		return plotFits(f.Plot, inset(c))
 	case *plot.Plot:
 		return plotFits(f, c)
 	case *Grid:

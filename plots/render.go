@@ -33,8 +33,15 @@ var kinds = []kind{
 // drawer is what *plot.Plot and *Grid have in common.
 type drawer interface{ Draw(draw.Canvas) }
 
-func asDrawer(chart func(*Run) (*plot.Plot, error)) func(*Run) (drawer, error) {
-	return func(r *Run) (drawer, error) { return chart(r) }
+// asDrawer draws one chart inside the images' margin.
+func asDrawer(newChart func(*Run) (*plot.Plot, error)) func(*Run) (drawer, error) {
+	return func(r *Run) (drawer, error) {
+		p, err := newChart(r)
+		if err != nil {
+			return nil, err
+		}
+		return chart{p}, nil
+	}
 }
 
 // Kinds lists the chart names Render and WriteFile accept, each as

@@ -211,3 +211,43 @@ func BenchmarkDashboardPNG(b *testing.B) {
 		}
 	}
 }
+
+// rightmostInk returns the x of the right-most pixel column that is not
+// the background, or -1.
+func rightmostInk(img image.Image) int {
+	b := img.Bounds()
+	for x := b.Max.X - 1; x >= b.Min.X; x-- {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r != 0xffff || g != 0xffff || bl != 0xffff {
+				return x
+			}
+		}
+	}
+	return -1
+}
+
+// TestChartsKeepClearOfTheRightEdge renders every chart and checks that
+// nothing (legend thumbnails, the last epoch's glyphs, a tick label)
+// reaches the image's right-most columns, where gonum would draw them
+// flush against the edge, half cut off by anti-aliasing and viewers'
+// borders.
+func TestChartsKeepClearOfTheRightEdge(t *testing.T) {
+	r := fixtureRun(t, fixture{test: true, views: []string{Plain, "context"}})
+	for _, what := range []string{"loss", "f1", "lr", "types", "all"} {
+		w, h := DefaultSize(what)
+		data, err := Render(r, what, "png", w, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		edge := img.Bounds().Max.X - int(margin.right)
+		// The chart reaches the margin (the test looks where it should),
+		// and stops there.
+		if x := rightmostInk(img); x >= edge || x < edge-4 {
+			t.Errorf("%s chart: right-most ink at x=%d; want it just inside the margin, %d to %d", what, x, edge-4, edge-1)
+		}
+	}
+}

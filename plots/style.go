@@ -61,6 +61,14 @@ func colorOf(split string, r *Run) color.Color {
 	return otherColors[max(0, slices.Index(others, split))%len(otherColors)]
 }
 
+// lighter is c halfway to white: a bar of a view other than the first,
+// where bars have no dashes or glyphs to tell views apart.
+func lighter(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	half := func(v uint32) uint8 { return uint8((v>>8 + 0xff) / 2) }
+	return color.RGBA{half(r), half(g), half(b), 0xff}
+}
+
 // viewStyle distinguishes views by dashes and glyph shape, since colour
 // already stands for the split.
 func viewStyle(view string, r *Run) (dashes []vg.Length, glyph draw.GlyphDrawer) {

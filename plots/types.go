@@ -18,7 +18,10 @@ const manyTypes = 8
 
 // PerTypeF1 charts F1 per entity type as grouped bars, dev beside test, at
 // the main view's best dev epoch (the model a trainer keeps). Without a
-// dev F1 it uses the last epoch that has per-type scores. Types are
+// dev F1 it uses the last epoch that has per-type scores. A run that
+// evaluated several views (cooperative learning scores the plain and the
+// context view every epoch) gets a bar per split and view, the other
+// views' bars in a lighter shade of their split's colour. Types are
 // ordered by dev support, most frequent first, and each tick label gives
 // the support (gold spans) in dev and test.
 func PerTypeF1(r *Run) (*plot.Plot, error) {
@@ -28,7 +31,7 @@ func PerTypeF1(r *Run) (*plot.Plot, error) {
 	}
 	title := fmt.Sprintf("F1 per type, %s epoch %d", t.why, r.Epochs[t.index])
 	if len(r.Views()) > 1 {
-		title += " (" + t.view + ")"
+		title = fmt.Sprintf("F1 per type, %s view's %s epoch %d", t.view, t.why, r.Epochs[t.index])
 	}
 	// A few types stand side by side; many are listed down the y axis,
 	// where their names and counts have room to be read.
@@ -56,14 +59,14 @@ func PerTypeF1(r *Run) (*plot.Plot, error) {
 	return p, nil
 }
 
-// typeTable is what PerTypeF1 draws: one bar group per split, one value
-// (F1 in percent, NaN when the split has no score) per type.
+// typeTable is what PerTypeF1 draws: one bar group per split and view,
+// one value (F1 in percent, NaN when the split has no score) per type.
 type typeTable struct {
-	view   string
+	view   string // the view whose epoch is shown
 	index  int    // into Run.Epochs
 	why    string // how the epoch was chosen: "best dev" or "last"
 	types  []string
-	splits []*EvalSeries
+	splits []*EvalSeries // one per split (the first view's), for the gold counts
 	groups []barGroup
 }
 
@@ -80,14 +83,29 @@ func perTypeTable(r *Run) (*typeTable, error) {
 		return nil, fmt.Errorf("per-type F1 of %s: no per-type scores (%s): %w", r.name(), why, ErrNoData)
 	}
 	t := &typeTable{view: view, index: i, why: why}
+	// Splits in the order of Evals, each with its views in the order of
+	// Views: dev (plain), dev (context), test (plain), test (context).
+	// Gold spans do not depend on the view, so one series per split
+	// gives the counts.
+	var series []*EvalSeries
 	for _, s := range r.Evals {
-		if s.View == view && s.PerType[i] != nil {
-			t.splits = append(t.splits, s)
+		if s.PerType[i] == nil || slices.ContainsFunc(t.splits, func(o *EvalSeries) bool { return o.Split == s.Split }) {
+			continue
+		}
+		t.splits = append(t.splits, s)
+		for _, v := range r.Views() {
+			if o := r.Series(s.Split, v); o != nil && o.PerType[i] != nil {
+				series = append(series, o)
+			}
 		}
 	}
 	t.types = sortedTypes(t.splits, i)
-	for _, s := range t.splits {
-		g := barGroup{name: s.Split, color: colorOf(s.Split, r), values: make([]float64, len(t.types))}
+	for _, s := range series {
+		c := colorOf(s.Split, r)
+		if s.View != r.Views()[0] {
+			c = lighter(c)
+		}
+		g := barGroup{name: seriesName(s.Split, s.View, r), color: c, values: make([]float64, len(t.types))}
 		for k, typ := range t.types {
 			g.values[k] = math.NaN()
 			if score, ok := s.PerType[i][typ]; ok {

@@ -59,3 +59,51 @@ func TestNextKeySplitsPastedInput(t *testing.T) {
 		t.Errorf("keys %q", keys)
 	}
 }
+
+func TestRestOfCommon(t *testing.T) {
+	for _, c := range []struct{ line, common, want string }{
+		{"load wnut data/wnu", "data/wnut1", "t1"},
+		{"lo", "load", "ad"},
+		{"load wnut data/wnut1", "data/wnut1", ""}, // nothing more in common
+		{"stats ST", "stats", ""},                  // would change what was typed
+		{"", "", ""},
+	} {
+		if got := restOfCommon(c.line, c.common); got != c.want {
+			t.Errorf("restOfCommon(%q, %q) = %q, want %q", c.line, c.common, got, c.want)
+		}
+	}
+}
+
+// TestTabThatInsertedTakesSelectionBack: after a Tab for which the shell
+// inserted a common prefix the parser hands go-prompt a BackTab, so that no
+// candidate stays selected; after one for which it did not, the input goes
+// on. Answers to earlier Tabs are skipped.
+func TestTabThatInsertedTakesSelectionBack(t *testing.T) {
+	p := &ttyParser{pending: []byte("\tx\ty"), tabs: make(chan tabReply, 4)}
+	read := func() string {
+		t.Helper()
+		b, err := p.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if k := read(); k != "\t" {
+		t.Fatalf("first key %q", k)
+	}
+	p.tabs <- tabReply{n: 1, inserted: true}
+	if k := read(); k != backTab {
+		t.Errorf("after a Tab that inserted: %q, want BackTab", k)
+	}
+	if k := read(); k != "x" {
+		t.Errorf("then %q, want x", k)
+	}
+	if k := read(); k != "\t" {
+		t.Fatalf("second Tab: %q", k)
+	}
+	p.tabs <- tabReply{n: 1, inserted: true} // a stale answer
+	p.tabs <- tabReply{n: 2, inserted: false}
+	if k := read(); k != "y" {
+		t.Errorf("after a Tab that inserted nothing: %q, want y", k)
+	}
+}

@@ -26,6 +26,7 @@ type shell struct {
 	hist   *history
 	engine *engineConn
 	prompt string
+	tabs   int // Tabs handled, counted as the parser counts those it hands out
 }
 
 // engineConn is the running engine and its request/reply pipes.
@@ -113,6 +114,7 @@ func runShell(enginePath string) int {
 		return 1
 	}
 	sh := &shell{tty: tty, hist: loadHistory(historyPath()), engine: eng, prompt: "nerlab> "}
+	tty.tabs = make(chan tabReply, 16)
 	fmt.Print(banner)
 	p := prompt.New(sh.execute, sh.complete,
 		prompt.OptionParser(tty),
@@ -122,6 +124,7 @@ func runShell(enginePath string) int {
 		prompt.OptionHistory(sh.hist.lines),
 		prompt.OptionMaxSuggestion(10),
 		prompt.OptionPrefixTextColor(prompt.Blue),
+		prompt.OptionAddKeyBind(prompt.KeyBind{Key: prompt.Tab, Fn: sh.tab}),
 	)
 	p.Run()
 	// Ctrl-D: go-prompt has torn down; restore what we saved all the same,
@@ -153,6 +156,44 @@ func (sh *shell) complete(d prompt.Document) []prompt.Suggest {
 		out[i] = prompt.Suggest{Text: c.Text, Description: desc}
 	}
 	return out
+}
+
+// tab runs after go-prompt's own handling of Tab (which selects the next
+// candidate): when the candidates share a longer prefix than the word
+// typed, it inserts that prefix, and the parser then takes the selection
+// back, so that the first Tab completes what all candidates have in
+// common and the next one offers them.
+func (sh *shell) tab(buf *prompt.Buffer) {
+	sh.tabs++
+	inserted := false
+	if rest := sh.commonRest(buf.Document().TextBeforeCursor()); rest != "" {
+		buf.InsertText(rest, false, true)
+		inserted = true
+	}
+	select {
+	case sh.tty.tabs <- tabReply{n: sh.tabs, inserted: inserted}:
+	default: // full: the parser has stopped waiting (it timed out), drop the answer
+	}
+}
+
+// commonRest returns what the candidates for line have in common beyond
+// the word being typed, "" when nothing.
+func (sh *shell) commonRest(line string) string {
+	r, err := sh.engine.call(wire.OpComplete, line)
+	if err != nil {
+		return ""
+	}
+	return restOfCommon(line, r.Common)
+}
+
+// restOfCommon returns the part of common beyond the word that ends line
+// (the text after its last space, the word the engine completes).
+func restOfCommon(line, common string) string {
+	word := line[strings.LastIndexAny(line, " \t")+1:]
+	if len(common) <= len(word) || !strings.HasPrefix(common, word) {
+		return ""
+	}
+	return common[len(word):]
 }
 
 // execute sends one line to the engine. go-prompt has put the terminal in

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	prompt "github.com/c-bata/go-prompt"
 	"golang.org/x/sys/unix"
@@ -20,7 +21,25 @@ type ttyParser struct {
 	fd      int
 	orig    unix.Termios
 	pending []byte // input read but not yet handed to go-prompt
+	// tabs, when set, answers each Tab handed to go-prompt (see afterTab).
+	tabs     chan tabReply
+	tabsSent int // Tabs handed to go-prompt
+	tabOwed  bool
 }
+
+// tabReply says whether the shell's Tab binding inserted the candidates'
+// common prefix for the n-th Tab.
+type tabReply struct {
+	n        int
+	inserted bool
+}
+
+// backTab is the key that moves go-prompt's completion menu back one.
+const backTab = "\x1b[Z"
+
+// tabWait bounds the wait for the shell's answer to a Tab; it answers
+// every Tab in a moment, so this only guards against a missed one.
+const tabWait = 2 * time.Second
 
 func openTTY() (*ttyParser, error) {
 	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
@@ -71,6 +90,12 @@ func (t *ttyParser) restore() error {
 // such as "stats\r" must come out as "stats" and then Enter, or the Enter
 // would be inserted into the line as text.
 func (t *ttyParser) Read() ([]byte, error) {
+	if t.tabOwed {
+		t.tabOwed = false
+		if t.afterTab() {
+			return []byte(backTab), nil
+		}
+	}
 	if len(t.pending) == 0 {
 		buf := make([]byte, 1024)
 		n, err := syscall.Read(t.fd, buf)
@@ -82,7 +107,32 @@ func (t *ttyParser) Read() ([]byte, error) {
 	n := nextKey(t.pending)
 	key := append([]byte(nil), t.pending[:n]...)
 	t.pending = t.pending[n:]
+	if t.tabs != nil && string(key) == "\t" {
+		t.tabsSent++
+		t.tabOwed = true
+	}
 	return key, nil
+}
+
+// afterTab waits until the shell's Tab binding has handled the last Tab
+// and reports whether it inserted a common prefix. go-prompt selects the
+// first candidate on every Tab, before any binding runs, and offers no
+// way to undo that but a BackTab; a Tab that completed a common prefix
+// must leave nothing selected, as in bash. The wait makes the answer the
+// one for this Tab: go-prompt handles keys in the order this parser
+// hands them out, so the binding has seen the line as the Tab found it.
+func (t *ttyParser) afterTab() bool {
+	timeout := time.After(tabWait)
+	for {
+		select {
+		case r := <-t.tabs:
+			if r.n == t.tabsSent {
+				return r.inserted
+			}
+		case <-timeout:
+			return false
+		}
+	}
 }
 
 // nextKey returns the length of the first key in b: a whole read starting

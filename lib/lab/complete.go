@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Candidate is one completion: the text that replaces the word being typed
@@ -76,6 +77,41 @@ func (l *Lab) Complete(s *Session, line string) ([]Candidate, int) {
 		return flagCandidates(c, args), start
 	}
 	return nil, start
+}
+
+// CommonPrefix returns the longest text that every candidate starting
+// with word (the word being completed) starts with, when it is longer than
+// word: what a first Tab inserts before a second one offers the
+// candidates, as in bash. It is "" when there is nothing to add. The
+// candidates filterCandidates adds because they contain word elsewhere, or
+// match it in another case ("max_ep" for train.max_epochs), take no part:
+// inserting text after word cannot lead to them, and a word that only
+// they match gets nothing inserted.
+func CommonPrefix(cands []Candidate, word string) string {
+	prefix, found := "", false
+	for _, c := range cands {
+		if !strings.HasPrefix(c.Text, word) {
+			continue
+		}
+		if !found {
+			prefix, found = c.Text, true
+			continue
+		}
+		n := 0
+		for n < len(prefix) && n < len(c.Text) && prefix[n] == c.Text[n] {
+			n++
+		}
+		prefix = prefix[:n]
+	}
+	// Candidates that differ inside a multi-byte character share only its
+	// first bytes; stop before it.
+	for !utf8.ValidString(prefix) {
+		prefix = prefix[:len(prefix)-1]
+	}
+	if len(prefix) <= len(word) {
+		return ""
+	}
+	return prefix
 }
 
 // completionWords splits the finished words of a line, tolerating an

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 )
 
@@ -52,7 +53,7 @@ documents, never as tokens. In CLNER context views the context tokens after
 			arg := in.Arg("DATA")
 			d := env.Session.Dataset(arg)
 			if d == nil && arg == "" {
-				return &UsageError{Command: "stats", Msg: "no dataset loaded; give a file or `load NAME PATH` first"}
+				return &UsageError{Command: "stats", Msg: "no dataset loaded; give a file or " + hint.Command("load NAME PATH") + " first"}
 			}
 			if d == nil {
 				st, err := os.Stat(arg)

@@ -55,16 +55,16 @@ func HTMLReport(r metrics.Report) string {
 		if bold {
 			style = ` style="font-weight:bold"`
 		}
-		fmt.Fprintf(&b, `<tr%s><td style="text-align:left">%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%d</td><td>%d</td></tr>`,
-			style, html.EscapeString(name), 100*s.Precision, 100*s.Recall, 100*s.F1, s.Support, s.Predicted)
+		fmt.Fprintf(&b, `<tr%s><td style="text-align:left">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td></tr>`,
+			style, html.EscapeString(name), metrics.Percent(s.Precision), metrics.Percent(s.Recall), metrics.Percent(s.F1), s.Support, s.Predicted)
 	}
 	for _, t := range r.Types {
 		row(t, r.PerType[t], false)
 	}
 	row("micro", r.Micro, true)
 	row("macro", r.Macro, false)
-	fmt.Fprintf(&b, `</tbody></table><p style="font-size:0.85em">%d sentences, %d tokens, token accuracy %.2f%% (%s)</p>`,
-		r.Sentences, r.Tokens, 100*r.Accuracy, html.EscapeString(r.Mode))
+	fmt.Fprintf(&b, `</tbody></table><p style="font-size:0.85em">%d sentences, %d tokens, token accuracy %s%% (%s)</p>`,
+		r.Sentences, r.Tokens, metrics.Percent(r.Accuracy), html.EscapeString(r.Mode))
 	return b.String()
 }
 
@@ -81,7 +81,7 @@ func HTMLRuns(runs []RunInfo) string {
 		if math.IsNaN(f) {
 			return "–"
 		}
-		return fmt.Sprintf("%.2f", 100*f)
+		return metrics.Percent(f)
 	}
 	for _, r := range runs {
 		best := pct(r.BestDevF1)
@@ -101,8 +101,9 @@ func HTMLRuns(runs []RunInfo) string {
 
 // RunsBundle is the runs table as a display bundle: HTML and the aligned
 // text the REPL prints. root names the folder in the empty table's text.
+// Displays are shown in notebooks, so the text's hints name magics.
 func RunsBundle(runs []RunInfo, root string) map[string]any {
 	var text strings.Builder
-	writeRunsTable(&text, runs, root)
+	writeRunsTable(&text, runs, root, Kernel)
 	return map[string]any{"text/html": HTMLRuns(runs), "text/plain": text.String()}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/textdist"
 )
 
@@ -68,6 +69,9 @@ type Env struct {
 	// notebook. Commands with a rich form (predict, eval, plot, runs) use
 	// it instead of their text.
 	Display func(data map[string]any) error
+	// Frontend is where the commands are typed; messages name commands
+	// the way it spells them. The zero value is the CLI.
+	Frontend Frontend
 }
 
 // Lab is the registry of commands.
@@ -120,21 +124,21 @@ func (e *UsageError) Error() string {
 	if e.Command == "" {
 		return e.Msg
 	}
-	return fmt.Sprintf("%s: %s (see 'help %s')", e.Command, e.Msg, e.Command)
+	return fmt.Sprintf("%s: %s (see %s)", e.Command, e.Msg, hint.Command("help "+e.Command))
 }
 
 // Exec runs argv[0] with the remaining words as its arguments. `CMD --help`
 // prints the command's help.
 func (l *Lab) Exec(ctx context.Context, env *Env, argv []string) error {
 	if len(argv) == 0 {
-		return &UsageError{Msg: "no command; try 'help'"}
+		return &UsageError{Msg: "no command; try " + hint.Command("help")}
 	}
 	if env.Session == nil {
 		env.Session = NewSession()
 	}
 	c, ok := l.commands[argv[0]]
 	if !ok {
-		return &UsageError{Msg: fmt.Sprintf("unknown command %q%s; try 'help'", argv[0], l.suggest(argv[0]))}
+		return &UsageError{Msg: fmt.Sprintf("unknown command %q%s; try %s", argv[0], l.suggest(argv[0]), hint.Command("help"))}
 	}
 	for _, a := range argv[1:] {
 		if a == "--help" || a == "-h" {
@@ -404,7 +408,7 @@ func helpCommand(l *Lab) *Command {
 			if name := in.Arg("COMMAND"); name != "" {
 				c, ok := l.Command(name)
 				if !ok {
-					return &UsageError{Msg: fmt.Sprintf("no command %q%s; try 'help'", name, l.suggest(name))}
+					return &UsageError{Msg: fmt.Sprintf("no command %q%s; try %s", name, l.suggest(name), hint.Command("help"))}
 				}
 				_, err := io.WriteString(env.Stdout, c.Usage())
 				return err
@@ -413,7 +417,7 @@ func helpCommand(l *Lab) *Command {
 			for _, c := range l.Commands() {
 				fmt.Fprintf(env.Stdout, "  %-10s %s\n", c.Name, c.Summary)
 			}
-			fmt.Fprintln(env.Stdout, "\n'help COMMAND' explains one command.")
+			fmt.Fprintf(env.Stdout, "\n%s explains one command.\n", env.Frontend.Command("help COMMAND"))
 			return nil
 		},
 	}

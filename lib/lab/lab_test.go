@@ -59,7 +59,7 @@ func TestParseErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !IsUsage(err) {
 			t.Errorf("Parse(%q) error = %v, want usage error containing %q", tc.words, err, tc.want)
 		}
-		if err != nil && !strings.Contains(err.Error(), "(see 'help score')") {
+		if err != nil && !strings.Contains(err.Error(), "(see `nerlab help score`)") {
 			t.Errorf("error %q lacks the help hint", err)
 		}
 	}

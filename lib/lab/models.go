@@ -18,6 +18,8 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
@@ -39,12 +41,17 @@ func IsTerminal(v any) bool {
 }
 
 // events returns the event sink of a training command: the session's, if
-// a front-end installed one, else a text printer on stderr.
+// a front-end installed one, else a text printer on stderr. Messages reach
+// it with their hints (how to resume) spelt for the front-end.
 func events(env *Env) func(train.Event) {
+	sink := train.Printer(env.Stderr, IsTerminal(env.Stderr))
 	if env.Session != nil && env.Session.Events != nil {
-		return env.Session.Events
+		sink = env.Session.Events
 	}
-	return train.Printer(env.Stderr, IsTerminal(env.Stderr))
+	return func(e train.Event) {
+		e.Message = env.Frontend.Respell(e.Message)
+		sink(e)
+	}
 }
 
 func trainCommand() *Command {
@@ -135,7 +142,7 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 		if res.SelectView != "" {
 			view = ", " + res.SelectView + " view"
 		}
-		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %.2f%s)\n", res.BestEpoch, 100*res.BestDevF1, view)
+		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %s%s)\n", res.BestEpoch, metrics.Percent(res.BestDevF1), view)
 	}
 	for _, v := range []struct {
 		name string
@@ -149,7 +156,7 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 			name = "test (plain view)"
 		}
 		m := v.ev.Report.Micro
-		fmt.Fprintf(env.Stdout, "%-11s P %.2f  R %.2f  F1 %.2f\n", name, 100*m.Precision, 100*m.Recall, 100*m.F1)
+		fmt.Fprintf(env.Stdout, "%-11s P %s  R %s  F1 %s\n", name, metrics.Percent(m.Precision), metrics.Percent(m.Recall), metrics.Percent(m.F1))
 	}
 	return nil
 }
@@ -252,7 +259,7 @@ func dataForEval(env *Env, in *Input) (*corpus.Corpus, error) {
 	}
 	d := env.Session.Dataset("")
 	if d == nil {
-		return nil, &UsageError{Command: in.cmd.Name, Msg: "missing --data FILE (or `load NAME DATA_DIR` first)"}
+		return nil, &UsageError{Command: in.cmd.Name, Msg: "missing --data FILE (or " + hint.Command("load NAME DATA_DIR") + " first)"}
 	}
 	sp := d.Split(in.Flag("split"))
 	if sp == nil {
@@ -503,7 +510,7 @@ token and a blank line between sentences.`,
 					corpora = append(corpora, sp.Corpus)
 				}
 			} else {
-				return &UsageError{Command: "parse", Msg: "missing --dir DIR (or `load NAME DATA_DIR` first)"}
+				return &UsageError{Command: "parse", Msg: "missing --dir DIR (or " + hint.Command("load NAME DATA_DIR") + " first)"}
 			}
 			tg, err := loadModel(env, in)
 			if err != nil {
@@ -538,7 +545,7 @@ token and a blank line between sentences.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Stdout, "%s → %s  (F1 %.2f)\n", c.Path, dst, 100*ev.Report.Micro.F1)
+				fmt.Fprintf(env.Stdout, "%s → %s  (F1 %s)\n", c.Path, dst, metrics.Percent(ev.Report.Micro.F1))
 			}
 			return nil
 		},
@@ -620,7 +627,7 @@ func plotCommand() *Command {
 			if dir == "" {
 				runs := env.Session.Runs()
 				if len(runs) == 0 {
-					return &UsageError{Command: "plot", Msg: "missing RUN: no run trained in this session (`runs` lists run folders)"}
+					return &UsageError{Command: "plot", Msg: "missing RUN: no run trained in this session (" + hint.Command("runs") + " lists run folders)"}
 				}
 				dir = runs[len(runs)-1]
 			}

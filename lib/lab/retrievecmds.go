@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/wordvec"
@@ -95,9 +96,9 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 					case err != nil:
 						return err
 					case docs == 0:
-						fmt.Fprintf(env.Stdout, "no term statistics: ranked by Weaviate's BM25, not as bleve ranks (`index build` again writes them)\n")
+						fmt.Fprintf(env.Stdout, "no term statistics: ranked by Weaviate's BM25, not as bleve ranks (%s again writes them)\n", env.Frontend.Command("index build"))
 					case docs != n:
-						fmt.Fprintf(env.Stdout, "term statistics of %d passages, not %d: stale (`index build` again updates them)\n", docs, n)
+						fmt.Fprintf(env.Stdout, "term statistics of %d passages, not %d: stale (%s again updates them)\n", docs, n, env.Frontend.Command("index build"))
 					default:
 						fmt.Fprintf(env.Stdout, "term statistics in class %s\n", w.StatsClass())
 					}
@@ -484,7 +485,7 @@ fall back to consistency ONE and say so.`,
 				}
 				columns = d.Splits[0].Corpus.Columns
 			} else {
-				return &UsageError{Command: "retrieve", Msg: "missing --data DIR (or `load NAME DATA_DIR` first)"}
+				return &UsageError{Command: "retrieve", Msg: "missing --data DIR (or " + hint.Command("load NAME DATA_DIR") + " first)"}
 			}
 			if spec := in.Flag("columns"); spec != "" {
 				m, err := corpus.ParseColumns(spec)

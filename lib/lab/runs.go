@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nerlab/nerlab/lib/config"
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
 )
@@ -171,17 +172,12 @@ func anyTwoView(runs []RunInfo) bool {
 	return false
 }
 
-// writeRunsTable prints runs as an aligned table.
-func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
+// writeRunsTable prints runs as an aligned table; its hints name commands
+// as f spells them.
+func writeRunsTable(w io.Writer, runs []RunInfo, root string, f Frontend) {
 	if len(runs) == 0 {
-		fmt.Fprintf(w, "no runs under %s; train one with `train CONFIG`\n", root)
+		fmt.Fprintf(w, "no runs under %s; train one with %s\n", root, f.Command("train CONFIG"))
 		return
-	}
-	pct := func(f float64) string {
-		if math.IsNaN(f) {
-			return "-"
-		}
-		return fmt.Sprintf("%.2f", 100*f)
 	}
 	width := len("RUN")
 	for _, r := range runs {
@@ -191,19 +187,19 @@ func writeRunsTable(w io.Writer, runs []RunInfo, root string) {
 	ctxHead, ctxCell := "", func(RunInfo) string { return "" }
 	if anyTwoView(runs) {
 		ctxHead = fmt.Sprintf("  %8s", "TEST CTX")
-		ctxCell = func(r RunInfo) string { return fmt.Sprintf("  %8s", pct(r.TestContextF1)) }
+		ctxCell = func(r RunInfo) string { return fmt.Sprintf("  %8s", metrics.Percent(r.TestContextF1)) }
 	}
 	fmt.Fprintf(w, "%-*s  %-11s  %6s  %10s  %7s%s  %s\n", width, "RUN", "STATUS", "EPOCHS", "BEST DEV", "TEST", ctxHead, "MODIFIED")
 	for _, r := range runs {
-		best := pct(r.BestDevF1)
+		best := metrics.Percent(r.BestDevF1)
 		if r.BestEpoch > 0 {
 			best += fmt.Sprintf(" @%d", r.BestEpoch)
 		}
-		fmt.Fprintf(w, "%-*s  %-11s  %6d  %10s  %7s%s  %s\n", width, r.Dir, r.Status, r.Epochs, best, pct(r.TestF1), ctxCell(r), r.Modified.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "%-*s  %-11s  %6d  %10s  %7s%s  %s\n", width, r.Dir, r.Status, r.Epochs, best, metrics.Percent(r.TestF1), ctxCell(r), r.Modified.Local().Format("2006-01-02 15:04"))
 	}
 	for _, r := range runs {
 		if r.Status == "interrupted" {
-			fmt.Fprintf(w, "\ncontinue an interrupted run with `resume %s`\n", r.Dir)
+			fmt.Fprintf(w, "\ncontinue an interrupted run with %s\n", f.Command("resume "+r.Dir))
 			break
 		}
 	}
@@ -360,9 +356,9 @@ func writeSeedTable(w io.Writer, groups []SeedGroup) {
 		case 0:
 			return "-"
 		case 1:
-			return fmt.Sprintf("%.2f", 100*s.Mean)
+			return metrics.Percent(s.Mean)
 		}
-		return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.SD)
+		return metrics.Percent(s.Mean) + " ± " + metrics.Percent(s.SD)
 	}
 	// Two-view groups add their context view's test F1 (TEST is the plain view's).
 	ctxHead, ctxCell := "", func(SeedGroup) string { return "" }

@@ -111,13 +111,13 @@ func TestRunsSeedsCommand(t *testing.T) {
 func TestRunsTableShowsContextViewOfTwoViewRuns(t *testing.T) {
 	nan := math.NaN()
 	var b strings.Builder
-	writeRunsTable(&b, []RunInfo{{Dir: "runs/plain", Status: "finished", BestDevF1: 0.5, TestF1: 0.4, TestContextF1: nan}}, "runs")
+	writeRunsTable(&b, []RunInfo{{Dir: "runs/plain", Status: "finished", BestDevF1: 0.5, TestF1: 0.4, TestContextF1: nan}}, "runs", REPL)
 	if strings.Contains(b.String(), "TEST CTX") {
 		t.Errorf("one-view runs show a context column:\n%s", b.String())
 	}
 	b.Reset()
 	writeRunsTable(&b, []RunInfo{{Dir: "runs/cl", Status: "finished", BestDevF1: 0.5, TestF1: 0.4, TestContextF1: 0.625},
-		{Dir: "runs/plain", Status: "finished", BestDevF1: 0.5, TestF1: 0.4, TestContextF1: nan}}, "runs")
+		{Dir: "runs/plain", Status: "finished", BestDevF1: 0.5, TestF1: 0.4, TestContextF1: nan}}, "runs", REPL)
 	lines := strings.Split(b.String(), "\n")
 	if !strings.Contains(lines[0], "TEST  TEST CTX") || !strings.Contains(lines[1], "40.00     62.50") || !strings.Contains(lines[2], "40.00         -") {
 		t.Errorf("two-view table:\n%s", b.String())

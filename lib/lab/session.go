@@ -10,6 +10,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/train"
@@ -226,7 +227,7 @@ func (s *Session) modelFor(cmd, path, device string) (*tagger.Tagger, error) {
 	}
 	m := s.Model("")
 	if m == nil {
-		return nil, &UsageError{Command: cmd, Msg: "no model: give --model (a model or run folder), `load NAME RUN`, or train one"}
+		return nil, &UsageError{Command: cmd, Msg: "no model: give --model (a model or run folder), " + hint.Command("load NAME RUN") + ", or train one"}
 	}
 	return m.Tagger(device)
 }
@@ -274,7 +275,7 @@ func (s *Session) Experiment() (*config.Experiment, error) {
 		}
 		exp = &e
 	default:
-		return nil, &UsageError{Msg: "no experiment: `load NAME CONFIG.yaml`, `load NAME DATA_DIR`, or `train CONFIG`"}
+		return nil, &UsageError{Msg: "no experiment: " + hint.Command("load NAME CONFIG.yaml") + ", " + hint.Command("load NAME DATA_DIR") + ", or " + hint.Command("train CONFIG")}
 	}
 	for _, o := range s.overrides {
 		if err := exp.Set(o); err != nil {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/tagger"
 )
 
@@ -94,8 +96,8 @@ last the tags.`,
 				}
 				exp.Name = name
 				s.SetExperiment(exp)
-				fmt.Fprintf(env.Stdout, "experiment %s from %s: train %s, %d epochs max; `show config` prints it, `train` runs it\n",
-					name, path, exp.Data.Train, exp.Train.MaxEpochs)
+				fmt.Fprintf(env.Stdout, "experiment %s from %s: train %s, %d epochs max; %s prints it, %s runs it\n",
+					name, path, exp.Data.Train, exp.Train.MaxEpochs, env.Frontend.Command("show config"), env.Frontend.Command("train"))
 				return nil
 			}
 			if ok, err := isModelPath(path); err != nil {
@@ -265,11 +267,11 @@ show datasets  the datasets and models loaded in this session`,
 				if err != nil {
 					return err
 				}
-				writeRunsTable(env.Stdout, runs, s.runsDir())
+				writeRunsTable(env.Stdout, runs, s.runsDir(), env.Frontend)
 				return nil
 			default:
 				if len(s.datasets) == 0 && len(s.models) == 0 {
-					fmt.Fprintln(env.Stdout, "nothing loaded; `load NAME PATH` loads a dataset, a model or a config")
+					fmt.Fprintf(env.Stdout, "nothing loaded; %s loads a dataset, a model or a config\n", env.Frontend.Command("load NAME PATH"))
 				}
 				for _, d := range s.Datasets() {
 					mark := " "
@@ -299,7 +301,7 @@ func showModel(env *Env) error {
 	s := env.Session
 	m := s.Model("")
 	if m == nil {
-		return &UsageError{Command: "show", Msg: "no current model; `load NAME RUN` or train one"}
+		return &UsageError{Command: "show", Msg: "no current model; " + hint.Command("load NAME RUN") + " or train one"}
 	}
 	tg, err := m.Tagger("cpu")
 	if err != nil {
@@ -341,7 +343,7 @@ func showModel(env *Env) error {
 	if info, err := InspectRun(run); err == nil {
 		fmt.Fprintf(w, "  run         %s: %s after %d epochs", info.Dir, info.Status, info.Epochs)
 		if info.BestEpoch > 0 {
-			fmt.Fprintf(w, ", best dev F1 %.2f (epoch %d)", 100*info.BestDevF1, info.BestEpoch)
+			fmt.Fprintf(w, ", best dev F1 %s (epoch %d)", metrics.Percent(info.BestDevF1), info.BestEpoch)
 		}
 		fmt.Fprintln(w)
 	}
@@ -393,7 +395,7 @@ result.`,
 				}
 			}
 			if len(s.overrides) == 0 {
-				fmt.Fprintln(env.Stdout, "no overrides; `set KEY=VALUE` adds one (tab lists the keys)")
+				fmt.Fprintf(env.Stdout, "no overrides; %s adds one (tab lists the keys)\n", env.Frontend.Command("set KEY=VALUE"))
 				return nil
 			}
 			for _, o := range s.overrides {
@@ -476,7 +478,7 @@ its finished runs.`,
 			if env.Display != nil && len(runs) > 0 {
 				return env.Display(RunsBundle(runs, root))
 			}
-			writeRunsTable(env.Stdout, runs, root)
+			writeRunsTable(env.Stdout, runs, root, env.Frontend)
 			return nil
 		},
 	}

@@ -320,3 +320,11 @@ func TestJSON(t *testing.T) {
 		t.Errorf("JSON round trip:\n got %+v\nwant %+v", back, r)
 	}
 }
+
+func TestPercent(t *testing.T) {
+	for f, want := range map[float64]string{0.5162: "51.62", 0.0022: "0.22", 1: "100.00", 0: "0.00", 0.99995: "100.00", math.NaN(): "-"} {
+		if got := metrics.Percent(f); got != want {
+			t.Errorf("Percent(%v) = %q, want %q", f, got, want)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -120,4 +122,17 @@ func (r *Report) UnmarshalJSON(data []byte) error {
 	}
 	slices.Sort(r.Types)
 	return nil
+}
+
+// Percent formats a score kept as a fraction (precision, recall, F1,
+// accuracy) the way nerlab shows scores to people: a percentage with two
+// decimals and no sign, as conlleval prints them ("51.62" for 0.5162).
+// Machine-readable output (metrics.jsonl, results.json, --json) keeps
+// fractions; everything a person reads goes through Percent, so that one
+// line never says 0.5162 and the next 51.62. A missing score (NaN) is "-".
+func Percent(f float64) string {
+	if math.IsNaN(f) {
+		return "-"
+	}
+	return strconv.FormatFloat(100*f, 'f', 2, 64)
 }

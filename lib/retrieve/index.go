@@ -16,6 +16,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
 )
 
 // Index is a searchable store of passages. The embedded bleve index is
@@ -100,11 +101,11 @@ var ErrNoIndex = errors.New("no index")
 // OpenBleve opens the index in dir.
 func OpenBleve(dir string) (*BleveIndex, error) {
 	if _, err := os.Stat(filepath.Join(dir, bleveSub)); err != nil {
-		return nil, fmt.Errorf("%s: %w (build one with `nerlab index build --corpus FILE --out %s`)", dir, ErrNoIndex, dir)
+		return nil, fmt.Errorf("%s: %w (build one with %s)", dir, ErrNoIndex, hint.Command("index build --corpus FILE --out "+dir))
 	}
 	idx, err := bleve.Open(filepath.Join(dir, bleveSub))
 	if err != nil {
-		return nil, fmt.Errorf("%s: the index cannot be opened (%v); rebuild it with `nerlab index build --fresh`", dir, err)
+		return nil, fmt.Errorf("%s: the index cannot be opened (%v); rebuild it with %s", dir, err, hint.Command("index build --fresh"))
 	}
 	return &BleveIndex{dir: dir, idx: idx}, nil
 }

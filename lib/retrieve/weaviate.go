@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
@@ -210,7 +211,7 @@ func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*Weavi
 	}
 	if !exists {
 		if !create {
-			return nil, fmt.Errorf("weaviate %s: no class %s (build the index with `nerlab index build --backend weaviate`)", w.opt.URLs[0], w.opt.Class)
+			return nil, fmt.Errorf("weaviate %s: no class %s (build the index with %s)", w.opt.URLs[0], w.opt.Class, hint.Command("index build --backend weaviate"))
 		}
 		if err := w.createClass(ctx); err != nil {
 			return nil, err
@@ -265,7 +266,7 @@ func (w *WeaviateIndex) warn(format string, args ...any) {
 func (w *WeaviateIndex) ready(ctx context.Context) error {
 	_, err := w.do(ctx, http.MethodGet, "/v1/.well-known/ready", nil, nil)
 	if err != nil {
-		return fmt.Errorf("weaviate is not reachable at %s: %w (is the server running? `nerlab weaviate start` runs a local one)", strings.Join(w.opt.URLs, ", "), err)
+		return fmt.Errorf("weaviate is not reachable at %s: %w (is the server running? %s runs a local one)", strings.Join(w.opt.URLs, ", "), err, hint.Command("weaviate start"))
 	}
 	return nil
 }
@@ -708,7 +709,7 @@ func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, k int, con
 	}
 	if bq == nil {
 		w.noStats.Do(func() {
-			w.warn("weaviate: class %s has no term statistics; passages are ranked by Weaviate's BM25, which ranks differently from the bleve backend (`nerlab index build` writes them)", w.opt.Class)
+			w.warn("weaviate: class %s has no term statistics; passages are ranked by Weaviate's BM25, which ranks differently from the bleve backend (%s writes them)", w.opt.Class, hint.Command("index build"))
 		})
 	}
 	hits := make([]Hit, len(order))

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/nerlab/nerlab/lib/hint"
 )
 
 // Term statistics let a Weaviate index rank passages as the bleve backend
@@ -309,7 +311,7 @@ func (w *WeaviateIndex) keepBuckets(asked []int, objs []statsObject) error {
 	}
 	for _, o := range objs {
 		if len(o.Text) != len(o.Terms) || len(o.Title) != len(o.Terms) {
-			return fmt.Errorf("weaviate: %s bucket %d holds %d terms but %d and %d counts; rebuild the statistics with `nerlab index build`", w.StatsClass(), o.Bucket, len(o.Terms), len(o.Text), len(o.Title))
+			return fmt.Errorf("weaviate: %s bucket %d holds %d terms but %d and %d counts; rebuild the statistics with %s", w.StatsClass(), o.Bucket, len(o.Terms), len(o.Text), len(o.Title), hint.Command("index build"))
 		}
 		m := map[string][numFields]uint64{}
 		for i, t := range o.Terms {

@@ -89,8 +89,9 @@ func Printer(w io.Writer, terminal bool) func(Event) {
 			if e.Message != "" {
 				note = "  (" + e.Message + ")"
 			}
-			fmt.Fprintf(w, "  %s%s  loss %.4f  P %.2f  R %.2f  F1 %.2f%s\n", e.Split, view, e.Loss,
-				100*e.Report.Micro.Precision, 100*e.Report.Micro.Recall, 100*e.Report.Micro.F1, note)
+			m := e.Report.Micro
+			fmt.Fprintf(w, "  %s%s  loss %.4f  P %s  R %s  F1 %s%s\n", e.Split, view, e.Loss,
+				metrics.Percent(m.Precision), metrics.Percent(m.Recall), metrics.Percent(m.F1), note)
 		case EventBest, EventStop, EventDone:
 			clearLine()
 			fmt.Fprintln(w, "  "+e.Message)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nerlab/nerlab/lib/hint"
+	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
@@ -156,7 +158,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		if err := tr.saveModel(BestModelDir); err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("new best model (epoch %d, %s %.4f) saved to %s", epoch, tr.scoreName(row.Dev != nil), score, filepath.Join(tr.dir, BestModelDir))
+		msg := fmt.Sprintf("new best model (epoch %d, %s) saved to %s", epoch, tr.scoreText(dev != nil, score), filepath.Join(tr.dir, BestModelDir))
 		tr.log.Printf("%s", msg)
 		tr.emit(Event{Kind: EventBest, Epoch: epoch, MaxEpochs: t.MaxEpochs, Path: filepath.Join(tr.dir, BestModelDir), Message: msg})
 	}
@@ -227,14 +229,17 @@ func (tr *trainer) selectView() string {
 	return "plain"
 }
 
-func (tr *trainer) scoreName(dev bool) string {
+// scoreText names the selection score and its value: dev F1 as a
+// percentage, or (without dev data) the training loss, whose negation
+// is the score.
+func (tr *trainer) scoreText(dev bool, score float64) string {
 	if dev && tr.selectView() == "context" {
-		return "dev F1 (context view)"
+		return "dev F1 (context view) " + metrics.Percent(score)
 	}
 	if dev {
-		return "dev F1"
+		return "dev F1 " + metrics.Percent(score)
 	}
-	return "-train loss"
+	return fmt.Sprintf("lowest train loss %.4f", -score)
 }
 
 func (tr *trainer) reportEval(epoch int, split, view string, ev *Evaluation) {
@@ -243,8 +248,8 @@ func (tr *trainer) reportEval(epoch int, split, view string, ev *Evaluation) {
 	if view != "plain" || tr.data.trainCtx != nil {
 		name += " (" + view + ")"
 	}
-	tr.log.Printf("  %s: loss %.5f  precision %.4f  recall %.4f  F1 %.4f  accuracy %.4f", name, ev.Loss,
-		rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1, rep.Accuracy)
+	tr.log.Printf("  %s: loss %.5f  precision %s  recall %s  F1 %s  accuracy %s", name, ev.Loss,
+		metrics.Percent(rep.Micro.Precision), metrics.Percent(rep.Micro.Recall), metrics.Percent(rep.Micro.F1), metrics.Percent(rep.Accuracy))
 	tr.emit(Event{Kind: EventEval, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Split: split, View: view, Loss: ev.Loss, Report: &rep})
 }
 
@@ -273,7 +278,7 @@ func (tr *trainer) interrupt(at partial, seconds float64) error {
 	if err != nil {
 		return fmt.Errorf("%w, and writing the checkpoint failed: %v", ErrInterrupted, err)
 	}
-	msg := fmt.Sprintf("interrupted in epoch %d after %d batches; checkpoint %s; continue with `nerlab resume %s`", st.Epoch+1, st.Batch, path, tr.dir)
+	msg := fmt.Sprintf("interrupted in epoch %d after %d batches; checkpoint %s; continue with %s", st.Epoch+1, st.Batch, path, hint.Command("resume "+tr.dir))
 	tr.log.Printf("%s", msg)
 	tr.emit(Event{Kind: EventStop, Epoch: st.Epoch + 1, MaxEpochs: tr.exp.Train.MaxEpochs, Path: path, Message: msg})
 	return fmt.Errorf("%w: %s", ErrInterrupted, msg)
@@ -346,7 +351,8 @@ func (tr *trainer) finish() (*Result, error) {
 			if v.view != "plain" || tr.data.trainCtx != nil {
 				name += " (" + v.view + " view)"
 			}
-			tr.log.Printf("%s (%s model): precision %.4f  recall %.4f  F1 %.4f", name, which, rep.Micro.Precision, rep.Micro.Recall, rep.Micro.F1)
+			tr.log.Printf("%s (%s model): precision %s  recall %s  F1 %s", name, which,
+				metrics.Percent(rep.Micro.Precision), metrics.Percent(rep.Micro.Recall), metrics.Percent(rep.Micro.F1))
 			tr.emit(Event{Kind: EventEval, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Split: "test", View: v.view, Loss: loss, Report: &rep,
 				Message: which + " model"})
 		}

@@ -397,7 +397,7 @@ func TestWithoutDevNoLossAsF1(t *testing.T) {
 		t.Errorf("results.json best_dev_f1 %v (%v), want null", r.BestDevF1, err)
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, LogFile))
-	if n := strings.Count(string(log), "no dev data"); n != 1 {
-		t.Errorf("training.log says %d times that there is no dev data, want once:\n%s", n, log)
+	if n := strings.Count(string(log), "no dev data"); n != 1 || strings.Contains(string(log), "F1 -") || strings.Contains(string(log), "loss -") {
+		t.Errorf("training.log says %d times that there is no dev data (want once), or gives a negative F1 or loss:\n%s", n, log)
 	}
 }

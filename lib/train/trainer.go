@@ -26,6 +26,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/tagger"
@@ -123,7 +124,7 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 		if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil {
 			return nil, fmt.Errorf("%s already exists and is not a run folder; choose another with --out", dir)
 		}
-		return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, replace it with --fresh, or choose another with --out", dir, dir)
+		return nil, fmt.Errorf("run folder %s already exists; resume it with %s, replace it with --fresh, or choose another with --out", dir, hint.Command("resume "+dir))
 	}
 	// The data are read before the folder is touched, so that a missing
 	// or broken data file leaves no folder behind (and --fresh does not
@@ -150,7 +151,7 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 		// Under the lock: a process that took the folder meanwhile has
 		// made it a run to keep.
 		if !restartable(dir) {
-			return nil, fmt.Errorf("run folder %s already exists; resume it with `nerlab resume %s`, or choose another with --out", dir, dir)
+			return nil, fmt.Errorf("run folder %s already exists; resume it with %s, or choose another with --out", dir, hint.Command("resume "+dir))
 		}
 		if _, err := cleanTemp(dir); err != nil {
 			return nil, err

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/safefile"
 )
 
@@ -133,7 +134,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, errors.New("weaviatelocal: no folder for the cluster's data")
 	}
 	if st, err := ReadState(cfg.Dir); err == nil && st.Running() {
-		return nil, fmt.Errorf("%s: a cluster is already running there (%s); stop it first with `nerlab weaviate stop %s`", cfg.Dir, strings.Join(st.URLs(), " "), cfg.Dir)
+		return nil, fmt.Errorf("%s: a cluster is already running there (%s); stop it first with %s", cfg.Dir, strings.Join(st.URLs(), " "), hint.Command("weaviate stop "+cfg.Dir))
 	}
 	nodes, err := plan(cfg)
 	if err != nil {

@@ -45,7 +45,7 @@ func serve(req io.Reader, resp io.Writer, stdout, stderr io.Writer, interactive 
 	if interactive {
 		sess.Images = lab.DetectImageProtocol(os.Getenv)
 	}
-	s := &server{lab: lab.New(), env: &lab.Env{Stdout: stdout, Stderr: stderr, Session: sess}, colour: colour && lab.IsTerminal(stderr)}
+	s := &server{lab: lab.New(), env: &lab.Env{Stdout: stdout, Stderr: stderr, Session: sess, Frontend: lab.REPL}, colour: colour && lab.IsTerminal(stderr)}
 	quit := make(chan int, 1)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -67,8 +67,9 @@ func serve(req io.Reader, resp io.Writer, stdout, stderr io.Writer, interactive 
 		var reply wire.Reply
 		switch r.Op {
 		case wire.OpComplete:
-			cands, _ := s.lab.Complete(sess, r.Line)
-			reply = wire.Reply{ID: r.ID, Status: wire.StatusOK, Candidates: make([]wire.Candidate, len(cands))}
+			cands, start := s.lab.Complete(sess, r.Line)
+			reply = wire.Reply{ID: r.ID, Status: wire.StatusOK, Candidates: make([]wire.Candidate, len(cands)),
+				Common: lab.CommonPrefix(cands, r.Line[start:])}
 			for i, c := range cands {
 				reply.Candidates[i] = wire.Candidate{Text: c.Text, Description: c.Description}
 			}
@@ -162,7 +163,7 @@ func (s *server) execute(line string) string {
 		fmt.Fprintln(s.env.Stderr, s.paint("33", "cancelled"))
 		return wire.StatusError
 	case err != nil:
-		fmt.Fprintln(s.env.Stderr, s.paint("31", "error: ")+oneLine(err.Error()))
+		fmt.Fprintln(s.env.Stderr, s.paint("31", "error: ")+oneLine(s.env.Frontend.Error(err)))
 		return wire.StatusError
 	}
 	if d := time.Since(started); d > 10*time.Second {

@@ -49,8 +49,8 @@ func TestServeAnswersRequests(t *testing.T) {
 		t.Errorf("hello %+v", hello)
 	}
 	r := call(1, wire.OpComplete, "lo")
-	if len(r.Candidates) == 0 || r.Candidates[0].Text != "load" || r.Candidates[0].Description == "" {
-		t.Errorf("completion of lo: %+v", r.Candidates)
+	if len(r.Candidates) == 0 || r.Candidates[0].Text != "load" || r.Candidates[0].Description == "" || r.Common != "load" {
+		t.Errorf("completion of lo: %+v (common %q)", r.Candidates, r.Common)
 	}
 	r = call(2, wire.OpExec, "load wnut "+wnut17(t))
 	if r.Status != wire.StatusOK || r.Prompt != "nerlab [wnut]> " || !strings.Contains(out.String(), "3394 sentences") {
@@ -60,10 +60,16 @@ func TestServeAnswersRequests(t *testing.T) {
 	if msg := errOut.String(); r.Status != wire.StatusError || !strings.HasPrefix(msg, "error: ") || strings.Count(msg, "\n") != 1 {
 		t.Errorf("bad command: %+v, stderr %q", r, msg)
 	}
-	if r := call(4, wire.OpExec, "   "); r.Status != wire.StatusOK {
+	// A library's hint names the command as the REPL spells it.
+	errOut.Reset()
+	call(4, wire.OpExec, "index info "+t.TempDir())
+	if msg := errOut.String(); !strings.Contains(msg, "(build one with `index build --corpus FILE --out ") || strings.Contains(msg, "nerlab index") {
+		t.Errorf("the hint of a missing index is not spelt for the REPL: %q", msg)
+	}
+	if r := call(5, wire.OpExec, "   "); r.Status != wire.StatusOK {
 		t.Errorf("empty line: %+v", r)
 	}
-	if r := call(5, wire.OpExec, "exit"); r.Status != wire.StatusExit {
+	if r := call(6, wire.OpExec, "exit"); r.Status != wire.StatusExit {
 		t.Errorf("exit: %+v", r)
 	}
 	if code := <-done; code != 0 {

@@ -32,6 +32,9 @@ type Reply struct {
 	Status     string      `json:"status,omitempty"`
 	Prompt     string      `json:"prompt,omitempty"` // the prompt to show next (it names the current dataset)
 	Candidates []Candidate `json:"candidates,omitempty"`
+	// Common is the longest text that every candidate starts with, when
+	// it is longer than the word being completed: a first Tab inserts it.
+	Common string `json:"common,omitempty"`
 }
 
 // Candidate is one completion.
