@@ -42,7 +42,7 @@ type Param struct {
 	Optional bool     // positional arguments only
 	Repeat   bool     // flags only: may be given several times (read with Input.Flags)
 	Rest     bool     // last positional only: takes every remaining word (read with Input.Args)
-	Min      *int     // Int only: the least value accepted (--batch 0 or -1 was taken as given)
+	Min      *int     // Int and Float: the least value accepted (--batch 0 or -1 was taken as given)
 	// Values, when set, lists completion candidates beyond what Kind gives
 	// (dataset names, runs, config keys), drawn from the session.
 	Values func(s *Session) []Candidate
@@ -306,8 +306,12 @@ func (p *Param) check(v string) error {
 			return fmt.Errorf("%d is less than %d; expected %d or more", n, *p.Min, *p.Min)
 		}
 	case Float:
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
 			return fmt.Errorf("%q is not a number", v)
+		}
+		if p.Min != nil && f < float64(*p.Min) {
+			return fmt.Errorf("%s is less than %d; expected %d or more", v, *p.Min, *p.Min)
 		}
 	case Choice:
 		for _, c := range p.Choices {

@@ -329,6 +329,7 @@ func TestMalformedFlagsRefused(t *testing.T) {
 		"search --index x --keep 0 hello":                         "0 is less than 1",
 		"retrieve --index x --data y --out z --workers -2":        "-2 is less than 0",
 		"set train.max_epochs=0":                                  "0 is not positive",
+		"train x.yaml --progress -1":                              "-1 is less than 0",
 	} {
 		_, err := s.try(line)
 		if err == nil || !strings.Contains(err.Error(), want) {

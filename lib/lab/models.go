@@ -223,7 +223,7 @@ are encoded but not scored.`,
 			if err != nil {
 				return err
 			}
-			if err := checkOutput("--out", in.Flag("out"), c.Path); err != nil {
+			if err := checkOutput("--out", in.Flag("out"), c.Path, in.Flag("model")); err != nil {
 				return err
 			}
 			tg, err := loadModel(env, in)
@@ -427,7 +427,9 @@ func predictConll(ctx context.Context, env *Env, in *Input, tg *tagger.Tagger, p
 	// The file's own scheme, so that predictions score against its gold
 	// tags (BIOES next to BIO gold read as 80% token accuracy).
 	fileScheme := corpus.SchemeUnknown
-	if tagCol >= 0 {
+	if tagCol >= 0 && hasEntityTags(c, tagCol) {
+		// A tag column of O alone (a placeholder) says nothing of a
+		// scheme: the model's own is kept.
 		fileScheme, _ = c.Scheme()
 	}
 	scheme, err := outputScheme(in, fileScheme)
@@ -686,9 +688,22 @@ func inScheme(tags []string, scheme corpus.Scheme) []string {
 
 // progressFlag sets how often training prints a progress line when its
 // output is not a terminal (nohup, a pipe, a notebook's log).
-var progressFlag = Param{Name: "progress", Kind: Float, Default: "30",
-	Help: "seconds between progress lines off a terminal (and at each tenth of an epoch once a third of that has passed)"}
+var progressFlag = Param{Name: "progress", Kind: Float, Default: "30", Min: atLeast(0),
+	Help: "seconds between progress lines off a terminal (and at each tenth of an epoch once a third of that has passed); 0: every batch"}
 
 func progressEvery(in *Input) time.Duration {
-	return time.Duration(in.Float("progress") * float64(time.Second))
+	return max(time.Duration(in.Float("progress")*float64(time.Second)), time.Nanosecond)
+}
+
+// hasEntityTags reports whether any token of c has a tag other than O in
+// column col.
+func hasEntityTags(c *corpus.Corpus, col int) bool {
+	for _, s := range c.Sentences {
+		for _, tag := range s.Columns[col] {
+			if tag != corpus.Outside {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -171,6 +171,24 @@ func TestModelCommands(t *testing.T) {
 		t.Errorf("predict --scheme bioes: %v", err)
 	}
 
+	// A tag column of O alone says nothing of a scheme: the model's stays.
+	allO := filepath.Join(t.TempDir(), "placeholder.conll")
+	var b strings.Builder
+	for _, l := range srcLines {
+		if f := strings.Fields(l); len(f) > 1 {
+			l = f[0] + " O"
+		}
+		b.WriteString(l + "\n")
+	}
+	os.WriteFile(allO, []byte(b.String()), 0o644)
+	if out, err := exec("predict", "--model", run, "--conll", allO); err != nil || !strings.Contains(lastTags(out), "S-") && !strings.Contains(lastTags(out), "E-") {
+		t.Errorf("predict --conll on a file of O tags converted the model's BIOES: %v", err)
+	}
+	// eval --out may not write over the model it evaluates.
+	if _, err := exec("eval", "--model", run, "--data", "data/sample/dev.conll", "--out", filepath.Join(run, "best-model", "model.json")); err == nil || !strings.Contains(err.Error(), "input") {
+		t.Errorf("eval --out into the model: %v", err)
+	}
+
 	// A write error reaches the user (it was dropped).
 	var errOut bytes.Buffer
 	err = l.Exec(context.Background(), &Env{Stdin: strings.NewReader("Stedian Restous left .\n"), Stdout: failingWriter{}, Stderr: &errOut, Session: &Session{}},

@@ -274,33 +274,45 @@ func openBackend(ctx context.Context, dir string, b *Backend, fresh bool) (Index
 
 // indexEntries are what a build writes into an index folder: --fresh
 // removes these and nothing else.
-var indexEntries = []string{manifestFile, bleveSub}
+var indexEntries = []string{manifestFile, bleveSub, "." + manifestFile + ".tmp-*"}
 
-// removeIndex removes the index in dir and, when the build goes to
-// Weaviate, the class it goes to. Only a folder nerlab made (one with its
-// manifest) is touched, and only the entries a build writes; any other
-// non-empty folder is refused before anything is removed.
-func removeIndex(ctx context.Context, dir string, b Backend) error {
+// removeIndex empties an index folder nerlab made (one with its manifest)
+// of the entries a build writes and, for a Weaviate index, drops the class
+// its manifest records. A folder without the manifest is refused when it
+// holds anything, and no Weaviate class is dropped for it: nerlab cannot
+// tell that it made a class nothing records (a class of the same name may
+// be someone else's).
+func removeIndex(ctx context.Context, dir string, now Backend) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
+	if len(entries) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if err != nil {
+		return fmt.Errorf("%s is not a nerlab index (no %s); --fresh only replaces indexes that nerlab made: choose another --out", dir, manifestFile)
+	}
+	have, err := parseManifest(dir, data)
+	if err != nil {
+		return err
+	}
 	var foreign []string
 	for _, e := range entries {
-		if name := e.Name(); !slices.Contains(indexEntries, name) && !(strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")) {
-			foreign = append(foreign, name)
-		}
-	}
-	if len(entries) > 0 {
-		if _, err := os.Stat(filepath.Join(dir, manifestFile)); err != nil {
-			return fmt.Errorf("%s is not a nerlab index (no %s); --fresh only replaces indexes that nerlab made: choose another --out", dir, manifestFile)
+		if !slices.ContainsFunc(indexEntries, func(p string) bool { ok, _ := filepath.Match(p, e.Name()); return ok }) {
+			foreign = append(foreign, e.Name())
 		}
 	}
 	if len(foreign) > 0 {
-		return fmt.Errorf("%s is a nerlab index but also holds %s, which a build did not write; --fresh will not remove them: move them away or choose another --out", dir, strings.Join(foreign, ", "))
+		return fmt.Errorf("%s is a nerlab index but also holds %s, which a build did not write; --fresh does not remove what nerlab did not make: move it away or choose another --out", dir, strings.Join(foreign, ", "))
 	}
-	if b.kind() == "weaviate" {
-		w, err := connectWeaviate(ctx, *b.Weaviate)
+	if have.Backend.kind() == "weaviate" {
+		recorded := *have.Backend.Weaviate
+		if now.kind() == "weaviate" && len(now.Weaviate.URLs) > 0 {
+			recorded.URLs = now.Weaviate.URLs // the cluster may have moved
+		}
+		w, err := connectWeaviate(ctx, recorded)
 		if err != nil {
 			return err
 		}

@@ -30,6 +30,7 @@ func (t *Tagger) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	t.Config.WeightChecksums = true // torch.SaveVarStore writes them
 	data, err := json.MarshalIndent(t.Config, "", " ")
 	if err != nil {
 		return err
@@ -68,6 +69,9 @@ func Load(dir string, device gotch.Device) (*Tagger, error) {
 	meta, err := torch.LoadVarStore(weights, t.VS)
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := meta[torch.ChecksumKey]; cfg.WeightChecksums && !ok {
+		return nil, fmt.Errorf("%s: the tensors' checksums (%s) are missing though %s says they were written; the file is corrupt", weights, torch.ChecksumKey, ConfigFile)
 	}
 	if meta["format"] != "nerlab-tagger" {
 		return nil, fmt.Errorf("%s: not a nerlab tagger's weights (format %q)", weights, meta["format"])

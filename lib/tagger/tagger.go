@@ -34,6 +34,11 @@ type Config struct {
 	Model     config.Model       `json:"model"`
 	Word      *WordConfig        `json:"word,omitempty"`
 	Char      *CharConfig        `json:"char,omitempty"`
+	// WeightChecksums says the weights file records a checksum of every
+	// tensor, so that one whose checksums were lost (a flipped byte in
+	// their metadata key) is refused rather than read unchecked. Models
+	// saved before checksums have none and load as they are.
+	WeightChecksums bool `json:"weight_checksums,omitempty"`
 }
 
 // WordConfig is the word table: its vocabulary and size.

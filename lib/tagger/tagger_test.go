@@ -1,6 +1,7 @@
 package tagger
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -279,6 +280,14 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	os.WriteFile(weights, flipped, 0o644)
 	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), WeightsFile) || !strings.Contains(err.Error(), "checksum") || !strings.Contains(err.Error(), "tensor") {
 		t.Errorf("a flipped bit in the weights: %v", err)
+	}
+	// A flipped byte in the checksums' own key must not turn the check off.
+	keyAt := bytes.Index(good, []byte(torch.ChecksumKey))
+	renamed := slices.Clone(good)
+	renamed[keyAt] ^= 0x01
+	os.WriteFile(weights, renamed, 0o644)
+	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), "checksums") {
+		t.Errorf("the checksum key damaged: %v", err)
 	}
 	os.WriteFile(weights, good, 0o644)
 	cfgPath := filepath.Join(dir, ConfigFile)

@@ -311,10 +311,6 @@ func LoadVarStore(path string, vs *nn.VarStore) (map[string]string, error) {
 		}
 		if shape := v.MustSize(); !slices.Equal(shape, e.Shape) || v.DType() != e.DType {
 			problems = append(problems, fmt.Sprintf("%s is %v %v in the file but %v %v in the model", e.Name, dtypeNames[e.DType], e.Shape, dtypeNames[v.DType()], shape))
-		} else if i, ok := firstNonFinite(e); ok {
-			// A model with NaN or infinite weights predicts garbage (and
-			// JSON cannot even encode its confidences).
-			problems = append(problems, fmt.Sprintf("%s holds a non-finite value (NaN or ±Inf) at element %d", e.Name, i))
 		}
 	}
 	for name := range vars {
@@ -328,6 +324,13 @@ func LoadVarStore(path string, vs *nn.VarStore) (map[string]string, error) {
 			problems = append(problems[:6], fmt.Sprintf("and %d more", len(problems)-6))
 		}
 		return nil, fmt.Errorf("%s: does not match the model: %s", path, joinSemi(problems))
+	}
+	for _, e := range entries {
+		// A model with NaN or infinite weights predicts garbage (and JSON
+		// cannot even encode its confidences).
+		if i, ok := firstNonFinite(e); ok {
+			return nil, fmt.Errorf("%s: tensor %s holds a non-finite value (NaN or ±Inf) at element %d; the weights are unusable (did training diverge?)", path, e.Name, i)
+		}
 	}
 	var loadErr error
 	NoGrad(func() {

@@ -1,23 +1,60 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/nerlab/nerlab/lib/safefile"
 )
 
-// runEntries are the names training writes into a run folder. --fresh
-// removes these and nothing else: a folder is only replaced when nerlab
-// can tell it made it (issue: `train --out data --fresh` once deleted a
-// project's data folder, config in use included).
-var runEntries = []string{ConfigCopy, LogFile, LossFile, MetricsFile, CheckpointsDir,
-	BestModelDir, FinalModelDir, TestPredFile, TestContextPredFile, ResultsFile, LockFile}
+// RunMarker is the first file train writes into a run folder (right after
+// taking its lock): the mark by which nerlab knows a folder as its own.
+// Names such as config.yaml, training.log, loss.tsv or checkpoints/ are
+// written by other tools too (flair, Lightning), so they prove nothing;
+// `train --out data --fresh` once deleted a project's data folder, and a
+// folder of config.yaml, metrics.jsonl and checkpoints/ was taken for a run.
+const RunMarker = "nerlab-run.json"
 
-// runMarks are the entries of which a run folder has at least one besides
-// its config copy: a folder holding only a config.yaml is the user's.
-var runMarks = []string{LogFile, LossFile, MetricsFile, CheckpointsDir}
+const runMarkerFormat = "nerlab-run"
+
+type runMark struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+}
+
+func writeRunMarker(dir string) error {
+	data, _ := json.Marshal(runMark{Format: runMarkerFormat, Version: 1}) // a struct of a string and an int
+	return safefile.WriteBytes(filepath.Join(dir, RunMarker), append(data, '\n'))
+}
+
+// IsRun reports whether dir is a run folder nerlab made: it holds the run
+// marker, or (runs made before the marker) a checkpoint whose trainer
+// state reads as nerlab's.
+func IsRun(dir string) bool {
+	if data, err := os.ReadFile(filepath.Join(dir, RunMarker)); err == nil {
+		var m runMark
+		return json.Unmarshal(data, &m) == nil && m.Format == runMarkerFormat
+	}
+	all, err := listCheckpoints(dir)
+	if err != nil {
+		return false
+	}
+	for _, c := range all {
+		if c.st != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// runEntries are the names training writes into a run folder. --fresh
+// removes these and nothing else.
+var runEntries = []string{RunMarker, ConfigCopy, LogFile, LossFile, MetricsFile, CheckpointsDir,
+	BestModelDir, FinalModelDir, TestPredFile, TestContextPredFile, ResultsFile, LockFile}
 
 // isPlotEntry reports the charts `nerlab plot` writes into a run folder by
 // default: kept by --fresh (they may be the user's), but no reason to refuse.
@@ -29,11 +66,10 @@ func isPlotEntry(name string) bool {
 	return false
 }
 
-// clearForFresh empties dir for a new run when it is a run folder nerlab
-// made, removing only the entries training writes. It refuses any other
-// folder, naming what it holds, and returns the entries it kept (charts).
-// A missing or empty dir needs nothing.
-func clearForFresh(dir string) (kept []string, err error) {
+// checkFresh says whether --fresh may replace dir: a missing or empty
+// folder, or a run folder nerlab made that holds nothing else but charts.
+// It returns the charts, which --fresh keeps. It changes nothing.
+func checkFresh(dir string) (charts []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) || (err == nil && onlyStaleLock(entries)) {
 		return nil, nil
@@ -41,37 +77,43 @@ func clearForFresh(dir string) (kept []string, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if !IsRun(dir) {
+		return nil, fmt.Errorf("%s is not a run folder nerlab made (no %s; it holds %s); --fresh only replaces those: choose another --out", dir, RunMarker, listSome(entryNames(entries)))
+	}
 	var foreign []string
-	hasConfig, hasMark := false, false
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case name == ConfigCopy:
-			hasConfig = true
-		case slices.Contains(runMarks, name):
-			hasMark = true
 		case slices.Contains(runEntries, name) || isTemp(name):
 		case isPlotEntry(name) && !e.IsDir():
-			kept = append(kept, name)
+			charts = append(charts, name)
 		default:
 			foreign = append(foreign, name)
 		}
 	}
-	if (!hasConfig || !hasMark) && !restartable(dir) {
-		return nil, fmt.Errorf("%s is not a run folder (it holds %s); --fresh only replaces run folders that nerlab made: choose another --out", dir, listSome(entryNames(entries)))
-	}
 	if len(foreign) > 0 {
-		return nil, fmt.Errorf("%s is a run folder but also holds %s, which training did not write; --fresh will not remove them: move them away or choose another --out", dir, listSome(foreign))
+		return nil, fmt.Errorf("%s is a run folder but also holds %s, which training did not write; --fresh does not remove what nerlab did not make: move it away or choose another --out", dir, listSome(foreign))
+	}
+	return charts, nil
+}
+
+// clearForFresh removes what training wrote into dir, which checkFresh
+// accepted, except the lock file: it runs under the lock, so that no
+// other process starts in the folder while it is emptied.
+func clearForFresh(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if slices.Contains(runEntries, name) || isTemp(name) {
+		if name != LockFile && (slices.Contains(runEntries, name) || isTemp(name)) {
 			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return kept, nil
+	return nil
 }
 
 func entryNames(entries []os.DirEntry) []string {

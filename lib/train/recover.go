@@ -33,6 +33,9 @@ var tempPatterns = []string{
 	"." + LossFile + ".tmp-*",
 	"." + MetricsFile + ".tmp-*",
 	"." + ResultsFile + ".tmp-*",
+	"." + TestPredFile + ".tmp-*",
+	"." + TestContextPredFile + ".tmp-*",
+	"." + RunMarker + ".tmp-*",
 }
 
 // cleanTemp removes the temporary files and folders an interrupted write
@@ -198,14 +201,14 @@ func pointLatest(runDir string, c checkpoint) error {
 
 // earlyEntries are the names nerlab writes at the top of a run folder
 // before its first checkpoint.
-var earlyEntries = []string{ConfigCopy, LogFile, LossFile, MetricsFile, CheckpointsDir, BestModelDir, LockFile}
+var earlyEntries = []string{RunMarker, ConfigCopy, LogFile, LossFile, MetricsFile, CheckpointsDir, BestModelDir, LockFile}
 
 // restartable reports whether dir is a run folder that stopped before its
-// first checkpoint: it holds nerlab's log (train opens it before anything
-// else it writes), nothing but names nerlab writes before that checkpoint,
+// first checkpoint: it holds the run marker (train writes it before
+// anything else), nothing but names nerlab writes before that checkpoint,
 // and no checkpoint. Such a folder holds nothing worth keeping, so train
-// may start it again without --fresh. A folder of the user's that merely
-// has a config.yaml is not one: the log is required.
+// may start it again without --fresh. A folder of another tool's (flair's
+// training.log and loss.tsv) or of the user's is not one.
 func restartable(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -218,7 +221,7 @@ func restartable(dir string) bool {
 		}
 		seen[e.Name()] = true
 	}
-	if !seen[LogFile] {
+	if !seen[RunMarker] {
 		return false
 	}
 	inner, err := os.ReadDir(filepath.Join(dir, CheckpointsDir))

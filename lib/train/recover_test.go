@@ -208,6 +208,8 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	}
 
 	leftovers := func(t *testing.T, extra ...string) {
+		must(t, os.MkdirAll(dir, 0o755))
+		must(t, writeRunMarker(dir))
 		for _, name := range append([]string{LogFile, ConfigCopy, LossFile, "checkpoints/.epoch-001.tmp-42/model.safetensors"}, extra...) {
 			path := filepath.Join(dir, name)
 			must(t, os.MkdirAll(filepath.Dir(path), 0o755))
@@ -245,12 +247,31 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
 		t.Errorf("train on a folder with a stale lock file: %v", err)
 	}
-	// A folder of the user's with a config.yaml alone is not a run.
-	must(t, os.RemoveAll(dir))
-	must(t, os.MkdirAll(dir, 0o755))
-	must(t, os.WriteFile(filepath.Join(dir, ConfigCopy), []byte("mine"), 0o644))
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err == nil {
-		t.Errorf("train took over a folder holding only the user's config.yaml")
+	// Folders without nerlab's marker are not runs, however run-like
+	// their names: the user's config.yaml alone, flair's first epoch
+	// (training.log, loss.tsv), a Lightning folder. train, train --fresh
+	// and resume refuse them, and they stay as they were.
+	for _, names := range [][]string{{ConfigCopy}, {LogFile, LossFile}, {ConfigCopy, MetricsFile, "checkpoints/lightning/last.ckpt"}} {
+		must(t, os.RemoveAll(dir))
+		for _, name := range names {
+			path := filepath.Join(dir, name)
+			must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+			must(t, os.WriteFile(path, []byte("name: mine\n"), 0o644))
+		}
+		for _, fresh := range []bool{false, true} {
+			_, err := Train(context.Background(), exp, Options{RunDir: dir, Fresh: fresh})
+			if err == nil || !strings.Contains(err.Error(), "not a run folder") || strings.Contains(err.Error(), "resume") {
+				t.Errorf("%v, fresh %v: %v, want a refusal that does not suggest resume", names, fresh, err)
+			}
+		}
+		if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
+			t.Errorf("%v: resume: %v", names, err)
+		}
+		for _, name := range names {
+			if data, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(data) != "name: mine\n" {
+				t.Errorf("%v: %s was changed or removed", names, name)
+			}
+		}
 	}
 }
 

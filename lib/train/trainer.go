@@ -121,8 +121,8 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	// again: it holds nothing a user would miss.
 	restart := !opts.Fresh && restartable(dir)
 	if entries, err := os.ReadDir(dir); err == nil && !onlyStaleLock(entries) && !opts.Fresh && !restart {
-		if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil {
-			return nil, fmt.Errorf("%s already exists and is not a run folder; choose another with --out", dir)
+		if !IsRun(dir) {
+			return nil, fmt.Errorf("%s already exists and is not a run folder nerlab made (no %s); choose another with --out", dir, RunMarker)
 		}
 		return nil, fmt.Errorf("run folder %s already exists; resume it with %s, replace it with --fresh, or choose another with --out", dir, hint.Command("resume "+dir))
 	}
@@ -135,7 +135,7 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	}
 	var keptCharts []string
 	if opts.Fresh {
-		if keptCharts, err = clearForFresh(dir); err != nil {
+		if keptCharts, err = checkFresh(dir); err != nil {
 			return nil, err
 		}
 	}
@@ -147,6 +147,16 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 		return nil, err
 	}
 	defer release()
+	if opts.Fresh {
+		// Emptied under the lock, after checking again: another process
+		// may have started in the folder since the first look.
+		if keptCharts, err = checkFresh(dir); err != nil {
+			return nil, err
+		}
+		if err := clearForFresh(dir); err != nil {
+			return nil, err
+		}
+	}
 	if restart {
 		// Under the lock: a process that took the folder meanwhile has
 		// made it a run to keep.
@@ -160,8 +170,11 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 			return nil, err
 		}
 	}
-	// The log first: a folder with it is recognisably nerlab's (see
+	// The marker first: the folder is recognisably nerlab's (IsRun,
 	// restartable) from the first file on.
+	if err := writeRunMarker(dir); err != nil {
+		return nil, err
+	}
 	tr, err := openTrainer(exp, opts, dir)
 	if err != nil {
 		return nil, err
@@ -222,8 +235,8 @@ func (tr *trainer) start(ctx context.Context, data corpora, device gotch.Device)
 func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil {
-		return nil, fmt.Errorf("%s: not a run folder (no %s)", dir, ConfigCopy)
+	if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil || !IsRun(dir) {
+		return nil, fmt.Errorf("%s: not a run folder nerlab made (it needs %s and %s, or a checkpoint)", dir, ConfigCopy, RunMarker)
 	}
 	release, err := lockRun(dir)
 	if err != nil {
@@ -266,7 +279,8 @@ func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if len(all) == 0 {
 		// Killed (or failed) before its first checkpoint: the
 		// experiment is deterministic, so starting again gives the
-		// curve it would have had.
+		// curve it would have had (IsRun above: the curve files are
+		// nerlab's to replace).
 		if err := restartRecords(dir); err != nil {
 			return nil, err
 		}

@@ -194,4 +194,9 @@ func TestChaosKillAndResume(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d runs were killed; all %d took %v", killed, len(trials), len(trials), time.Since(started).Round(time.Second))
+	// Every hook point kills; of the random moments, most must land for
+	// the test to test anything (they fall within two thirds of a run).
+	if killed < 12 {
+		t.Errorf("only %d of %d runs were killed; the random kills came too late to test anything", killed, len(trials))
+	}
 }
