@@ -27,16 +27,16 @@ import (
 	"github.com/nerlab/nerlab/lib/lab"
 )
 
-// goHandler evaluates cells as Go with gomacro's fast interpreter. Cells
-// share one interpreter: declarations and imports persist.
+// goHandler evaluates cells as Go with gomacro's fast interpreter, in the
+// evaluator process. Cells share one interpreter: declarations and
+// imports persist.
 type goHandler struct {
 	ir      *interp.Interp
-	capture *capture
 	lab     *lab.Lab
 	session *lab.Session
 }
 
-func newGoHandler(c *capture) *goHandler {
+func newGoHandler() *goHandler {
 	ir := interp.New()
 	g := &ir.Comp.Globals
 	// Panics come back to Execute as errors; no REPL prompt or echo.
@@ -47,7 +47,7 @@ func newGoHandler(c *capture) *goHandler {
 	// a global function.
 	ir.ImportPackage("display", "github.com/nerlab/nerlab/kernel/display")
 	ir.DeclFunc("Display", display.Display)
-	h := &goHandler{ir: ir, capture: c, lab: lab.New(), session: lab.NewSession()}
+	h := &goHandler{ir: ir, lab: lab.New(), session: lab.NewSession()}
 	return h
 }
 
@@ -82,7 +82,8 @@ func (f warningFilter) Write(p []byte) (int, error) {
 	return f.w.Write(p)
 }
 
-func (h *goHandler) Info() map[string]any {
+// kernelInfo is the kernel_info_reply content beyond status and protocol.
+func kernelInfo() map[string]any {
 	return map[string]any{
 		"implementation":         "nerlab",
 		"implementation_version": version,
@@ -99,8 +100,6 @@ func (h *goHandler) Info() map[string]any {
 // text/plain; a panic (including a compile error, which gomacro raises as
 // one) becomes an error with the message.
 func (h *goHandler) Execute(ctx context.Context, code string, out *jupyter.Output) (data map[string]any, err error) {
-	h.capture.attach(func(name, text string) { out.Stream(name, dropImportWarnings(text)) })
-	defer h.capture.detach()
 	display.SetSink(cellSink{out})
 	defer display.SetSink(nil)
 	notebook.SetContext(ctx)
@@ -372,9 +371,9 @@ func (h *goHandler) typeOf(name string) (typ string, err error) {
 	return e.Type.String(), nil
 }
 
-// IsComplete tells whether a cell can run as typed: brackets balanced,
+// isComplete tells whether a cell can run as typed: brackets balanced,
 // strings and comments closed.
-func (h *goHandler) IsComplete(code string) (string, string) {
+func isComplete(code string) (string, string) {
 	var s scanner.Scanner
 	fset := token.NewFileSet()
 	file := fset.AddFile("cell", -1, len(code))
@@ -405,10 +404,6 @@ func (h *goHandler) IsComplete(code string) (string, string) {
 	}
 	return "complete", ""
 }
-
-// Interrupt stops interpreted code at its next statement; compiled calls
-// stop through the cell's context.
-func (h *goHandler) Interrupt() { h.ir.Interrupt(os.Interrupt) }
 
 // cellSink sends the display package's output to the running cell.
 type cellSink struct{ out *jupyter.Output }
