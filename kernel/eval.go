@@ -150,14 +150,26 @@ func isNil(v reflect.Value) bool {
 	return false
 }
 
-// eval compiles and runs code; it returns the values of a final expression.
+// eval compiles the whole cell and, if that succeeds, runs it; it returns
+// the values of a final expression. A cell that fails to compile declares
+// nothing: the names it declared before the error are removed again (else
+// they would stay declared with no value, and the next cell using them
+// would fail inside reflect). A cell that fails while running keeps what
+// it assigned, as Go would, but not the names it never reached.
 func (h *goHandler) eval(code string) (values []reflect.Value, err error) {
+	c := h.ir.Comp
+	before := snapshotDecls(c)
+	ran := false
 	defer func() {
 		if r := recover(); r != nil {
 			err = panicError(r)
+			if ran {
+				before.dropUnassigned(c, h.ir.PrepareEnv())
+			} else {
+				before.restore(c)
+			}
 		}
 	}()
-	c := h.ir.Comp
 	c.Line = 0
 	nodes := c.ParseBytes([]byte(code))
 	form := ast2.AnyToAst(nodes, "cell")
@@ -166,6 +178,7 @@ func (h *goHandler) eval(code string) (values []reflect.Value, err error) {
 	}
 	_, endsWithExpr := nodes[len(nodes)-1].(ast.Expr)
 	expr := h.ir.CompileAst(form)
+	ran = true
 	vals, _ := h.ir.RunExpr(expr)
 	if !endsWithExpr {
 		return nil, nil
