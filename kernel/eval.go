@@ -44,8 +44,10 @@ func newGoHandler() *goHandler {
 	g.Output.Stdout = os.Stdout
 	g.Output.Stderr = warningFilter{os.Stderr}
 	// As in gophernotes: the display package is imported, and Display is
-	// a global function.
+	// a global function. The notebook package (the session, Predict) is
+	// imported too.
 	ir.ImportPackage("display", "github.com/nerlab/nerlab/kernel/display")
+	ir.ImportPackage("notebook", "github.com/nerlab/nerlab/kernel/notebook")
 	ir.DeclFunc("Display", display.Display)
 	h := &goHandler{ir: ir, lab: lab.New(), session: lab.NewSession()}
 	return h
@@ -124,18 +126,37 @@ func (h *goHandler) Execute(ctx context.Context, code string, out *jupyter.Outpu
 		}
 		return nil, err
 	}
-	var parts []string
-	for _, v := range values {
+	return resultBundle(values)
+}
+
+// resultBundle shows the values of a cell's final expression. A call in
+// Go's (value, error) form shows its value when the error is nil and fails
+// the cell with the error otherwise, so notebook.Predict("...") renders
+// its prediction or says why there is none.
+func resultBundle(values []reflect.Value) (map[string]any, error) {
+	var shown []any
+	for i, v := range values {
 		if !v.IsValid() || !v.CanInterface() || isNil(v) {
 			continue
 		}
-		if d, ok := render(v.Interface()); ok && len(values) == 1 {
+		x := v.Interface()
+		if e, ok := x.(error); ok && len(values) > 1 && i == len(values)-1 {
+			msg := e.Error()
+			return nil, &jupyter.ExecError{Name: "error", Value: msg, Traceback: strings.Split("error: "+msg, "\n")}
+		}
+		shown = append(shown, x)
+	}
+	if len(shown) == 1 {
+		if d, ok := render(shown[0]); ok {
 			return d, nil
 		}
-		parts = append(parts, fmt.Sprint(v.Interface()))
 	}
-	if len(parts) == 0 {
+	if len(shown) == 0 {
 		return nil, nil
+	}
+	parts := make([]string, len(shown))
+	for i, x := range shown {
+		parts[i] = fmt.Sprint(x)
 	}
 	return map[string]any{"text/plain": strings.Join(parts, "\n")}, nil
 }
