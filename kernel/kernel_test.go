@@ -111,6 +111,10 @@ func BenchmarkKernelStart(b *testing.B) {
 // trivial cell.
 func BenchmarkCellRoundTrip(b *testing.B) {
 	cl, _ := startKernel(b)
+	// The first cell waits for the Go session to start.
+	if r, err := cl.Call("shell", "execute_request", map[string]any{"code": "0"}, 60*time.Second); err != nil || content(r)["status"] != "ok" {
+		b.Fatalf("the first cell: %v %v", err, content(r))
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r, err := cl.Call("shell", "execute_request", map[string]any{"code": "1 + 1"}, 10*time.Second)
