@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/corpus"
@@ -34,7 +35,7 @@ func (t table) html() string {
 		b.WriteString("<tr>")
 		for i, c := range cells {
 			align := ""
-			if i > 0 {
+			if i > 0 && numeric(c) {
 				align = ` style="text-align:right"`
 			}
 			fmt.Fprintf(&b, "<%s%s>%s</%s>", tag, align, html.EscapeString(c), tag)
@@ -70,18 +71,28 @@ func (t table) text() string {
 		b.WriteString(t.caption + "\n")
 	}
 	for _, r := range all {
+		var line strings.Builder
 		for i, c := range r {
 			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
 			switch {
 			case i == 0:
-				b.WriteString(c + pad)
+				line.WriteString(c + pad)
+			case numeric(c):
+				line.WriteString("  " + pad + c)
 			default:
-				b.WriteString("  " + pad + c)
+				line.WriteString("  " + c + pad)
 			}
 		}
-		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// numeric reports a cell that is a number: numbers are right-aligned, so
+// their digits line up; text is left-aligned.
+func numeric(c string) bool {
+	_, err := strconv.ParseFloat(c, 64)
+	return err == nil
 }
 
 // statsTable shows corpus statistics as `nerlab stats` counts them.
