@@ -27,16 +27,16 @@ import (
 	"github.com/nerlab/nerlab/lib/lab"
 )
 
-// goHandler evaluates cells as Go with gomacro's fast interpreter. Cells
-// share one interpreter: declarations and imports persist.
+// goHandler evaluates cells as Go with gomacro's fast interpreter, in the
+// evaluator process. Cells share one interpreter: declarations and
+// imports persist.
 type goHandler struct {
 	ir      *interp.Interp
-	capture *capture
 	lab     *lab.Lab
 	session *lab.Session
 }
 
-func newGoHandler(c *capture) *goHandler {
+func newGoHandler() *goHandler {
 	ir := interp.New()
 	g := &ir.Comp.Globals
 	// Panics come back to Execute as errors; no REPL prompt or echo.
@@ -44,10 +44,12 @@ func newGoHandler(c *capture) *goHandler {
 	g.Output.Stdout = os.Stdout
 	g.Output.Stderr = warningFilter{os.Stderr}
 	// As in gophernotes: the display package is imported, and Display is
-	// a global function.
+	// a global function. The notebook package (the session, Predict) is
+	// imported too.
 	ir.ImportPackage("display", "github.com/nerlab/nerlab/kernel/display")
+	ir.ImportPackage("notebook", "github.com/nerlab/nerlab/kernel/notebook")
 	ir.DeclFunc("Display", display.Display)
-	h := &goHandler{ir: ir, capture: c, lab: lab.New(), session: lab.NewSession()}
+	h := &goHandler{ir: ir, lab: lab.New(), session: lab.NewSession()}
 	return h
 }
 
@@ -82,7 +84,8 @@ func (f warningFilter) Write(p []byte) (int, error) {
 	return f.w.Write(p)
 }
 
-func (h *goHandler) Info() map[string]any {
+// kernelInfo is the kernel_info_reply content beyond status and protocol.
+func kernelInfo() map[string]any {
 	return map[string]any{
 		"implementation":         "nerlab",
 		"implementation_version": version,
@@ -99,8 +102,6 @@ func (h *goHandler) Info() map[string]any {
 // text/plain; a panic (including a compile error, which gomacro raises as
 // one) becomes an error with the message.
 func (h *goHandler) Execute(ctx context.Context, code string, out *jupyter.Output) (data map[string]any, err error) {
-	h.capture.attach(func(name, text string) { out.Stream(name, dropImportWarnings(text)) })
-	defer h.capture.detach()
 	display.SetSink(cellSink{out})
 	defer display.SetSink(nil)
 	notebook.SetContext(ctx)
@@ -125,18 +126,37 @@ func (h *goHandler) Execute(ctx context.Context, code string, out *jupyter.Outpu
 		}
 		return nil, err
 	}
-	var parts []string
-	for _, v := range values {
+	return resultBundle(values)
+}
+
+// resultBundle shows the values of a cell's final expression. A call in
+// Go's (value, error) form shows its value when the error is nil and fails
+// the cell with the error otherwise, so notebook.Predict("...") renders
+// its prediction or says why there is none.
+func resultBundle(values []reflect.Value) (map[string]any, error) {
+	var shown []any
+	for i, v := range values {
 		if !v.IsValid() || !v.CanInterface() || isNil(v) {
 			continue
 		}
-		if d, ok := render(v.Interface()); ok && len(values) == 1 {
+		x := v.Interface()
+		if e, ok := x.(error); ok && len(values) > 1 && i == len(values)-1 {
+			msg := e.Error()
+			return nil, &jupyter.ExecError{Name: "error", Value: msg, Traceback: strings.Split("error: "+msg, "\n")}
+		}
+		shown = append(shown, x)
+	}
+	if len(shown) == 1 {
+		if d, ok := render(shown[0]); ok {
 			return d, nil
 		}
-		parts = append(parts, fmt.Sprint(v.Interface()))
 	}
-	if len(parts) == 0 {
+	if len(shown) == 0 {
 		return nil, nil
+	}
+	parts := make([]string, len(shown))
+	for i, x := range shown {
+		parts[i] = fmt.Sprint(x)
 	}
 	return map[string]any{"text/plain": strings.Join(parts, "\n")}, nil
 }
@@ -151,14 +171,26 @@ func isNil(v reflect.Value) bool {
 	return false
 }
 
-// eval compiles and runs code; it returns the values of a final expression.
+// eval compiles the whole cell and, if that succeeds, runs it; it returns
+// the values of a final expression. A cell that fails to compile declares
+// nothing: the names it declared before the error are removed again (else
+// they would stay declared with no value, and the next cell using them
+// would fail inside reflect). A cell that fails while running keeps what
+// it assigned, as Go would, but not the names it never reached.
 func (h *goHandler) eval(code string) (values []reflect.Value, err error) {
+	c := h.ir.Comp
+	before := snapshotDecls(c)
+	ran := false
 	defer func() {
 		if r := recover(); r != nil {
 			err = panicError(r)
+			if ran {
+				before.dropUnassigned(c, h.ir.PrepareEnv())
+			} else {
+				before.restore(c)
+			}
 		}
 	}()
-	c := h.ir.Comp
 	c.Line = 0
 	nodes := c.ParseBytes([]byte(code))
 	form := ast2.AnyToAst(nodes, "cell")
@@ -167,6 +199,7 @@ func (h *goHandler) eval(code string) (values []reflect.Value, err error) {
 	}
 	_, endsWithExpr := nodes[len(nodes)-1].(ast.Expr)
 	expr := h.ir.CompileAst(form)
+	ran = true
 	vals, _ := h.ir.RunExpr(expr)
 	if !endsWithExpr {
 		return nil, nil
@@ -372,9 +405,9 @@ func (h *goHandler) typeOf(name string) (typ string, err error) {
 	return e.Type.String(), nil
 }
 
-// IsComplete tells whether a cell can run as typed: brackets balanced,
+// isComplete tells whether a cell can run as typed: brackets balanced,
 // strings and comments closed.
-func (h *goHandler) IsComplete(code string) (string, string) {
+func isComplete(code string) (string, string) {
 	var s scanner.Scanner
 	fset := token.NewFileSet()
 	file := fset.AddFile("cell", -1, len(code))
@@ -405,10 +438,6 @@ func (h *goHandler) IsComplete(code string) (string, string) {
 	}
 	return "complete", ""
 }
-
-// Interrupt stops interpreted code at its next statement; compiled calls
-// stop through the cell's context.
-func (h *goHandler) Interrupt() { h.ir.Interrupt(os.Interrupt) }
 
 // cellSink sends the display package's output to the running cell.
 type cellSink struct{ out *jupyter.Output }

@@ -14,7 +14,22 @@ import (
 
 // startKernel runs the built kernel on a fresh connection file and returns
 // a client once kernel_info is answered, with the time that took.
-func startKernel(t testing.TB) (*jupyter.Client, time.Duration) {
+func startKernel(t testing.TB, env ...string) (*jupyter.Client, time.Duration) {
+	t.Helper()
+	_, cl := startKernelProcess(t, env...)
+	return cl.client, cl.took
+}
+
+// started is a kernel's client and the time from start to kernel_info.
+type started struct {
+	client *jupyter.Client
+	took   time.Duration
+}
+
+// startKernelProcess runs the built kernel (with env added to its
+// environment) and returns its process and a client, once kernel_info is
+// answered. The process is killed when the test ends.
+func startKernelProcess(t testing.TB, env ...string) (*exec.Cmd, started) {
 	t.Helper()
 	bin := kernelBinary(t)
 	conn, err := jupyter.LocalConnection()
@@ -25,6 +40,7 @@ func startKernel(t testing.TB) (*jupyter.Client, time.Duration) {
 	file := filepath.Join(t.TempDir(), "kernel.json")
 	os.WriteFile(file, data, 0o600)
 	cmd := exec.Command(bin, file)
+	cmd.Env = append(os.Environ(), env...)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs // the kernel's log; shown when something fails
 	start := time.Now()
@@ -43,7 +59,7 @@ func startKernel(t testing.TB) (*jupyter.Client, time.Duration) {
 	if _, err := cl.Call("shell", "kernel_info_request", map[string]any{}, 20*time.Second); err != nil {
 		t.Fatalf("kernel_info: %v\nkernel log:\n%s", err, logs.String())
 	}
-	return cl, time.Since(start)
+	return cmd, started{cl, time.Since(start)}
 }
 
 func content(m *jupyter.Message) map[string]any {
@@ -58,6 +74,11 @@ func content(m *jupyter.Message) map[string]any {
 // through the control socket (interrupt_mode "message").
 func TestInterruptStopsALoopAndTheKernelLivesOn(t *testing.T) {
 	cl, _ := startKernel(t)
+	// Once the Go session is ready (an interrupt while it starts ends the
+	// cell before it runs).
+	if r, err := cl.Call("shell", "execute_request", map[string]any{"code": "0"}, 60*time.Second); err != nil || content(r)["status"] != "ok" {
+		t.Fatalf("the first cell: %v %v", err, content(r))
+	}
 	if _, err := cl.Send("shell", "execute_request", map[string]any{"code": "n := 0\nfor { n++ }"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +111,10 @@ func BenchmarkKernelStart(b *testing.B) {
 // trivial cell.
 func BenchmarkCellRoundTrip(b *testing.B) {
 	cl, _ := startKernel(b)
+	// The first cell waits for the Go session to start.
+	if r, err := cl.Call("shell", "execute_request", map[string]any{"code": "0"}, 60*time.Second); err != nil || content(r)["status"] != "ok" {
+		b.Fatalf("the first cell: %v %v", err, content(r))
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r, err := cl.Call("shell", "execute_request", map[string]any{"code": "1 + 1"}, 10*time.Second)

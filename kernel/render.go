@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/nerlab/nerlab/kernel/display"
+	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
@@ -22,7 +23,8 @@ import (
 const maxRenderedPredictions = 50
 
 // render turns a cell's final value into a MIME bundle by its type:
-// predictions and context views as highlighted HTML, score reports and runs as tables,
+// predictions and context views as highlighted HTML; score reports, runs,
+// corpus statistics, datasets and models as tables;
 // charts and images as PNG, display.Data as itself. Other values are
 // shown as text (ok is false).
 func render(v any) (data map[string]any, ok bool) {
@@ -44,6 +46,14 @@ func render(v any) (data map[string]any, ok bool) {
 			t.WriteString(lab.Highlight(p, false) + "\n")
 		}
 		return map[string]any{"text/html": h.String(), "text/plain": t.String()}, true
+	case corpus.Stats:
+		return statsTable(x).bundle(), true
+	case *corpus.Stats:
+		return statsTable(*x).bundle(), true
+	case *lab.Model:
+		return modelTable(x).bundle(), true
+	case *lab.Dataset:
+		return datasetTable(x).bundle(), true
 	case metrics.Report:
 		return reportBundle(x), true
 	case *metrics.Report:

@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"image"
+	"reflect"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
 
 	"github.com/nerlab/nerlab/kernel/display"
+	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
@@ -92,5 +94,49 @@ func TestLiveTrainingShowsBothViews(t *testing.T) {
 	p, c := strings.Index(h, "latest dev scores (plain view)"), strings.Index(h, "latest dev scores (context view)")
 	if p < 0 || c < p {
 		t.Errorf("two views (plain first):\n%s", h)
+	}
+}
+
+// TestStatsAndModelsRenderAsTables: corpus statistics and a session's
+// model are tables (HTML with aligned text), not raw structs.
+func TestStatsAndModelsRenderAsTables(t *testing.T) {
+	st := corpus.Stats{Sentences: 12, Tokens: 340, Scheme: "BIO", Entities: map[string]int{"PER": 3, "LOC": 4}, MaxLength: 40}
+	for _, v := range []any{st, &st} {
+		data, ok := render(v)
+		if !ok {
+			t.Fatalf("%T not rendered", v)
+		}
+		h, text := data["text/html"].(string), data["text/plain"].(string)
+		if !strings.Contains(h, "<td>sentences</td><td style=\"text-align:right\">12</td>") || !strings.Contains(h, "<td>  LOC</td>") {
+			t.Errorf("HTML: %s", h)
+		}
+		if !strings.Contains(text, "entities                     7") || strings.Contains(text, "{") {
+			t.Errorf("text:\n%s", text)
+		}
+	}
+	m := lab.NewSession().AddModel("demo", t.TempDir())
+	data, ok := render(m)
+	if !ok || !strings.Contains(data["text/html"].(string), "model folder") || !strings.Contains(data["text/plain"].(string), "none saved yet") {
+		t.Errorf("model: %v %v", ok, data)
+	}
+}
+
+// TestResultOfAValueErrorCall: a final call of (value, error) form shows
+// the value when the error is nil, and fails with the error otherwise.
+func TestResultOfAValueErrorCall(t *testing.T) {
+	p := &tagger.Prediction{Tokens: []string{"Paris"}, Entities: []tagger.Entity{{Start: 0, End: 1, Type: "LOC"}}}
+	var noErr error
+	data, err := resultBundle([]reflect.Value{reflect.ValueOf(p), reflect.ValueOf(&noErr).Elem()})
+	if err != nil || !strings.Contains(data["text/html"].(string), "<mark") {
+		t.Errorf("nil error: %v %v", data, err)
+	}
+	failed := errors.New("notebook.Predict: no model loaded")
+	_, err = resultBundle([]reflect.Value{reflect.ValueOf((*tagger.Prediction)(nil)), reflect.ValueOf(&failed).Elem()})
+	if err == nil || !strings.Contains(err.Error(), "no model loaded") {
+		t.Errorf("error: %v", err)
+	}
+	data, err = resultBundle([]reflect.Value{reflect.ValueOf(1), reflect.ValueOf(2)})
+	if err != nil || data["text/plain"] != "1\n2" {
+		t.Errorf("two values: %v %v", data, err)
 	}
 }

@@ -404,6 +404,42 @@ type Output struct {
 	k      *Kernel
 	parent *Message
 	silent bool
+	// emit, when set, receives the messages instead of iopub: an Output
+	// made by NewOutput in a process that relays them to the kernel.
+	emit func(msgType string, content map[string]any)
+}
+
+// NewOutput returns an Output that hands each message it would publish
+// (stream, display_data, update_display_data, clear_output) to emit: for
+// code that runs a cell in another process, which relays the messages to
+// the kernel's Output with Forward.
+func NewOutput(emit func(msgType string, content map[string]any)) *Output {
+	return &Output{emit: emit}
+}
+
+// Forward publishes a message that an Output made by NewOutput emitted.
+// Only output messages pass; anything else is an error, so a relay
+// cannot publish replies or status in a cell's name.
+func (o *Output) Forward(msgType string, content map[string]any) error {
+	switch msgType {
+	case "stream", "display_data", "update_display_data", "clear_output":
+	default:
+		return fmt.Errorf("forward: %q is not an output message", msgType)
+	}
+	o.send(msgType, content)
+	return nil
+}
+
+// send publishes an output message, or hands it to emit.
+func (o *Output) send(msgType string, content map[string]any) {
+	if o.silent {
+		return
+	}
+	if o.emit != nil {
+		o.emit(msgType, content)
+		return
+	}
+	o.k.publish(o.parent, msgType, content)
 }
 
 // Stream sends text to the cell's stdout or stderr.
@@ -411,7 +447,7 @@ func (o *Output) Stream(name, text string) {
 	if o.silent || text == "" {
 		return
 	}
-	o.k.publish(o.parent, "stream", map[string]any{"name": name, "text": text})
+	o.send("stream", map[string]any{"name": name, "text": text})
 }
 
 // Display shows a MIME bundle. With a display id the output can later be
@@ -436,14 +472,12 @@ func (o *Output) display(kind string, data, metadata map[string]any, displayID s
 	if displayID != "" {
 		content["transient"] = map[string]any{"display_id": displayID}
 	}
-	o.k.publish(o.parent, kind, content)
+	o.send(kind, content)
 }
 
 // Clear clears the cell's output (when the next output arrives, with wait).
 func (o *Output) Clear(wait bool) {
-	if !o.silent {
-		o.k.publish(o.parent, "clear_output", map[string]any{"wait": wait})
-	}
+	o.send("clear_output", map[string]any{"wait": wait})
 }
 
 // NewDisplayID returns a fresh display id.

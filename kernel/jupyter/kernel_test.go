@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -154,5 +155,29 @@ func TestDialWaitsForAStartingKernel(t *testing.T) {
 	}
 	if _, err := cl.Call("shell", "kernel_info_request", map[string]any{}, 10*time.Second); err != nil {
 		t.Errorf("kernel_info after a late start: %v", err)
+	}
+}
+
+// TestOutputRelay: an Output made by NewOutput hands its messages to emit,
+// and Forward passes output messages on but refuses others (a relay must
+// not publish replies or status in a cell's name).
+func TestOutputRelay(t *testing.T) {
+	var got []string
+	relay := NewOutput(func(msgType string, content map[string]any) { got = append(got, msgType) })
+	relay.Stream("stdout", "x")
+	relay.Display(map[string]any{"text/plain": "d"}, nil, "id")
+	relay.Update(map[string]any{"text/plain": "d"}, nil, "id")
+	relay.Clear(true)
+	if strings.Join(got, " ") != "stream display_data update_display_data clear_output" {
+		t.Errorf("emitted %v", got)
+	}
+	got = nil
+	if err := relay.Forward("stream", map[string]any{"name": "stdout", "text": "y"}); err != nil || len(got) != 1 {
+		t.Errorf("forward stream: %v %v", err, got)
+	}
+	for _, bad := range []string{"execute_reply", "status", "error"} {
+		if err := relay.Forward(bad, map[string]any{}); err == nil {
+			t.Errorf("%s was forwarded", bad)
+		}
 	}
 }

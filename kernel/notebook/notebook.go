@@ -2,15 +2,19 @@
 // lab.Session that the magics (%load, %train, %predict, ...) use, the
 // running cell's context, and Run for a command line. It lets a notebook
 // mix the two: `%load wnut ../shared/datasets/wnut17` in one cell, then
-// notebook.Session().Dataset("wnut") in Go in the next.
+// notebook.Session().Dataset("wnut") in Go in the next, or
+// notebook.Predict("Angela Merkel visited Paris") to tag a text with the
+// session's current model. The kernel imports it in every cell.
 package notebook
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/nerlab/nerlab/lib/lab"
+	"github.com/nerlab/nerlab/lib/tagger"
 )
 
 var (
@@ -73,4 +77,35 @@ func SetContext(ctx context.Context) {
 	mu.Lock()
 	cellCx = ctx
 	mu.Unlock()
+}
+
+// ErrNoModel is returned by Predict when the session has no current model.
+var ErrNoModel = errors.New("notebook.Predict: no model loaded: %load NAME RUN_OR_MODEL_FOLDER, or %train a model, first")
+
+// Predict tags text (tokenised as `predict` does) with the session's
+// current model on the CPU. As a cell's value the prediction shows the
+// text with its entities highlighted; its Entities carry each span's type
+// and confidence.
+func Predict(text string) (*tagger.Prediction, error) {
+	s := Session()
+	if s == nil {
+		return nil, ErrNoKernel
+	}
+	m := s.Model("")
+	if m == nil {
+		return nil, ErrNoModel
+	}
+	toks := tagger.Tokenize(text)
+	if len(toks) == 0 {
+		return nil, errors.New("notebook.Predict: the text has no tokens")
+	}
+	tg, err := m.Tagger("cpu")
+	if err != nil {
+		return nil, fmt.Errorf("notebook.Predict: model %s: %w", m.Name, err)
+	}
+	preds, err := tg.Predict([]*tagger.Example{tagger.ExampleOfTokens(toks)}, 1, nil)
+	if err != nil {
+		return nil, fmt.Errorf("notebook.Predict: %w", err)
+	}
+	return preds[0], nil
 }

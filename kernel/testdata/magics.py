@@ -49,6 +49,15 @@ class MagicsTest(unittest.TestCase):
         return [m["content"]["data"][mime] for m in msgs
                 if m["msg_type"] in ("display_data", "update_display_data") and mime in m["content"]["data"]]
 
+    def results(self, msgs):
+        return [m["content"]["data"] for m in msgs if m["msg_type"] == "execute_result"]
+
+    def test_0_predict_without_a_model_says_so(self):
+        # notebook is imported in every cell, as display is.
+        msgs, reply = self.run_cell('notebook.Predict("Angela Merkel visited Paris")')
+        self.assertEqual(reply["status"], "error")
+        self.assertIn("no model loaded", reply["evalue"])
+
     def test_1_interrupt_training_leaves_a_checkpoint(self):
         msg_id = self.kc.execute("%%train data/configs/demo.yaml --out %s --set train.max_epochs=60" % RUN)
         # Interrupt once the first epoch has saved a best model.
@@ -106,6 +115,28 @@ class MagicsTest(unittest.TestCase):
 
         msgs, reply = self.run_cell('import "github.com/nerlab/nerlab/kernel/notebook"\nnotebook.Session().Dataset("").Name')
         self.assertEqual([m["content"]["data"]["text/plain"] for m in msgs if m["msg_type"] == "execute_result"], ["sample"])
+
+        # Go cells: a prediction, corpus statistics and the model render
+        # richly, with text fallbacks.
+        msgs, reply = self.run_cell('notebook.Predict("Stedian Restous left Siastias Systems .")')
+        self.assertEqual(reply["status"], "ok", reply)
+        [data] = self.results(msgs)
+        self.assertIn("<mark", data["text/html"])
+        self.assertIn("Stedian", data["text/plain"])
+        msgs, reply = self.run_cell('p, _ := notebook.Predict("Stedian Restous left Siastias Systems .")\n'
+                                    'len(p.Entities) > 0 && p.Entities[0].Confidence > 0')
+        self.assertEqual([d["text/plain"] for d in self.results(msgs)], ["true"])
+        msgs, reply = self.run_cell('notebook.Session().Dataset("").Split("train").Corpus.Stats()')
+        self.assertEqual(reply["status"], "ok", reply)
+        [data] = self.results(msgs)
+        self.assertIn('<table class="nerlab-table">', data["text/html"])
+        self.assertIn("<td>sentences</td>", data["text/html"])
+        self.assertIn("sentences", data["text/plain"])
+        self.assertNotIn("{", data["text/plain"])
+        msgs, reply = self.run_cell('notebook.Session().Model("")')
+        [data] = self.results(msgs)
+        self.assertIn("model folder", data["text/html"])
+        self.assertIn("weights", data["text/plain"])
 
         msgs, reply = self.run_cell("%trian")
         self.assertEqual(reply["status"], "error")

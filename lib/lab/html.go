@@ -39,7 +39,7 @@ func HTMLPrediction(p *tagger.Prediction) string {
 	}, func(e tagger.Entity, text string) {
 		fmt.Fprintf(&b, `<mark title="%s %.3f" style="background:%s;padding:0.2em 0.4em;margin:0 0.15em;border-radius:0.35em">%s`+
 			`<span style="font-size:0.7em;font-weight:bold;margin-left:0.5em;text-transform:uppercase">%s</span></mark> `,
-			html.EscapeString(e.Type), e.Prob, markColour(e.Type), html.EscapeString(text), html.EscapeString(e.Type))
+			html.EscapeString(e.Type), e.Confidence, markColour(e.Type), html.EscapeString(text), html.EscapeString(e.Type))
 	})
 	b.WriteString("</div>")
 	return b.String()

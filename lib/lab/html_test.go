@@ -12,7 +12,7 @@ import (
 
 func TestHTMLPredictionMarksAndEscapes(t *testing.T) {
 	p := &tagger.Prediction{Tokens: strings.Fields("<b>Angela Merkel visited Paris &"),
-		Entities: []tagger.Entity{{Start: 0, End: 2, Type: "PER", Prob: 0.91}, {Start: 3, End: 4, Type: "LOC", Prob: 0.5}}}
+		Entities: []tagger.Entity{{Start: 0, End: 2, Type: "PER", Confidence: 0.91}, {Start: 3, End: 4, Type: "LOC", Confidence: 0.5}}}
 	got := HTMLPrediction(p)
 	for _, want := range []string{
 		`<mark title="PER 0.910" style="background:#aa9cfc;`, `>&lt;b&gt;Angela Merkel<span`, `>PER</span></mark>`,

@@ -387,7 +387,7 @@ func predictShow(env *Env, in *Input, tg *tagger.Tagger, text string) error {
 		fmt.Fprintln(env.Stdout, "  (no entities)")
 	}
 	for _, e := range p.Entities {
-		fmt.Fprintf(env.Stdout, "  %-16s %-30s %.3f\n", e.Type, e.Text, e.Prob)
+		fmt.Fprintf(env.Stdout, "  %-16s %-30s %.3f\n", e.Type, e.Text, e.Confidence)
 	}
 	return nil
 }

@@ -398,7 +398,7 @@ func TagsPrediction(tokens, tags []string) *tagger.Prediction {
 	if len(tags) == len(tokens) {
 		for _, sp := range corpus.Spans(tags) {
 			p.Entities = append(p.Entities, tagger.Entity{Start: sp.Start, End: sp.End, Type: sp.Type,
-				Text: strings.Join(tokens[sp.Start:sp.End], " "), Prob: 1})
+				Text: strings.Join(tokens[sp.Start:sp.End], " "), Confidence: 1})
 		}
 	}
 	return p

@@ -11,11 +11,11 @@ import (
 
 // Entity is a predicted span over the scored tokens of a sentence.
 type Entity struct {
-	Start int     `json:"start"` // first token (index among the scored tokens)
-	End   int     `json:"end"`   // one past the last token
-	Type  string  `json:"type"`
-	Text  string  `json:"text"`
-	Prob  float64 `json:"confidence"` // posterior probability of exactly this span (CRF), or the mean token probability (softmax)
+	Start      int     `json:"start"` // first token (index among the scored tokens)
+	End        int     `json:"end"`   // one past the last token
+	Type       string  `json:"type"`
+	Text       string  `json:"text"`
+	Confidence float64 `json:"confidence"` // posterior probability of exactly this span (CRF), or the mean token probability (softmax)
 }
 
 // Prediction is the tagger's output for one example.
@@ -144,12 +144,12 @@ func (t *Tagger) prediction(ex *Example, ids []int, probs []float64, d *crf.Deco
 					extend = []int{id}
 				}
 			}
-			e.Prob = d.SpanProb(s.Start, s.End-1, extend...)
+			e.Confidence = d.SpanProb(s.Start, s.End-1, extend...)
 		} else {
 			for _, q := range probs[s.Start:s.End] {
-				e.Prob += q
+				e.Confidence += q
 			}
-			e.Prob /= float64(s.End - s.Start)
+			e.Confidence /= float64(s.End - s.Start)
 		}
 		p.Entities = append(p.Entities, e)
 	}

@@ -111,7 +111,7 @@ func TestTaggerLearnsSample(t *testing.T) {
 				total++
 			}
 			for _, e := range p.Entities {
-				if e.Prob < 0 || e.Prob > 1 || e.End <= e.Start || e.Text == "" {
+				if e.Confidence < 0 || e.Confidence > 1 || e.End <= e.Start || e.Text == "" {
 					t.Errorf("bad entity %+v", e)
 				}
 			}
