@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/config"
+	"github.com/nerlab/nerlab/lib/tagger"
 )
 
 // sameCurve fails unless the loss.tsv rows of dir equal want's, every
@@ -346,5 +347,50 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 	}
 	if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
 		t.Errorf("resume of the finished run: %v, want a refusal", err)
+	}
+}
+
+// TestResumeEarlierCheckpointTakesBackTheFinish: going back to an earlier
+// checkpoint left the finished run's results.json, test predictions and
+// final model in place, so an interrupted resume showed the old finish as
+// the run's, and best-model could come from the epochs trained again.
+func TestResumeEarlierCheckpointTakesBackTheFinish(t *testing.T) {
+	exp := tinyExperiment(t, 3)
+	exp.Train.MonitorTest = true
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-001", stateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt the resumed run at its first batch.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := Options{Checkpoint: "epoch-001", Events: func(e Event) {
+		if e.Kind == EventProgress {
+			cancel()
+		}
+	}}
+	if _, err := Resume(ctx, dir, opts); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("resume: %v, want an interruption", err)
+	}
+	for _, name := range []string{ResultsFile, TestPredFile, FinalModelDir} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s of the old finish is still there", name)
+		}
+	}
+	best, err := os.ReadFile(filepath.Join(dir, BestModelDir, tagger.WeightsFile))
+	if st.BestEpoch == 1 {
+		ckpt, _ := os.ReadFile(filepath.Join(dir, CheckpointsDir, "epoch-001", tagger.WeightsFile))
+		if err != nil || !bytes.Equal(best, ckpt) {
+			t.Errorf("best-model is not epoch 1's model (%v)", err)
+		}
+	} else if err == nil {
+		t.Errorf("best-model from the dropped epochs is still there")
+	}
+	if _, err := ReadResults(dir); err == nil {
+		t.Errorf("results.json reads as the run's results")
 	}
 }

@@ -303,6 +303,11 @@ func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	notes := resumeNotes(dir, from, skipped, dropped)
+	rewound, err := tr.rewindOutputs(from, len(dropped)+len(skipped) > 0)
+	if err != nil {
+		return nil, err
+	}
+	notes = append(notes, rewound...)
 	for _, n := range notes {
 		tr.log.Printf("%s", n)
 	}
@@ -344,7 +349,7 @@ func (tr *trainer) restore(tries []checkpoint, data corpora, device gotch.Device
 	for _, s := range skipped {
 		why = append(why, fmt.Sprintf("%s: %v", s.name, s.err))
 	}
-	return checkpoint{}, nil, fmt.Errorf("%s: none of its checkpoints loads (%s); start it again with `nerlab train --fresh`", tr.dir, strings.Join(why, "; "))
+	return checkpoint{}, nil, fmt.Errorf("%s: none of its checkpoints loads (%s); train it again from its config into another folder: %s", tr.dir, strings.Join(why, "; "), hint.Command("train "+filepath.Join(tr.dir, ConfigCopy)+" --out NEW_RUN"))
 }
 
 // load makes c the trainer's model, optimizer and state.
@@ -660,4 +665,43 @@ func batchSeed(seed int64, epoch, batch int) int64 {
 	x *= 0xBF58476D1CE4E5B9
 	x ^= x >> 29
 	return int64(x >> 1)
+}
+
+// rewindOutputs takes back what the run wrote after the checkpoint it
+// resumes from. The finish's outputs (results.json, the test predictions,
+// final-model) are written again when the run ends; left in place, an
+// interrupted resume would show the old finish as the run's. When later
+// checkpoints were dropped or skipped, best-model may come from the
+// stretch trained again: it is saved anew from the checkpoint when that
+// is the best epoch's end, and removed otherwise (the next epoch that
+// beats the best dev score saves it; else the test uses the final model,
+// and says so). It returns what it did, for the log.
+func (tr *trainer) rewindOutputs(from checkpoint, later bool) ([]string, error) {
+	var notes, removed []string
+	for _, name := range []string{ResultsFile, TestPredFile, TestContextPredFile, FinalModelDir} {
+		path := filepath.Join(tr.dir, name)
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return nil, err
+		}
+		removed = append(removed, name)
+	}
+	if len(removed) > 0 {
+		notes = append(notes, fmt.Sprintf("removed %s: the run finishes again", strings.Join(removed, ", ")))
+	}
+	if !later || !exists(filepath.Join(tr.dir, BestModelDir)) {
+		return notes, nil
+	}
+	if from.st.Batch == 0 && from.st.BestEpoch == from.st.Epoch {
+		if err := tr.saveModel(BestModelDir); err != nil {
+			return nil, err
+		}
+		return append(notes, fmt.Sprintf("best-model saved again from %s (epoch %d, the best so far)", from.name, from.st.Epoch)), nil
+	}
+	if err := os.RemoveAll(filepath.Join(tr.dir, BestModelDir)); err != nil {
+		return nil, err
+	}
+	return append(notes, fmt.Sprintf("removed best-model: it may come from the epochs trained again; the next epoch that beats epoch %d's dev score saves it", from.st.BestEpoch)), nil
 }
