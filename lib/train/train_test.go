@@ -179,20 +179,7 @@ func TestResumeContinuesSameCurve(t *testing.T) {
 				if _, err := Resume(context.Background(), dir, Options{}); err != nil {
 					t.Fatalf("%s: resume: %v", name, err)
 				}
-				got := readLossRows(t, dir)
-				if len(got) != len(want) {
-					t.Fatalf("%s: %d rows after resume, %d uninterrupted", name, len(got), len(want))
-				}
-				for i := range want {
-					for j := range want[i] {
-						if j == 1 && i > 0 {
-							continue // TIMESTAMP
-						}
-						if got[i][j] != want[i][j] {
-							t.Errorf("%s: loss.tsv row %d column %s = %s, uninterrupted %s", name, i, want[0][j], got[i][j], want[i][j])
-						}
-					}
-				}
+				sameCurve(t, name, dir, want)
 			}
 		})
 	}
