@@ -100,11 +100,11 @@ func ResolveModelDir(dir string) (string, error) {
 	switch {
 	case errBest == nil:
 		if _, err := os.Stat(filepath.Join(best, ConfigFile)); err != nil {
-			return "", fmt.Errorf("%s: the run's best model is incomplete (%v); the final model is not used in its place: give --model %s to use it", dir, err, final)
+			return "", fmt.Errorf("%s: the run's best model is incomplete (%v); the final model is not used in its place: name %s to use it", dir, err, final)
 		}
 		return best, nil
 	case errFinal == nil && errRun == nil:
-		return "", fmt.Errorf("%s: the run has a final model but no best model (%s is missing); the final model is not used in its place: give --model %s to use it", dir, best, final)
+		return "", fmt.Errorf("%s: the run has a final model but no best model (%s is missing); the final model is not used in its place: name %s to use it", dir, best, final)
 	case errFinal == nil:
 		return final, nil
 	}

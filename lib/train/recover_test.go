@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -392,5 +393,38 @@ func TestResumeEarlierCheckpointTakesBackTheFinish(t *testing.T) {
 	}
 	if _, err := ReadResults(dir); err == nil {
 		t.Errorf("results.json reads as the run's results")
+	}
+}
+
+// TestResumeKeepsAnEarlierBestModel: resume --checkpoint of a checkpoint
+// after the best epoch removed the best model ("it may come from the
+// epochs trained again"), and the run then ended without one.
+func TestResumeKeepsAnEarlierBestModel(t *testing.T) {
+	exp := tinyExperiment(t, 6)
+	exp.Train.LearningRate = 0.5 // at this rate dev F1 stops improving before the last epoch (epoch 4 of 6)
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	last, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-006", stateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A checkpoint after the best epoch, before the end.
+	at := last.BestEpoch + 1
+	if at >= 6 {
+		t.Fatalf("the best epoch is %d: this run no longer has a checkpoint after it (change the learning rate)", last.BestEpoch)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, BestModelDir, tagger.WeightsFile))
+	res, err := Resume(context.Background(), dir, Options{Checkpoint: fmt.Sprintf("epoch-%03d", at)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, BestModelDir, tagger.WeightsFile))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("best epoch %d, resumed from epoch %d: best-model %v, changed %v", last.BestEpoch, at, err, !bytes.Equal(before, after))
+	}
+	if res.BestEpoch != last.BestEpoch {
+		t.Errorf("best epoch %d after the resume, %d before", res.BestEpoch, last.BestEpoch)
 	}
 }

@@ -347,8 +347,16 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	}
 	write(filepath.Join(run, "curves.png"), "png")
 	write(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123", "x"), "leftover")
-	if _, err := Train(context.Background(), exp, Options{RunDir: run, Fresh: true}); err != nil {
+	var start string
+	if _, err := Train(context.Background(), exp, Options{RunDir: run, Fresh: true, Events: func(e Event) {
+		if e.Kind == EventStart {
+			start = e.Message
+		}
+	}}); err != nil {
 		t.Fatalf("fresh on a run folder: %v", err)
+	}
+	if !strings.Contains(start, "--fresh kept curves.png") {
+		t.Errorf("the start does not say the old chart was kept: %q", start)
 	}
 	if _, err := os.Stat(filepath.Join(run, "curves.png")); err != nil {
 		t.Error("--fresh removed a chart")

@@ -191,7 +191,10 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 		return nil, err
 	}
 	if len(keptCharts) > 0 {
-		tr.log.Printf("--fresh kept %s (charts are not training's to remove)", listSome(keptCharts))
+		// Said where the start is shown, not only in the log: the charts
+		// are the old run's until plot draws them again.
+		tr.note = fmt.Sprintf("--fresh kept %s (charts are not training's to remove; they show the old run until plotted again)", listSome(keptCharts))
+		tr.log.Printf("%s", tr.note)
 	}
 	return tr.start(ctx, data, device)
 }
@@ -303,7 +306,7 @@ func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	notes := resumeNotes(dir, from, skipped, dropped)
-	rewound, err := tr.rewindOutputs(from, len(dropped)+len(skipped) > 0)
+	rewound, err := tr.rewindOutputs(from, all)
 	if err != nil {
 		return nil, err
 	}
@@ -670,13 +673,13 @@ func batchSeed(seed int64, epoch, batch int) int64 {
 // rewindOutputs takes back what the run wrote after the checkpoint it
 // resumes from. The finish's outputs (results.json, the test predictions,
 // final-model) are written again when the run ends; left in place, an
-// interrupted resume would show the old finish as the run's. When later
-// checkpoints were dropped or skipped, best-model may come from the
-// stretch trained again: it is saved anew from the checkpoint when that
-// is the best epoch's end, and removed otherwise (the next epoch that
-// beats the best dev score saves it; else the test uses the final model,
-// and says so). It returns what it did, for the log.
-func (tr *trainer) rewindOutputs(from checkpoint, later bool) ([]string, error) {
+// interrupted resume would show the old finish as the run's. best-model
+// stays unless a later checkpoint (all holds them, dropped ones too) says
+// a later epoch replaced it, or cannot say: then it is saved anew from
+// the checkpoint when that is the best epoch's end, and removed otherwise
+// (the next epoch that beats the best dev score saves it; else the test
+// uses the final model, and says so). It returns what it did, for the log.
+func (tr *trainer) rewindOutputs(from checkpoint, all []checkpoint) ([]string, error) {
 	var notes, removed []string
 	for _, name := range []string{ResultsFile, TestPredFile, TestContextPredFile, FinalModelDir} {
 		path := filepath.Join(tr.dir, name)
@@ -691,7 +694,14 @@ func (tr *trainer) rewindOutputs(from checkpoint, later bool) ([]string, error) 
 	if len(removed) > 0 {
 		notes = append(notes, fmt.Sprintf("removed %s: the run finishes again", strings.Join(removed, ", ")))
 	}
-	if !later || !exists(filepath.Join(tr.dir, BestModelDir)) {
+	stale := false
+	for _, c := range all {
+		later := c.dir != from.dir && (c.st == nil || c.st.Epoch > from.st.Epoch || c.st.Epoch == from.st.Epoch && c.st.Batch > from.st.Batch)
+		if later && (c.st == nil || c.st.BestEpoch > from.st.Epoch) {
+			stale = true // a later best epoch, or a state that cannot tell
+		}
+	}
+	if !stale || !exists(filepath.Join(tr.dir, BestModelDir)) {
 		return notes, nil
 	}
 	if from.st.Batch == 0 && from.st.BestEpoch == from.st.Epoch {
@@ -703,5 +713,5 @@ func (tr *trainer) rewindOutputs(from checkpoint, later bool) ([]string, error) 
 	if err := os.RemoveAll(filepath.Join(tr.dir, BestModelDir)); err != nil {
 		return nil, err
 	}
-	return append(notes, fmt.Sprintf("removed best-model: it may come from the epochs trained again; the next epoch that beats epoch %d's dev score saves it", from.st.BestEpoch)), nil
+	return append(notes, fmt.Sprintf("removed best-model: it came from an epoch after %s; the next epoch that beats epoch %d's dev score saves it", from.name, from.st.BestEpoch)), nil
 }

@@ -89,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage+"\n")
 		args = []string{"help"}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
 	defer stop()
 	env := &lab.Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Session: lab.NewSession()}
 	if err := lab.New().Exec(ctx, env, args); err != nil && err != lab.ErrExit {

@@ -21,7 +21,7 @@ import (
 // command (training checkpoints) and stops the script with exit code 130.
 // Commands get no input stream (stdin may be the script itself).
 func runScript(name string, r io.Reader, stdout, stderr io.Writer, trace bool) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
 	defer stop()
 	l := lab.New()
 	env := &lab.Env{Stdout: stdout, Stderr: stderr, Session: lab.NewSession()}

@@ -141,3 +141,38 @@ func TestSIGTERMStopsPredictWithinASecond(t *testing.T) {
 		t.Errorf("predict took %.1f s to stop after SIGTERM, want about a second", took.Seconds())
 	}
 }
+
+// TestBrokenPipeStopsLikeAnInterrupt: `train … 2>&1 | head -3` killed
+// training with SIGPIPE after head exited: no checkpoint, and its lock
+// left behind. A broken pipe now stops training as Ctrl-C does.
+func TestBrokenPipeStopsLikeAnInterrupt(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	runDir := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "NERLAB_TEST_MAIN="+strings.Join([]string{"train", "data/configs/demo.yaml", "--set", "train.max_epochs=4", "--out", runDir, "--progress", "0"}, "\x1f"))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	sc := bufio.NewScanner(r)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "epoch 1/4  batch") {
+	}
+	r.Close() // what head does after its lines
+	cmd.Wait()
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		t.Fatalf("training was killed by %v", ws.Signal())
+	}
+	if _, err := os.Stat(filepath.Join(runDir, "checkpoints", "latest")); err != nil {
+		t.Errorf("no checkpoint after the pipe broke: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(runDir, "running.lock")); err == nil {
+		t.Errorf("the run's lock was left behind")
+	}
+}
