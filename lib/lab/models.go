@@ -106,7 +106,7 @@ working directory (run from the repository root).`,
 			}
 			for _, a := range in.Flags("set") {
 				if err := exp.Set(a); err != nil {
-					return &UsageError{Command: "train", Msg: "--set " + a + ": " + err.Error()}
+					return &UsageError{Command: "train", Msg: err.Error()} // it names --set and the key
 				}
 			}
 			dir := in.Flag("out")

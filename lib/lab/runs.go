@@ -159,6 +159,11 @@ func runStatus(dir string) string {
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointsDir, "latest")); err == nil {
 		return "interrupted"
 	}
+	// Killed before its first checkpoint: nobody trains it, and resume
+	// starts it over. ("started" said it was under way.)
+	if _, err := os.Stat(filepath.Join(dir, train.LogFile)); err == nil {
+		return "interrupted"
+	}
 	return "started"
 }
 

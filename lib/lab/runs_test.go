@@ -132,6 +132,11 @@ func TestRunStatusFromFiles(t *testing.T) {
 	if s := runStatus(dir); s != "started" {
 		t.Errorf("empty run folder: %s", s)
 	}
+	// Killed before its first checkpoint, with nobody holding the lock.
+	os.WriteFile(filepath.Join(dir, train.LogFile), []byte("log\n"), 0o644)
+	if s := runStatus(dir); s != "interrupted" {
+		t.Errorf("a run killed before its first checkpoint: %s", s)
+	}
 	lock, err := os.Create(filepath.Join(dir, train.LockFile))
 	if err != nil {
 		t.Fatal(err)
