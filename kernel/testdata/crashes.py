@@ -6,10 +6,15 @@ get an error reply naming the cause within 60 s, and the next cell must
 run in a fresh session of the same kernel (its variables gone). Prints
 the measured times.
 """
+import os
+import sys
 import time
 import unittest
 
 import jupyter_client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernelcell import collect  # noqa: E402
 
 FATAL = [
     ("goroutine panic", 'import "time"\ngo func() { panic("boom in a goroutine") }()\ntime.Sleep(10 * time.Second)',
@@ -35,20 +40,7 @@ class CrashTest(unittest.TestCase):
 
     def run_cell(self, code, timeout=60):
         """The cell's iopub messages and its reply, within timeout seconds."""
-        msg_id = self.kc.execute(code)
-        deadline = time.time() + timeout
-        msgs = []
-        while True:
-            m = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
-            if m["parent_header"].get("msg_id") != msg_id:
-                continue
-            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-                break
-            msgs.append(m)
-        while True:
-            reply = self.kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
-            if reply["parent_header"].get("msg_id") == msg_id:
-                return msgs, reply["content"]
+        return collect(self.kc, self.kc.execute(code), timeout)
 
     def result(self, msgs):
         return [m["content"]["data"]["text/plain"] for m in msgs if m["msg_type"] == "execute_result"]

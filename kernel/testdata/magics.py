@@ -6,10 +6,14 @@ repository root (the kernel's working directory) and NERLAB_RUN at a fresh
 run folder.
 """
 import os
+import sys
 import time
 import unittest
 
 import jupyter_client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernelcell import collect  # noqa: E402
 
 ROOT = os.environ["NERLAB_ROOT"]
 RUN = os.environ["NERLAB_RUN"]
@@ -27,20 +31,7 @@ class MagicsTest(unittest.TestCase):
 
     def collect(self, msg_id, timeout=120):
         """The iopub messages of one request, up to its idle status, and its reply."""
-        msgs = []
-        while True:
-            m = self.kc.get_iopub_msg(timeout=timeout)
-            if m["parent_header"].get("msg_id") != msg_id:
-                continue
-            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-                break
-            msgs.append(m)
-        # Skip replies to other requests (start-up may have sent a second
-        # kernel_info_request).
-        while True:
-            reply = self.kc.get_shell_msg(timeout=timeout)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                return msgs, reply["content"]
+        return collect(self.kc, msg_id, timeout)
 
     def run_cell(self, code):
         return self.collect(self.kc.execute(code))

@@ -23,6 +23,19 @@ func retrievalFixture(t *testing.T, dir string) (kb, data string) {
 	return kb, data
 }
 
+// indexedFixture is retrievalFixture in a temporary folder dir, with its
+// knowledge base indexed into dir/idx (one sentence a passage) through a
+// new session.
+func indexedFixture(t *testing.T) (s *session, dir, kb, data, idx string) {
+	t.Helper()
+	dir = t.TempDir()
+	kb, data = retrievalFixture(t, dir)
+	idx = filepath.Join(dir, "idx")
+	s = newSession(t)
+	s.run("index build --corpus " + kb + " --out " + idx + " --sentences 1")
+	return s, dir, kb, data, idx
+}
+
 func TestIndexSearchRetrieveCommands(t *testing.T) {
 	dir := t.TempDir()
 	kb, data := retrievalFixture(t, dir)
@@ -136,11 +149,7 @@ func TestWorldCommand(t *testing.T) {
 // refuses an output that is, or lies inside, one of its inputs, and leaves
 // the input as it was.
 func TestOutputsAreNotInputs(t *testing.T) {
-	dir := t.TempDir()
-	kb, data := retrievalFixture(t, dir)
-	idx := filepath.Join(dir, "idx")
-	s := newSession(t)
-	s.run("index build --corpus " + kb + " --out " + idx + " --sentences 1")
+	s, dir, kb, data, idx := indexedFixture(t)
 	trainFile := filepath.Join(data, "train.txt")
 	cfg := filepath.Join(data, "exp.yaml")
 	os.WriteFile(cfg, []byte("name: x\ndata:\n  train: "+trainFile+"\n"), 0o644)
@@ -177,11 +186,7 @@ func TestOutputsAreNotInputs(t *testing.T) {
 // TestUnfinishedIndexSaysSo: an interrupted build left an index that was
 // searched silently (40% of the corpus).
 func TestUnfinishedIndexSaysSo(t *testing.T) {
-	dir := t.TempDir()
-	kb, _ := retrievalFixture(t, dir)
-	idx := filepath.Join(dir, "idx")
-	s := newSession(t)
-	s.run("index build --corpus " + kb + " --out " + idx + " --sentences 1")
+	s, _, _, _, idx := indexedFixture(t)
 	// Mark the build as stopped before the corpus's end, as an interrupt does.
 	manifest := filepath.Join(idx, "nerlab-index.json")
 	data, _ := os.ReadFile(manifest)
