@@ -40,7 +40,7 @@ func init() {
 		"Confusions.HTML":   "HTML renders the confusions as a matrix: gold types down, predicted\ntypes across, Outside last.",
 		"Confusions.String": "String lists the confusions.",
 		"Outside":           "Outside is the \"type\" of no entity in a confusion: a gold span with no\npredicted span of the same extent was missed (predicted Outside); a\npredicted span with no gold span of its extent is spurious (gold\nOutside).",
-		"Run":               "Run tags a labelled corpus with tg and compares its predictions with the\ngold tags.",
+		"Run":               "Run tags a labelled corpus with a model (models.Tagger wraps a tagger)\nand compares its predictions with the gold tags.",
 		"Sentence":          "Sentence is one sentence with its gold and predicted tags and its\nmistakes, counted over spans.",
 		"Sentence.Errors":   "Errors is the number of span mistakes in the sentence.",
 		"Sentences":         "Sentences is a list of sentences that renders with gold and predicted\nentities one above the other.",

@@ -13,7 +13,6 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 )
 
@@ -51,14 +50,14 @@ type Confusion struct {
 // Confusions is a list of confusions, most frequent first.
 type Confusions []Confusion
 
-// Run tags a labelled corpus with tg and compares its predictions with the
-// gold tags.
-func Run(tg *tagger.Tagger, c *corpus.Corpus) (*Analysis, error) {
-	examples, err := tg.Examples(c)
+// Run tags a labelled corpus with a model (models.Tagger wraps a tagger)
+// and compares its predictions with the gold tags.
+func Run(m train.Model, c *corpus.Corpus) (*Analysis, error) {
+	examples, err := m.Examples(c)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := train.Evaluate(tg, examples, 64, nil)
+	ev, err := train.Evaluate(m, examples, 64, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -68,10 +67,7 @@ func Run(tg *tagger.Tagger, c *corpus.Corpus) (*Analysis, error) {
 	for i, ex := range examples {
 		tokens[i] = ev.Predictions[i].Tokens
 		pred[i] = ev.Predictions[i].Tags
-		gold[i] = make([]string, len(ex.Gold))
-		for j, id := range ex.Gold {
-			gold[i][j] = tg.Tag(id)
-		}
+		gold[i] = ex.Gold()
 	}
 	return Compare(tokens, gold, pred)
 }

@@ -132,3 +132,31 @@ func Pair(plain, view *Corpus) error {
 	}
 	return nil
 }
+
+// HasContext reports whether any sentence of c carries context: tokens
+// after an <EOS> that SplitView recognises, or tokens tagged X within the
+// sentence. Such a corpus is a context view, and its scores are the
+// context view's.
+func (c *Corpus) HasContext() bool {
+	textCol := c.Column(TextColumn)
+	tagCol, err := c.TagColumn()
+	if textCol < 0 || err != nil {
+		return false
+	}
+	for i := range c.Sentences {
+		text, tags := c.Sentences[i].Columns[textCol], c.Sentences[i].Columns[tagCol]
+		if len(text) != len(tags) {
+			continue
+		}
+		v := SplitView(text, tags)
+		if v.HasContext() {
+			return true
+		}
+		for _, tag := range tags[:v.Len] {
+			if IsContextTag(tag) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/models"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
@@ -116,7 +117,7 @@ working directory (run from the repository root).`,
 			if err := checkRunFolder(dir, exp.Inputs()); err != nil {
 				return err
 			}
-			res, err := train.Train(ctx, exp, train.Options{RunDir: dir, Events: events(env), Fresh: in.Bool("fresh"), ProgressEvery: progressEvery(in)})
+			res, err := models.Train(ctx, exp, train.Options{RunDir: dir, Events: events(env), Fresh: in.Bool("fresh"), ProgressEvery: progressEvery(in)})
 			return reportRun(env, dir, res, err)
 		},
 	}
@@ -134,7 +135,6 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 	}
 	fmt.Fprintf(env.Stdout, "run folder  %s\n", res.RunDir)
 	fmt.Fprintf(env.Stdout, "epochs      %d (%s)\n", res.Epochs, res.Stopped)
-	twoViews := res.TestContext != nil
 	if res.BestEpoch > 0 && math.IsNaN(res.BestDevF1) {
 		fmt.Fprintf(env.Stdout, "best epoch  %d (lowest training loss: no dev data)\n", res.BestEpoch)
 	} else if res.BestEpoch > 0 {
@@ -144,18 +144,12 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 		}
 		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %s%s)\n", res.BestEpoch, metrics.Percent(res.BestDevF1), view)
 	}
-	for _, v := range []struct {
-		name string
-		ev   *train.Evaluation
-	}{{"test", res.Test}, {"test (context view)", res.TestContext}} {
-		if v.ev == nil {
-			continue
+	for _, v := range res.Tests {
+		name := "test"
+		if len(res.Tests) > 1 || v.View != "plain" {
+			name += " (" + v.View + " view)"
 		}
-		name := v.name
-		if twoViews && name == "test" {
-			name = "test (plain view)"
-		}
-		m := v.ev.Report.Micro
+		m := v.Report.Micro
 		fmt.Fprintf(env.Stdout, "%-11s P %s  R %s  F1 %s\n", name, metrics.Percent(m.Precision), metrics.Percent(m.Recall), metrics.Percent(m.F1))
 	}
 	return nil
@@ -179,7 +173,7 @@ before its first checkpoint starts again from the beginning.`,
 		},
 		Examples: []string{"resume runs/conll03", "resume runs/conll03 --checkpoint epoch-003"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			res, err := train.Resume(ctx, in.Arg("RUN"), train.Options{Events: events(env), Checkpoint: in.Flag("checkpoint"), ProgressEvery: progressEvery(in)})
+			res, err := models.Resume(ctx, in.Arg("RUN"), train.Options{Events: events(env), Checkpoint: in.Flag("checkpoint"), ProgressEvery: progressEvery(in)})
 			return reportRun(env, in.Arg("RUN"), res, err)
 		},
 	}
@@ -557,18 +551,19 @@ token and a blank line between sentences.`,
 // evaluateCorpus tags and scores a labelled corpus and, when out is set,
 // writes token gold predicted (and the probability with probs) lines there.
 func evaluateCorpus(ctx context.Context, env *Env, in *Input, tg *tagger.Tagger, c *corpus.Corpus, out string, probs bool) (*train.Evaluation, error) {
-	examples, err := tg.Examples(c)
+	model := models.Tagger(tg)
+	examples, err := model.Examples(c)
 	if err != nil {
 		return nil, err
 	}
 	report, finish := progress(ctx, env, "tagging "+c.Path, len(examples))
-	ev, err := train.Evaluate(tg, examples, in.Int("batch"), report)
+	ev, err := train.Evaluate(model, examples, in.Int("batch"), report)
 	finish()
 	if err != nil {
 		return nil, err
 	}
 	if out != "" {
-		if err := train.WritePredictions(out, tg, examples, ev.Predictions, probs); err != nil {
+		if err := train.WritePredictions(out, examples, ev.Predictions, probs); err != nil {
 			return nil, err
 		}
 	}

@@ -276,7 +276,7 @@ func TestTrainSummaryOfTwoViewRun(t *testing.T) {
 	var out bytes.Buffer
 	env := &Env{Stdout: &out, Stderr: &out, Session: &Session{}}
 	res := &train.Result{RunDir: dir, Epochs: 3, Stopped: "reached max_epochs 3", BestEpoch: 2, BestDevF1: 0.5, SelectView: "context",
-		Test: eval(0.4, 0.4, 0.4), TestContext: eval(0.6, 0.5, 0.5454)}
+		Tests: []train.ViewEvaluation{{View: "plain", Evaluation: eval(0.4, 0.4, 0.4)}, {View: "context", Evaluation: eval(0.6, 0.5, 0.5454)}}}
 	if err := reportRun(env, dir, res, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestTrainSummaryOfTwoViewRun(t *testing.T) {
 		}
 	}
 	out.Reset()
-	res.SelectView, res.TestContext = "", nil
+	res.SelectView, res.Tests = "", res.Tests[:1]
 	if err := reportRun(env, dir, res, nil); err != nil {
 		t.Fatal(err)
 	}

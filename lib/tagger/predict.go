@@ -9,22 +9,12 @@ import (
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
-// Entity is a predicted span over the scored tokens of a sentence.
-type Entity struct {
-	Start      int     `json:"start"` // first token (index among the scored tokens)
-	End        int     `json:"end"`   // one past the last token
-	Type       string  `json:"type"`
-	Text       string  `json:"text"`
-	Confidence float64 `json:"confidence"` // posterior probability of exactly this span (CRF), or the mean token probability (softmax)
-}
-
-// Prediction is the tagger's output for one example.
-type Prediction struct {
-	Tokens   []string  `json:"tokens"` // the scored tokens
-	Tags     []string  `json:"tags"`
-	Probs    []float64 `json:"probs"` // per-token posterior probability of the predicted tag
-	Entities []Entity  `json:"entities"`
-}
+// Entity and Prediction are corpus's: every model predicts in the same
+// terms, so metrics, rendering and analysis need no tagger.
+type (
+	Entity     = corpus.Entity
+	Prediction = corpus.Prediction
+)
 
 // LongestFirst returns the indices of examples from the longest to the
 // shortest (stable), the order in which inference batches them so that

@@ -11,7 +11,6 @@ import (
 
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/safefile"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 
 	"github.com/nerlab/nerlab/lib/jsonpos"
@@ -63,7 +62,7 @@ type State struct {
 // saveCheckpoint writes model, optimizer and state into
 // checkpoints/<name>, atomically (a temp directory renamed into place),
 // then points checkpoints/latest at it.
-func saveCheckpoint(runDir, name string, tg *tagger.Tagger, opt optim.Optimizer, st *State) (string, error) {
+func saveCheckpoint(runDir, name string, m Model, opt optim.Optimizer, st *State) (string, error) {
 	root := filepath.Join(runDir, CheckpointsDir)
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", err
@@ -73,7 +72,7 @@ func saveCheckpoint(runDir, name string, tg *tagger.Tagger, opt optim.Optimizer,
 		return "", err
 	}
 	defer os.RemoveAll(tmp) // no-op after the rename
-	if err := tg.Save(tmp); err != nil {
+	if err := m.Save(tmp); err != nil {
 		return "", err
 	}
 	tensors, meta := opt.State()

@@ -1,56 +1,72 @@
 package train
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/safefile"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
-// Evaluation is a tagger's result on a labelled set.
+// Evaluation is a model's result on a labelled set.
 type Evaluation struct {
 	Loss        float64 // mean loss per sentence
 	Report      metrics.Report
-	Predictions []*tagger.Prediction // in input order
+	Predictions []*corpus.Prediction // in input order
 }
 
-// Evaluate runs the tagger over examples with gold tags in batches (sorted
+// LongestFirst returns the indices of examples from the longest to the
+// shortest (stable), the order in which inference batches them so that
+// each batch pads little.
+func LongestFirst(examples []Example) []int {
+	order := make([]int, len(examples))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(examples[b].Len(), examples[a].Len())
+	})
+	return order
+}
+
+// Evaluate runs the model over examples with gold tags in batches (sorted
 // by length) and scores its predictions with conlleval semantics. One
-// forward pass per batch gives both the loss and the predictions. progress
-// is called as for tagger.Predict; an error it returns stops evaluation.
-func Evaluate(tg *tagger.Tagger, examples []*tagger.Example, batchSize int, progress func(done int) error) (*Evaluation, error) {
+// forward pass per batch gives both the loss and the predictions. progress,
+// if not nil, is called after each batch with the number of examples
+// done; an error it returns stops evaluation.
+func Evaluate(m Model, examples []Example, batchSize int, progress func(done int) error) (*Evaluation, error) {
 	if batchSize <= 0 {
 		batchSize = 64
 	}
-	order := tagger.LongestFirst(examples)
-	ev := &Evaluation{Predictions: make([]*tagger.Prediction, len(examples))}
+	order := LongestFirst(examples)
+	ev := &Evaluation{Predictions: make([]*corpus.Prediction, len(examples))}
 	var lossSum float64
 	var err error
 	for start := 0; start < len(order) && err == nil; start += batchSize {
 		idx := order[start:min(start+batchSize, len(order))]
-		batch := make([]*tagger.Example, len(idx))
+		batch := make([]Example, len(idx))
 		for i, j := range idx {
 			batch[i] = examples[j]
 		}
 		torch.NoGrad(func() {
-			out, e := tg.Forward(batch, false)
+			out, e := m.Forward(batch, false)
 			if e != nil {
 				err = e
 				return
 			}
 			defer out.Drop()
-			loss, e := tg.Loss(out, batch)
+			loss, e := m.Loss(out, batch)
 			if e != nil {
 				err = e
 				return
 			}
 			lossSum += loss.Float64Values()[0] * float64(len(batch))
 			loss.MustDrop()
-			preds, e := tg.Decode(out, batch)
+			preds, e := m.Decode(out, batch)
 			if e != nil {
 				err = e
 				return
@@ -66,13 +82,9 @@ func Evaluate(tg *tagger.Tagger, examples []*tagger.Example, batchSize int, prog
 	if err != nil {
 		return nil, err
 	}
-	scorer := metrics.NewScorer(metrics.Conlleval, tg.Scheme())
+	scorer := metrics.NewScorer(metrics.Conlleval, m.Scheme())
 	for i, ex := range examples {
-		gold := make([]string, len(ex.Gold))
-		for j, id := range ex.Gold {
-			gold[j] = tg.Tag(id)
-		}
-		if err := scorer.Add(gold, ev.Predictions[i].Tags); err != nil {
+		if err := scorer.Add(ex.Gold(), ev.Predictions[i].Tags); err != nil {
 			return nil, err
 		}
 	}
@@ -86,26 +98,27 @@ func Evaluate(tg *tagger.Tagger, examples []*tagger.Example, batchSize int, prog
 // WritePredictions writes CLNER's parse format: one line per scored token,
 // "token gold predicted" (plus the token's probability with probs), a blank
 // line after each sentence, in the order of the examples.
-func WritePredictions(path string, tg *tagger.Tagger, examples []*tagger.Example, preds []*tagger.Prediction, probs bool) error {
+func WritePredictions(path string, examples []Example, preds []*corpus.Prediction, probs bool) error {
 	return safefile.Write(path, func(w io.Writer) error {
-		return FormatPredictions(w, tg, examples, preds, probs)
+		return FormatPredictions(w, examples, preds, probs)
 	})
 }
 
-// FormatPredictions is WritePredictions to a writer.
-func FormatPredictions(w io.Writer, tg *tagger.Tagger, examples []*tagger.Example, preds []*tagger.Prediction, probs bool) error {
+// FormatPredictions is WritePredictions to a writer. A sentence without
+// gold tags shows O as its gold.
+func FormatPredictions(w io.Writer, examples []Example, preds []*corpus.Prediction, probs bool) error {
 	for i, p := range preds {
-		ex := examples[i]
+		gold := examples[i].Gold()
 		for j, tok := range p.Tokens {
-			gold := corpus.Outside
-			if ex.Gold != nil {
-				gold = tg.Tag(ex.Gold[j])
+			g := corpus.Outside
+			if gold != nil {
+				g = gold[j]
 			}
 			var err error
 			if probs {
-				_, err = fmt.Fprintf(w, "%s %s %s %.4f\n", tok, gold, p.Tags[j], p.Probs[j])
+				_, err = fmt.Fprintf(w, "%s %s %s %.4f\n", tok, g, p.Tags[j], p.Probs[j])
 			} else {
-				_, err = fmt.Fprintf(w, "%s %s %s\n", tok, gold, p.Tags[j])
+				_, err = fmt.Fprintf(w, "%s %s %s\n", tok, g, p.Tags[j])
 			}
 			if err != nil {
 				return err

@@ -1,8 +1,10 @@
-package train
+package train_test
 
 import (
 	"bytes"
 	"context"
+	"github.com/nerlab/nerlab/lib/models"
+	. "github.com/nerlab/nerlab/lib/train"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +60,7 @@ func TestProgressLines(t *testing.T) {
 	} {
 		dir := filepath.Join(t.TempDir(), "run")
 		var out bytes.Buffer
-		if _, err := Train(context.Background(), exp, Options{RunDir: dir, ProgressEvery: c.every, Events: Printer(&out, false)}); err != nil {
+		if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir, ProgressEvery: c.every, Events: Printer(&out, false)}); err != nil {
 			t.Fatal(err)
 		}
 		lines := 0

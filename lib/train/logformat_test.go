@@ -1,8 +1,10 @@
-package train
+package train_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/nerlab/nerlab/lib/models"
+	. "github.com/nerlab/nerlab/lib/train"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,7 +20,7 @@ import (
 func TestTrainingLogShowsPercentages(t *testing.T) {
 	exp := tinyExperiment(t, 3)
 	dir := filepath.Join(t.TempDir(), "run")
-	res, err := Train(context.Background(), exp, Options{RunDir: dir})
+	res, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +29,7 @@ func TestTrainingLogShowsPercentages(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := string(data)
-	test := res.Test.Report
+	test := res.Test().Report
 	for _, want := range []string{
 		fmt.Sprintf("new best model (epoch %d, dev F1 %s)", res.BestEpoch, metrics.Percent(res.BestDevF1)),
 		"test (best model): precision " + metrics.Percent(test.Micro.Precision) + "  recall " + metrics.Percent(test.Micro.Recall) +

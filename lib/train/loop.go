@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/optim"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -19,7 +17,7 @@ import (
 // and test evaluation.
 func (tr *trainer) run(ctx context.Context) (*Result, error) {
 	t := tr.exp.Train
-	msg := fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.train), tr.batchesPerEpoch())
+	msg := fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.first().train), tr.batchesPerEpoch())
 	if tr.note != "" {
 		msg = tr.note + "\n" + msg
 	}
@@ -62,11 +60,12 @@ func (tr *trainer) epoch(ctx context.Context) error {
 			return tr.interrupt(atStep, secondsBefore+time.Since(started).Seconds())
 		}
 		torch.Seed(batchSeed(st.Seed, epoch, bi))
+		b := tr.objectiveBatch(batches[bi])
 		tokens := 0
-		for _, id := range batches[bi] {
-			tokens += len(tr.example(id).Tokens)
+		for _, e := range b.Examples() {
+			tokens += e.Len()
 		}
-		value, err := tr.backward(batches[bi], accum)
+		value, err := tr.backward(b, accum)
 		if err != nil {
 			return err
 		}
@@ -118,37 +117,37 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		}
 	}
 	seconds := secondsBefore + time.Since(started).Seconds()
-	row := epochRow{Epoch: epoch, View: tr.data.view, Time: time.Now(), LR: tr.lr(), Seconds: seconds,
+	row := epochRow{Epoch: epoch, Time: time.Now(), LR: tr.lr(), Seconds: seconds,
 		TrainLoss: st.EpochLoss / math.Max(float64(st.EpochBatches), 1), TokensSec: float64(st.EpochTokens) / math.Max(seconds, 1e-9)}
 	row.LR = tr.epochLR()
 	tr.emit(Event{Kind: EventEpoch, Epoch: epoch, MaxEpochs: t.MaxEpochs, Loss: row.TrainLoss, LR: row.LR,
 		TokensPerSec: row.TokensSec, Seconds: seconds})
 	tr.log.Printf("epoch %d: train loss %.5f, lr %.6g, %.1fs, %.0f tokens/s", epoch, row.TrainLoss, row.LR, seconds, row.TokensSec)
 
-	// Evaluate: dev, and test when monitored, in each view.
-	for _, e := range []struct {
-		split, view string
-		examples    []*tagger.Example
-		dst         **evalRow
-		on          bool
-	}{{"dev", tr.data.view, tr.data.dev, &row.Dev, true}, {"test", tr.data.view, tr.data.test, &row.Test, t.MonitorTest},
-		{"dev", "context", tr.data.devCtx, &row.DevContext, true}, {"test", "context", tr.data.testCtx, &row.TestContext, t.MonitorTest}} {
-		if !e.on || len(e.examples) == 0 {
-			continue
+	// Evaluate every view: dev, and test when monitored.
+	for _, v := range tr.data.views {
+		evals := viewRows{View: v.name}
+		for _, e := range []struct {
+			split    string
+			examples []Example
+			dst      **evalRow
+			on       bool
+		}{{"dev", v.dev, &evals.Dev, true}, {"test", v.test, &evals.Test, t.MonitorTest}} {
+			if !e.on || len(e.examples) == 0 {
+				continue
+			}
+			ev, err := Evaluate(tr.model, e.examples, t.EvalBatchSize, nil)
+			if err != nil {
+				return err
+			}
+			*e.dst = &evalRow{Loss: ev.Loss, Report: ev.Report}
+			tr.reportEval(epoch, e.split, v.name, ev)
 		}
-		ev, err := Evaluate(tr.tg, e.examples, t.EvalBatchSize, nil)
-		if err != nil {
-			return err
-		}
-		*e.dst = &evalRow{Loss: ev.Loss, Report: ev.Report}
-		tr.reportEval(epoch, e.split, e.view, ev)
+		row.Views = append(row.Views, evals)
 	}
 	// The score that picks the best model and drives annealing: dev F1, or
 	// (without dev data) the negated train loss, as flair does.
-	score, dev := -row.TrainLoss, row.Dev
-	if tr.selectView() == "context" {
-		dev = row.DevContext
-	}
+	score, dev := -row.TrainLoss, row.Views[tr.selectIndex()].Dev
 	if dev != nil {
 		score = dev.Report.Micro.F1
 	}
@@ -174,14 +173,14 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		}
 	}
 	row.RSSMB, row.PeakRSSMB = MemoryMB()
-	if err := writeEpoch(tr.dir, row, tsvLayout{test: t.MonitorTest && len(tr.data.test) > 0, context: tr.data.trainCtx != nil}); err != nil {
+	if err := writeEpoch(tr.dir, row, tsvLayout{test: t.MonitorTest && len(tr.data.first().test) > 0, views: tr.viewNames()}); err != nil {
 		return err
 	}
 	testKill("epoch-end")
 	// The epoch is complete: reset the partial sums and checkpoint.
 	st.Epoch, st.Batch = epoch, 0
 	st.EpochLoss, st.EpochBatches, st.EpochTokens, st.EpochSeconds = 0, 0, 0, 0
-	path, err := saveCheckpoint(tr.dir, fmt.Sprintf("epoch-%03d", epoch), tr.tg, tr.opt, st)
+	path, err := saveCheckpoint(tr.dir, fmt.Sprintf("epoch-%03d", epoch), tr.model, tr.opt, st)
 	if err != nil {
 		return err
 	}
@@ -218,23 +217,41 @@ func (tr *trainer) epochLR() float64 {
 }
 
 // selectView is the view whose dev F1 picks the best epoch: "" in a
-// one-view run, else plain or context (train.select_view).
+// one-view run (or without dev data), else train.select_view (plain or
+// context).
 func (tr *trainer) selectView() string {
-	switch {
-	case len(tr.data.devCtx) == 0:
+	if len(tr.data.views) < 2 || len(tr.data.first().dev) == 0 {
 		return ""
-	case tr.exp.Train.SelectView == "context":
-		return "context"
 	}
-	return "plain"
+	return tr.data.views[tr.selectIndex()].name
+}
+
+// selectIndex is the index of the view whose dev F1 picks the best epoch:
+// the one train.select_view names, or the first.
+func (tr *trainer) selectIndex() int {
+	for i, v := range tr.data.views {
+		if i > 0 && v.name == tr.exp.Train.SelectView {
+			return i
+		}
+	}
+	return 0
+}
+
+// viewNames are the run's views' names, in order.
+func (tr *trainer) viewNames() []string {
+	var names []string
+	for _, v := range tr.data.views {
+		names = append(names, v.name)
+	}
+	return names
 }
 
 // scoreText names the selection score and its value: dev F1 as a
 // percentage, or (without dev data) the training loss, whose negation
 // is the score.
 func (tr *trainer) scoreText(dev bool, score float64) string {
-	if dev && tr.selectView() == "context" {
-		return "dev F1 (context view) " + metrics.Percent(score)
+	if view := tr.selectView(); dev && view != "" && tr.selectIndex() > 0 {
+		return "dev F1 (" + view + " view) " + metrics.Percent(score)
 	}
 	if dev {
 		return "dev F1 " + metrics.Percent(score)
@@ -245,7 +262,7 @@ func (tr *trainer) scoreText(dev bool, score float64) string {
 func (tr *trainer) reportEval(epoch int, split, view string, ev *Evaluation) {
 	rep := ev.Report
 	name := split
-	if view != "plain" || tr.data.trainCtx != nil {
+	if view != "plain" || len(tr.data.views) > 1 {
 		name += " (" + view + ")"
 	}
 	tr.log.Printf("  %s: loss %.5f  precision %s  recall %s  F1 %s  accuracy %s", name, ev.Loss,
@@ -254,7 +271,7 @@ func (tr *trainer) reportEval(epoch int, split, view string, ev *Evaluation) {
 }
 
 func (tr *trainer) saveModel(name string) error {
-	return tr.tg.Save(filepath.Join(tr.dir, name))
+	return tr.model.Save(filepath.Join(tr.dir, name))
 }
 
 // partial is the position and sums of an epoch in progress.
@@ -274,7 +291,7 @@ func (tr *trainer) interrupt(at partial, seconds float64) error {
 	}
 	st.Batch, st.EpochLoss, st.EpochBatches, st.EpochTokens, st.EpochSeconds = at.next, at.loss, at.batches, at.tokens, seconds
 	name := fmt.Sprintf("epoch-%03d-batch-%05d", st.Epoch+1, st.Batch)
-	path, err := saveCheckpoint(tr.dir, name, tr.tg, tr.opt, st)
+	path, err := saveCheckpoint(tr.dir, name, tr.model, tr.opt, st)
 	if err != nil {
 		return fmt.Errorf("%w, and writing the checkpoint failed: %v", ErrInterrupted, err)
 	}
@@ -306,7 +323,7 @@ func orNone(s string) string {
 func (tr *trainer) finish() (*Result, error) {
 	t := tr.exp.Train
 	res := &Result{RunDir: tr.dir, Epochs: tr.st.Epoch, BestEpoch: tr.st.BestEpoch, Stopped: tr.st.StopReason, SelectView: tr.selectView(), BestDevF1: math.NaN()}
-	if tr.st.BestEpoch > 0 && len(tr.data.dev) > 0 {
+	if tr.st.BestEpoch > 0 && len(tr.data.first().dev) > 0 {
 		// Without dev data the best score is a negated loss, not an F1.
 		res.BestDevF1 = tr.st.BestScore
 	}
@@ -315,45 +332,40 @@ func (tr *trainer) finish() (*Result, error) {
 			return nil, err
 		}
 	}
-	if len(tr.data.test) > 0 {
-		model := tr.tg
+	if len(tr.data.first().test) > 0 {
+		model := tr.model
 		which := "final"
-		if _, err := os.Stat(filepath.Join(tr.dir, BestModelDir, tagger.ConfigFile)); err == nil {
-			best, err := tagger.Load(filepath.Join(tr.dir, BestModelDir), tr.tg.Device)
+		if best := filepath.Join(tr.dir, BestModelDir); tr.builder.Saved(best) {
+			m, err := tr.builder.Load(best, tr.model.Device())
 			if err != nil {
 				return nil, err
 			}
-			model, which = best, "best"
+			model, which = m, "best"
 		}
-		for _, v := range []struct {
-			view     string
-			examples []*tagger.Example
-			dst      **Evaluation
-			preds    string
-		}{{tr.data.view, tr.data.test, &res.Test, TestPredFile}, {"context", tr.data.testCtx, &res.TestContext, TestContextPredFile}} {
-			if len(v.examples) == 0 {
+		for i, v := range tr.data.views {
+			if len(v.test) == 0 {
 				continue
 			}
-			ev, err := Evaluate(model, v.examples, t.EvalBatchSize, nil)
+			ev, err := Evaluate(model, v.test, t.EvalBatchSize, nil)
 			if err != nil {
 				return nil, err
 			}
-			*v.dst = ev
-			if err := WritePredictions(filepath.Join(tr.dir, v.preds), model, v.examples, ev.Predictions, false); err != nil {
+			res.Tests = append(res.Tests, ViewEvaluation{View: v.name, Evaluation: ev})
+			if err := WritePredictions(filepath.Join(tr.dir, predFile(i, v.name)), v.test, ev.Predictions, false); err != nil {
 				return nil, err
 			}
 			loss, rep := ev.Loss, ev.Report
-			if err := appendMetrics(tr.dir, metricsLine{Kind: "final", Epoch: tr.st.Epoch, Split: "test", View: v.view, Loss: &loss,
+			if err := appendMetrics(tr.dir, metricsLine{Kind: "final", Epoch: tr.st.Epoch, Split: "test", View: v.name, Loss: &loss,
 				Report: &rep, Path: which}); err != nil {
 				return nil, err
 			}
 			name := "test"
-			if v.view != "plain" || tr.data.trainCtx != nil {
-				name += " (" + v.view + " view)"
+			if v.name != "plain" || len(tr.data.views) > 1 {
+				name += " (" + v.name + " view)"
 			}
 			tr.log.Printf("%s (%s model): precision %s  recall %s  F1 %s", name, which,
 				metrics.Percent(rep.Micro.Precision), metrics.Percent(rep.Micro.Recall), metrics.Percent(rep.Micro.F1))
-			tr.emit(Event{Kind: EventEval, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Split: "test", View: v.view, Loss: loss, Report: &rep,
+			tr.emit(Event{Kind: EventEval, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Split: "test", View: v.name, Loss: loss, Report: &rep,
 				Message: which + " model"})
 		}
 	}
@@ -378,4 +390,13 @@ func (tr *trainer) finish() (*Result, error) {
 	tr.log.Printf("%s", msg)
 	tr.emit(Event{Kind: EventDone, Epoch: tr.st.Epoch, MaxEpochs: t.MaxEpochs, Path: tr.dir, Message: msg})
 	return res, nil
+}
+
+// predFile is the file of a view's test predictions: test.conll for the
+// run's first view, test-NAME.conll for the others (test-context.conll).
+func predFile(index int, name string) string {
+	if index == 0 {
+		return TestPredFile
+	}
+	return "test-" + name + ".conll"
 }

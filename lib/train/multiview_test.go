@@ -1,8 +1,10 @@
-package train
+package train_test
 
 import (
 	"context"
 	"errors"
+	"github.com/nerlab/nerlab/lib/models"
+	. "github.com/nerlab/nerlab/lib/train"
 	"math"
 	"os"
 	"path/filepath"
@@ -60,7 +62,7 @@ func TestTwoViewTraining(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	var batches int
 	var views []string
-	res, err := Train(context.Background(), exp, Options{RunDir: dir, Events: func(e Event) {
+	res, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir, Events: func(e Event) {
 		if e.Kind == EventProgress {
 			batches = e.Batches
 		}
@@ -92,12 +94,12 @@ func TestTwoViewTraining(t *testing.T) {
 	}
 	// Context views that repeat the sentence make it no harder: both views
 	// learn the easy sample.
-	if res.Test == nil || res.TestContext == nil || res.Test.Report.Micro.F1 < 0.3 || res.TestContext.Report.Micro.F1 < 0.3 {
-		t.Fatalf("test scores: %+v / %+v", res.Test, res.TestContext)
+	if res.Test() == nil || testOf(res, "context") == nil || res.Test().Report.Micro.F1 < 0.3 || testOf(res, "context").Report.Micro.F1 < 0.3 {
+		t.Fatalf("test scores: %+v / %+v", res.Test(), testOf(res, "context"))
 	}
 	results, err := ReadResults(dir)
-	if err != nil || results.TestContext == nil || results.TestContext.Micro.F1 != res.TestContext.Report.Micro.F1 ||
-		results.Test == nil || results.Test.Micro.F1 != res.Test.Report.Micro.F1 {
+	if err != nil || results.TestContext == nil || results.TestContext.Micro.F1 != testOf(res, "context").Report.Micro.F1 ||
+		results.Test == nil || results.Test.Micro.F1 != res.Test().Report.Micro.F1 {
 		t.Errorf("results.json: %v %+v", err, results)
 	}
 	if _, err := os.Stat(filepath.Join(dir, TestContextPredFile)); err != nil {
@@ -116,12 +118,12 @@ func TestTwoViewResumeContinuesSameCurve(t *testing.T) {
 	exp := twoViewExperiment(t, 2)
 	exp.Train.Optimizer, exp.Train.LearningRate = "adamw", 0.01
 	ref := filepath.Join(t.TempDir(), "ref")
-	if _, err := Train(context.Background(), exp, Options{RunDir: ref}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: ref}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := Train(ctx, exp, Options{RunDir: dir, Events: func(e Event) {
+	_, err := Train(ctx, exp, models.Recipe, Options{RunDir: dir, Events: func(e Event) {
 		if e.Kind == EventProgress && e.Epoch == 2 && e.Batch < e.Batches {
 			cancel()
 		}
@@ -130,7 +132,7 @@ func TestTwoViewResumeContinuesSameCurve(t *testing.T) {
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("expected an interruption, got %v", err)
 	}
-	if _, err := Resume(context.Background(), dir, Options{}); err != nil {
+	if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	got, want := readLossRows(t, dir), readLossRows(t, ref)
@@ -153,7 +155,7 @@ func TestTwoViewRefusesMisalignedViews(t *testing.T) {
 	blocks := strings.SplitN(string(data), "\n\n", 3)
 	blocks[1] = "Changed" + blocks[1][strings.IndexByte(blocks[1], '\t'):]
 	os.WriteFile(exp.Data.Context.Dev, []byte(strings.Join(blocks, "\n\n")), 0o644)
-	_, err := Train(context.Background(), exp, Options{RunDir: filepath.Join(t.TempDir(), "run")})
+	_, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: filepath.Join(t.TempDir(), "run")})
 	if err == nil || !strings.Contains(err.Error(), "data.context.dev is not the context view of data.dev") || !strings.Contains(err.Error(), `token "Changed"`) {
 		t.Errorf("misaligned dev views: %v", err)
 	}
@@ -165,7 +167,7 @@ func TestOneViewRunOnContextViews(t *testing.T) {
 	exp := tinyExperiment(t, 1)
 	exp.Data.Train, exp.Data.Dev, exp.Data.Test = writeViews(t, exp.Data.Train), writeViews(t, exp.Data.Dev), writeViews(t, exp.Data.Test)
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	metrics, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
@@ -185,7 +187,7 @@ func TestSelectView(t *testing.T) {
 		exp.Train.SelectView = view
 		exp.Train.Patience = 10 // no annealing: the curve is the same in both runs
 		dir := filepath.Join(t.TempDir(), "run")
-		res, err := Train(context.Background(), exp, Options{RunDir: dir})
+		res, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +228,7 @@ func parseFloat(t *testing.T, s string) float64 {
 func TestInitFrom(t *testing.T) {
 	src := tinyExperiment(t, 2)
 	srcDir := filepath.Join(t.TempDir(), "src")
-	srcRes, err := Train(context.Background(), src, Options{RunDir: srcDir})
+	srcRes, err := Train(context.Background(), src, models.Recipe, Options{RunDir: srcDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +237,7 @@ func TestInitFrom(t *testing.T) {
 	exp.Train.LearningRate, exp.Train.WeightDecay = 1e-12, 0
 	exp.Model.HiddenSize = 99 // ignored: the saved tagger keeps its own
 	dir := filepath.Join(t.TempDir(), "run")
-	res, err := Train(context.Background(), exp, Options{RunDir: dir})
+	res, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +245,17 @@ func TestInitFrom(t *testing.T) {
 		t.Errorf("first dev F1 from the saved tagger %.4f; its best was %.4f", res.BestDevF1, srcRes.BestDevF1)
 	}
 	exp.Train.InitFrom = filepath.Join(t.TempDir(), "nothing")
-	if _, err := Train(context.Background(), exp, Options{RunDir: filepath.Join(t.TempDir(), "x")}); err == nil || !strings.Contains(err.Error(), "train.init_from") {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: filepath.Join(t.TempDir(), "x")}); err == nil || !strings.Contains(err.Error(), "train.init_from") {
 		t.Errorf("missing source: %v", err)
 	}
+}
+
+// testOf is a run's test evaluation of the named view, nil without one.
+func testOf(res *Result, view string) *Evaluation {
+	for _, t := range res.Tests {
+		if t.View == view {
+			return t.Evaluation
+		}
+	}
+	return nil
 }

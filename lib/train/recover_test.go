@@ -1,10 +1,12 @@
-package train
+package train_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nerlab/nerlab/lib/models"
+	. "github.com/nerlab/nerlab/lib/train"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,7 +46,7 @@ func interruptedRun(t *testing.T, exp *config.Experiment) string {
 	dir := filepath.Join(t.TempDir(), "run [1]*")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := Train(ctx, exp, Options{RunDir: dir, Events: func(e Event) {
+	_, err := Train(ctx, exp, models.Recipe, Options{RunDir: dir, Events: func(e Event) {
 		if e.Kind == EventProgress && e.Epoch == 2 {
 			cancel()
 		}
@@ -67,7 +69,7 @@ func interruptedRun(t *testing.T, exp *config.Experiment) string {
 func TestResumeRecoversFromKills(t *testing.T) {
 	exp := tinyExperiment(t, 3)
 	ref := filepath.Join(t.TempDir(), "ref")
-	if _, err := Train(context.Background(), exp, Options{RunDir: ref}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: ref}); err != nil {
 		t.Fatal(err)
 	}
 	want := readLossRows(t, ref)
@@ -92,7 +94,7 @@ func TestResumeRecoversFromKills(t *testing.T) {
 		damage: func(t *testing.T, dir string) {
 			must(t, os.RemoveAll(filepath.Join(ckpts(dir), "epoch-002-batch-00001")))
 			must(t, os.Rename(filepath.Join(ckpts(dir), "epoch-001"), filepath.Join(ckpts(dir), ".epoch-001.tmp-12345")))
-			must(t, os.Remove(filepath.Join(ckpts(dir), latestFile)))
+			must(t, os.Remove(filepath.Join(ckpts(dir), LatestFile)))
 			must(t, os.WriteFile(filepath.Join(ckpts(dir), ".latest.tmp-999"), []byte("epo"), 0o644))
 		},
 		say:  "starting it from the beginning",
@@ -103,14 +105,14 @@ func TestResumeRecoversFromKills(t *testing.T) {
 		name: "killed before latest named the first checkpoint",
 		damage: func(t *testing.T, dir string) {
 			must(t, os.RemoveAll(filepath.Join(ckpts(dir), "epoch-002-batch-00001")))
-			must(t, os.Remove(filepath.Join(ckpts(dir), latestFile)))
+			must(t, os.Remove(filepath.Join(ckpts(dir), LatestFile)))
 		},
 		say: "resuming ",
 	}, {
 		// The latest checkpoint is damaged: resume falls back to epoch-001.
 		name: "latest checkpoint corrupt",
 		damage: func(t *testing.T, dir string) {
-			path := filepath.Join(ckpts(dir), "epoch-002-batch-00001", optimizerFile)
+			path := filepath.Join(ckpts(dir), "epoch-002-batch-00001", OptimizerFile)
 			data, err := os.ReadFile(path)
 			must(t, err)
 			must(t, os.WriteFile(path, data[:len(data)/2], 0o644))
@@ -140,7 +142,7 @@ func TestResumeRecoversFromKills(t *testing.T) {
 					start = e.Message
 				}
 			}
-			if _, err := Resume(context.Background(), dir, opts); err != nil {
+			if _, err := Resume(context.Background(), dir, models.Recipe, opts); err != nil {
 				t.Fatalf("resume: %v", err)
 			}
 			if !strings.Contains(start, c.say) {
@@ -179,16 +181,16 @@ func TestResumeCheckpointFlagErrors(t *testing.T) {
 		{"epoch-009", "no such checkpoint in " + filepath.Join(dir, CheckpointsDir) + "; it has epoch-001, epoch-002-batch-00001"},
 		{filepath.Join(t.TempDir(), "epoch-001"), "not a checkpoint of " + dir},
 	} {
-		_, err := Resume(context.Background(), dir, Options{Checkpoint: c.checkpoint})
+		_, err := Resume(context.Background(), dir, models.Recipe, Options{Checkpoint: c.checkpoint})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("--checkpoint %s: error %v, want one saying %q", c.checkpoint, err, c.want)
 		}
 	}
 	// A path to one of the run's checkpoints is accepted; a damaged one
 	// named explicitly is an error naming the file, not a fallback.
-	path := filepath.Join(dir, CheckpointsDir, "epoch-001", stateFile)
+	path := filepath.Join(dir, CheckpointsDir, "epoch-001", StateFile)
 	must(t, os.WriteFile(path, []byte(`{"format": 1, "epoch": `), 0o644))
-	_, err := Resume(context.Background(), dir, Options{Checkpoint: filepath.Join(dir, CheckpointsDir, "epoch-001")})
+	_, err := Resume(context.Background(), dir, models.Recipe, Options{Checkpoint: filepath.Join(dir, CheckpointsDir, "epoch-001")})
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("a damaged --checkpoint: error %v, want one naming %s", err, path)
 	}
@@ -202,7 +204,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	bad := *exp
 	bad.Data.Train = filepath.Join(t.TempDir(), "missing.conll")
-	if _, err := Train(context.Background(), &bad, Options{RunDir: dir}); err == nil || !strings.Contains(err.Error(), "missing.conll") {
+	if _, err := Train(context.Background(), &bad, models.Recipe, Options{RunDir: dir}); err == nil || !strings.Contains(err.Error(), "missing.conll") {
 		t.Fatalf("missing data: error %v, want one naming the file", err)
 	}
 	if _, err := os.Stat(dir); err == nil {
@@ -211,7 +213,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 
 	leftovers := func(t *testing.T, extra ...string) {
 		must(t, os.MkdirAll(dir, 0o755))
-		must(t, writeRunMarker(dir))
+		must(t, WriteRunMarker(dir))
 		for _, name := range append([]string{LogFile, ConfigCopy, LossFile, "checkpoints/.epoch-001.tmp-42/model.safetensors"}, extra...) {
 			path := filepath.Join(dir, name)
 			must(t, os.MkdirAll(filepath.Dir(path), 0o755))
@@ -220,7 +222,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	}
 	must(t, os.RemoveAll(dir))
 	leftovers(t)
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatalf("train on a folder without a checkpoint: %v", err)
 	}
 	if rows := readLossRows(t, dir); len(rows) != 2 || rows[1][0] != "1" || rows[0][2] != "BAD_EPOCHS" {
@@ -233,7 +235,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	for _, extra := range []string{"notes.txt", "checkpoints/epoch-001/trainer.json"} {
 		must(t, os.RemoveAll(dir))
 		leftovers(t, extra)
-		_, err := Train(context.Background(), exp, Options{RunDir: dir})
+		_, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir})
 		if err == nil || !strings.Contains(err.Error(), "already exists") {
 			t.Errorf("with %s: error %v, want the folder refused", extra, err)
 		}
@@ -246,7 +248,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	must(t, os.RemoveAll(dir))
 	must(t, os.MkdirAll(dir, 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, LockFile), []byte("12345\n"), 0o644))
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Errorf("train on a folder with a stale lock file: %v", err)
 	}
 	// Folders without nerlab's marker are not runs, however run-like
@@ -261,12 +263,12 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 			must(t, os.WriteFile(path, []byte("name: mine\n"), 0o644))
 		}
 		for _, fresh := range []bool{false, true} {
-			_, err := Train(context.Background(), exp, Options{RunDir: dir, Fresh: fresh})
+			_, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir, Fresh: fresh})
 			if err == nil || !strings.Contains(err.Error(), "not a run folder") || strings.Contains(err.Error(), "resume") {
 				t.Errorf("%v, fresh %v: %v, want a refusal that does not suggest resume", names, fresh, err)
 			}
 		}
-		if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
+		if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
 			t.Errorf("%v: resume: %v", names, err)
 		}
 		for _, name := range names {
@@ -291,7 +293,7 @@ func must(t *testing.T, err error) {
 func TestResumeFinishesAKilledFinish(t *testing.T) {
 	exp := tinyExperiment(t, 2)
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	finals := func() int {
@@ -308,12 +310,12 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 		damage func()
 	}{
 		{"killed before the finished mark", func() {
-			last, err := latestCheckpoint(dir)
+			last, err := LatestCheckpoint(dir)
 			must(t, err)
-			st, err := ReadState(filepath.Join(last, stateFile))
+			st, err := ReadState(filepath.Join(last, StateFile))
 			must(t, err)
 			st.Finished, st.StopReason = false, ""
-			must(t, writeState(last, st))
+			must(t, WriteState(last, st))
 		}},
 		{"killed before results.json, the checkpoint already marked finished", func() {
 			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
@@ -333,7 +335,7 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 		}},
 	} {
 		c.damage()
-		if _, err := Resume(context.Background(), dir, Options{}); err != nil {
+		if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); err != nil {
 			t.Fatalf("%s: resume: %v", c.name, err)
 		}
 		if _, err := ReadResults(dir); err != nil {
@@ -346,7 +348,7 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 			t.Errorf("%s: %d loss.tsv rows, want the header and the 2 epochs", c.name, len(rows))
 		}
 	}
-	if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
+	if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
 		t.Errorf("resume of the finished run: %v, want a refusal", err)
 	}
 }
@@ -359,10 +361,10 @@ func TestResumeEarlierCheckpointTakesBackTheFinish(t *testing.T) {
 	exp := tinyExperiment(t, 3)
 	exp.Train.MonitorTest = true
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-001", stateFile))
+	st, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-001", StateFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +376,7 @@ func TestResumeEarlierCheckpointTakesBackTheFinish(t *testing.T) {
 			cancel()
 		}
 	}}
-	if _, err := Resume(ctx, dir, opts); !errors.Is(err, ErrInterrupted) {
+	if _, err := Resume(ctx, dir, models.Recipe, opts); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("resume: %v, want an interruption", err)
 	}
 	for _, name := range []string{ResultsFile, TestPredFile, FinalModelDir} {
@@ -403,10 +405,10 @@ func TestResumeKeepsAnEarlierBestModel(t *testing.T) {
 	exp := tinyExperiment(t, 6)
 	exp.Train.LearningRate = 0.5 // at this rate dev F1 stops improving before the last epoch (epoch 4 of 6)
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	last, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-006", stateFile))
+	last, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-006", StateFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +418,7 @@ func TestResumeKeepsAnEarlierBestModel(t *testing.T) {
 		t.Fatalf("the best epoch is %d: this run no longer has a checkpoint after it (change the learning rate)", last.BestEpoch)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, BestModelDir, tagger.WeightsFile))
-	res, err := Resume(context.Background(), dir, Options{Checkpoint: fmt.Sprintf("epoch-%03d", at)})
+	res, err := Resume(context.Background(), dir, models.Recipe, Options{Checkpoint: fmt.Sprintf("epoch-%03d", at)})
 	if err != nil {
 		t.Fatal(err)
 	}

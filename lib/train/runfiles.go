@@ -39,23 +39,35 @@ var (
 	lossColumns = []string{"EPOCH", "TIMESTAMP", "BAD_EPOCHS", "LEARNING_RATE", "TRAIN_LOSS",
 		"DEV_LOSS", "DEV_PRECISION", "DEV_RECALL", "DEV_F1", "DEV_ACCURACY"}
 	testColumns = []string{"TEST_LOSS", "TEST_PRECISION", "TEST_RECALL", "TEST_F1", "TEST_ACCURACY"}
-	// A two-view run adds the context view's evaluations after flair's.
-	devContextColumns  = []string{"DEV_CONTEXT_LOSS", "DEV_CONTEXT_PRECISION", "DEV_CONTEXT_RECALL", "DEV_CONTEXT_F1", "DEV_CONTEXT_ACCURACY"}
-	testContextColumns = []string{"TEST_CONTEXT_LOSS", "TEST_CONTEXT_PRECISION", "TEST_CONTEXT_RECALL", "TEST_CONTEXT_F1", "TEST_CONTEXT_ACCURACY"}
 )
 
-// tsvLayout says which evaluations loss.tsv has columns for.
-type tsvLayout struct{ test, context bool }
+// evalColumns are the columns of one evaluation: PREFIX_LOSS and its
+// scores.
+func evalColumns(prefix string) []string {
+	var cols []string
+	for _, c := range []string{"LOSS", "PRECISION", "RECALL", "F1", "ACCURACY"} {
+		cols = append(cols, prefix+"_"+c)
+	}
+	return cols
+}
+
+// tsvLayout says which evaluations loss.tsv has columns for: the first
+// view's under flair's names, then each further view's as
+// DEV_<VIEW>_… (and TEST_<VIEW>_…): DEV_CONTEXT_F1.
+type tsvLayout struct {
+	test  bool
+	views []string
+}
 
 func (l tsvLayout) columns() []string {
 	cols := append([]string(nil), lossColumns...)
 	if l.test {
 		cols = append(cols, testColumns...)
 	}
-	if l.context {
-		cols = append(cols, devContextColumns...)
+	for _, v := range l.views[min(1, len(l.views)):] {
+		cols = append(cols, evalColumns("DEV_"+strings.ToUpper(v))...)
 		if l.test {
-			cols = append(cols, testContextColumns...)
+			cols = append(cols, evalColumns("TEST_"+strings.ToUpper(v))...)
 		}
 	}
 	return cols
@@ -65,6 +77,12 @@ func (l tsvLayout) columns() []string {
 type evalRow struct {
 	Loss   float64
 	Report metrics.Report
+}
+
+// viewRows are one view's evaluations in an epoch.
+type viewRows struct {
+	View      string
+	Dev, Test *evalRow
 }
 
 // epochRow is everything recorded about one epoch.
@@ -78,12 +96,8 @@ type epochRow struct {
 	TokensSec float64
 	RSSMB     float64
 	PeakRSSMB float64
-	Dev, Test *evalRow
-	// View names what Dev and Test scored: plain, or context for a one-view
-	// run on context views.
-	View string
-	// The context view's evaluations in a two-view run.
-	DevContext, TestContext *evalRow
+	// Views are the evaluations of each view, in the run's order.
+	Views []viewRows
 }
 
 func (r epochRow) tsv(layout tsvLayout) string {
@@ -97,14 +111,14 @@ func (r epochRow) tsv(layout tsvLayout) string {
 		}
 		cells = append(cells, f(e.Loss), f(e.Report.Micro.Precision), f(e.Report.Micro.Recall), f(e.Report.Micro.F1), f(e.Report.Accuracy))
 	}
-	add(r.Dev)
-	if layout.test {
-		add(r.Test)
-	}
-	if layout.context {
-		add(r.DevContext)
+	for i := range layout.views {
+		var v viewRows
+		if i < len(r.Views) {
+			v = r.Views[i]
+		}
+		add(v.Dev)
 		if layout.test {
-			add(r.TestContext)
+			add(v.Test)
 		}
 	}
 	return strings.Join(cells, "\t")
@@ -132,15 +146,17 @@ func (r epochRow) jsonl() []metricsLine {
 	stamp := r.Time.UTC().Format(time.RFC3339)
 	lines := []metricsLine{{Kind: "train", Epoch: r.Epoch, Loss: &loss, LR: r.LR, Seconds: r.Seconds,
 		TokensPerSec: r.TokensSec, RSSMB: r.RSSMB, PeakRSSMB: r.PeakRSSMB, Time: stamp}}
-	for _, e := range []struct {
-		split, view string
-		row         *evalRow
-	}{{"dev", r.View, r.Dev}, {"test", r.View, r.Test}, {"dev", "context", r.DevContext}, {"test", "context", r.TestContext}} {
-		if e.row == nil {
-			continue
+	for _, v := range r.Views {
+		for _, e := range []struct {
+			split string
+			row   *evalRow
+		}{{"dev", v.Dev}, {"test", v.Test}} {
+			if e.row == nil {
+				continue
+			}
+			l, rep := e.row.Loss, e.row.Report
+			lines = append(lines, metricsLine{Kind: "eval", Epoch: r.Epoch, Split: e.split, View: v.View, Loss: &l, Report: &rep, Time: stamp})
 		}
-		l, rep := e.row.Loss, e.row.Report
-		lines = append(lines, metricsLine{Kind: "eval", Epoch: r.Epoch, Split: e.split, View: e.view, Loss: &l, Report: &rep, Time: stamp})
 	}
 	return lines
 }

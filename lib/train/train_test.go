@@ -1,10 +1,12 @@
-package train
+package train_test
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/nerlab/nerlab/lib/models"
+	. "github.com/nerlab/nerlab/lib/train"
 	"math"
 	"os"
 	"path/filepath"
@@ -75,12 +77,12 @@ func TestTrainWritesRunFolder(t *testing.T) {
 	exp.Train.MonitorTest = true
 	dir := filepath.Join(t.TempDir(), "run")
 	var kinds []string
-	res, err := Train(context.Background(), exp, Options{RunDir: dir, Events: func(e Event) { kinds = append(kinds, e.Kind) }})
+	res, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir, Events: func(e Event) { kinds = append(kinds, e.Kind) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows := readLossRows(t, dir)
-	wantHeader := append(append([]string(nil), lossColumns...), testColumns...)
+	wantHeader := append(append([]string(nil), LossColumns...), TestColumns...)
 	if strings.Join(rows[0], " ") != strings.Join(wantHeader, " ") {
 		t.Errorf("loss.tsv header %v", rows[0])
 	}
@@ -93,12 +95,12 @@ func TestTrainWritesRunFolder(t *testing.T) {
 		}
 	}
 	// Training on this easy sample must make progress in three epochs.
-	if res.BestDevF1 < 0.3 || res.Test == nil || res.Test.Report.Micro.F1 < 0.3 {
-		t.Errorf("best dev F1 %.3f, test %+v; expected > 0.3 after 3 epochs", res.BestDevF1, res.Test)
+	if res.BestDevF1 < 0.3 || res.Test() == nil || res.Test().Report.Micro.F1 < 0.3 {
+		t.Errorf("best dev F1 %.3f, test %+v; expected > 0.3 after 3 epochs", res.BestDevF1, res.Test())
 	}
 	for _, name := range []string{ConfigCopy, LogFile, MetricsFile, TestPredFile, ResultsFile,
 		filepath.Join(BestModelDir, tagger.ConfigFile), filepath.Join(FinalModelDir, tagger.WeightsFile),
-		filepath.Join(CheckpointsDir, "epoch-003", stateFile)} {
+		filepath.Join(CheckpointsDir, "epoch-003", StateFile)} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("run folder lacks %s", name)
 		}
@@ -109,7 +111,7 @@ func TestTrainWritesRunFolder(t *testing.T) {
 	if len(lines) != 3*3+1 {
 		t.Errorf("metrics.jsonl has %d lines, want 10", len(lines))
 	}
-	var last metricsLine
+	var last MetricsLine
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Kind != "final" || last.Report == nil {
 		t.Errorf("last metrics line %s (%v)", lines[len(lines)-1], err)
 	}
@@ -123,10 +125,10 @@ func TestTrainWritesRunFolder(t *testing.T) {
 		t.Error(err)
 	}
 	// A second Train into the same folder is refused; resuming a finished run too.
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("reusing a run folder: %v", err)
 	}
-	if _, err := Resume(context.Background(), dir, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
+	if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); err == nil || !strings.Contains(err.Error(), "already finished") {
 		t.Errorf("resuming a finished run: %v", err)
 	}
 }
@@ -144,7 +146,7 @@ func TestResumeContinuesSameCurve(t *testing.T) {
 				exp.Train.Accumulate = 2
 			}
 			ref := filepath.Join(t.TempDir(), "ref")
-			if _, err := Train(context.Background(), exp, Options{RunDir: ref}); err != nil {
+			if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: ref}); err != nil {
 				t.Fatal(err)
 			}
 			want := readLossRows(t, ref)
@@ -167,7 +169,7 @@ func TestResumeContinuesSameCurve(t *testing.T) {
 			for name, stop := range stops {
 				dir := filepath.Join(t.TempDir(), "run")
 				ctx, cancel := context.WithCancel(context.Background())
-				_, err := Train(ctx, exp, Options{RunDir: dir, Events: func(e Event) {
+				_, err := Train(ctx, exp, models.Recipe, Options{RunDir: dir, Events: func(e Event) {
 					if stop(e) {
 						cancel()
 					}
@@ -176,7 +178,7 @@ func TestResumeContinuesSameCurve(t *testing.T) {
 				if !errors.Is(err, ErrInterrupted) {
 					t.Fatalf("%s: expected an interruption, got %v", name, err)
 				}
-				if _, err := Resume(context.Background(), dir, Options{}); err != nil {
+				if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); err != nil {
 					t.Fatalf("%s: resume: %v", name, err)
 				}
 				sameCurve(t, name, dir, want)
@@ -190,7 +192,7 @@ func TestDivergenceStopsAndKeepsCheckpoint(t *testing.T) {
 	exp.Train.LearningRate = 1e38 // at 1e30 the loss stayed finite (≈1e31) on some machines
 	exp.Train.ClipNorm = 0
 	dir := filepath.Join(t.TempDir(), "run")
-	_, err := Train(context.Background(), exp, Options{RunDir: dir})
+	_, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir})
 	if err == nil || !(strings.Contains(err.Error(), "NaN") || strings.Contains(err.Error(), "Inf") || strings.Contains(err.Error(), "infinite")) {
 		t.Fatalf("expected a divergence error, got %v", err)
 	}
@@ -240,13 +242,13 @@ func TestMemoryFlat(t *testing.T) {
 	exp := tinyExperiment(t, 10)
 	exp.Data.Dev = ""
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := Train(context.Background(), exp, Options{RunDir: dir}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
 	var peaks []float64
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var l metricsLine
+		var l MetricsLine
 		if json.Unmarshal([]byte(line), &l) == nil && l.Kind == "train" {
 			peaks = append(peaks, l.PeakRSSMB)
 		}
@@ -266,7 +268,7 @@ func TestRunLock(t *testing.T) {
 	exp := tinyExperiment(t, 2)
 	dir := filepath.Join(t.TempDir(), "run")
 	checked := false
-	_, err := Train(context.Background(), exp, Options{RunDir: dir, Events: func(e Event) {
+	_, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir, Events: func(e Event) {
 		if e.Kind != EventEpoch || checked {
 			return
 		}
@@ -274,10 +276,10 @@ func TestRunLock(t *testing.T) {
 		if pid, ok := Running(dir); !ok || pid != os.Getpid() {
 			t.Errorf("Running = %d, %v during training", pid, ok)
 		}
-		if _, err := Resume(context.Background(), dir, Options{}); !errors.Is(err, errRunning) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) {
+		if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) {
 			t.Errorf("resume while training: %v", err)
 		}
-		if _, err := Train(context.Background(), exp, Options{RunDir: dir, Fresh: true}); err == nil || !strings.Contains(err.Error(), "being trained now") {
+		if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir, Fresh: true}); err == nil || !strings.Contains(err.Error(), "being trained now") {
 			t.Errorf("fresh train into a running folder: %v", err)
 		}
 	}})
@@ -316,7 +318,7 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	write(filepath.Join(user, "thesis.txt"), "chapter 1")
 	write(filepath.Join(user, "configs", "demo.yaml"), "name: x")
 	for _, fresh := range []bool{false, true} {
-		_, err := Train(context.Background(), exp, Options{RunDir: user, Fresh: fresh})
+		_, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: user, Fresh: fresh})
 		if err == nil || !strings.Contains(err.Error(), "not a run folder") {
 			t.Errorf("fresh=%v on a user folder: %v", fresh, err)
 		}
@@ -330,7 +332,7 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	// A lone config.yaml is the user's too.
 	lone := t.TempDir()
 	write(filepath.Join(lone, ConfigCopy), "name: mine")
-	if _, err := Train(context.Background(), exp, Options{RunDir: lone, Fresh: true}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: lone, Fresh: true}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
 		t.Errorf("fresh on a folder with only config.yaml: %v", err)
 	}
 	for _, p := range []string{filepath.Join(user, "thesis.txt"), filepath.Join(user, "configs", "demo.yaml"), filepath.Join(lone, ConfigCopy)} {
@@ -342,13 +344,13 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	// A run folder: --fresh replaces it, keeping a chart; a stray file of
 	// the user's inside makes it refuse instead of deleting the file.
 	run := filepath.Join(t.TempDir(), "run")
-	if _, err := Train(context.Background(), exp, Options{RunDir: run}); err != nil {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: run}); err != nil {
 		t.Fatal(err)
 	}
 	write(filepath.Join(run, "curves.png"), "png")
 	write(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123", "x"), "leftover")
 	var start string
-	if _, err := Train(context.Background(), exp, Options{RunDir: run, Fresh: true, Events: func(e Event) {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: run, Fresh: true, Events: func(e Event) {
 		if e.Kind == EventStart {
 			start = e.Message
 		}
@@ -365,7 +367,7 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 		t.Error("--fresh kept the old checkpoints")
 	}
 	write(filepath.Join(run, "notes.txt"), "mine")
-	if _, err := Train(context.Background(), exp, Options{RunDir: run, Fresh: true}); err == nil || !strings.Contains(err.Error(), "notes.txt") {
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: run, Fresh: true}); err == nil || !strings.Contains(err.Error(), "notes.txt") {
 		t.Errorf("fresh on a run folder holding notes.txt: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(run, LossFile)); err != nil {
@@ -380,7 +382,7 @@ func TestWithoutDevNoLossAsF1(t *testing.T) {
 	exp := tinyExperiment(t, 2)
 	exp.Data.Dev = ""
 	dir := filepath.Join(t.TempDir(), "run")
-	res, err := Train(context.Background(), exp, Options{RunDir: dir})
+	res, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

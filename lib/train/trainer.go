@@ -29,7 +29,6 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/safefile"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -61,53 +60,81 @@ type Result struct {
 	RunDir    string
 	Epochs    int
 	BestEpoch int
-	BestDevF1 float64     // NaN without dev data: the best epoch is then the one of the lowest training loss
-	Test      *Evaluation // the final model's (best model's, when saved) test evaluation, nil without test data
-	// TestContext is the same model's evaluation on the context view of
-	// the test set (two-view runs only).
-	TestContext *Evaluation
-	// SelectView is the view whose dev F1 picked the best epoch (two-view
-	// runs with dev data only).
+	BestDevF1 float64 // NaN without dev data: the best epoch is then the one of the lowest training loss
+	// Tests are the final model's (best model's, when saved) test
+	// evaluations, one per view in the run's order; none without test
+	// data.
+	Tests []ViewEvaluation
+	// SelectView is the view whose dev F1 picked the best epoch (runs of
+	// several views with dev data only).
 	SelectView string
 	Stopped    string // why training ended
 }
 
-// data is the loaded corpora as examples. The ctx slices, when set, hold
-// the context view of the example at the same index.
-type data struct {
-	train, dev, test          []*tagger.Example
-	trainCtx, devCtx, testCtx []*tagger.Example
-	trainTokens               int
-	// view names the view of train, dev and test: plain, or context for a
-	// one-view run whose data are context views (sentences with <EOS> and
-	// X-tagged context).
-	view string
+// ViewEvaluation is an evaluation of one view.
+type ViewEvaluation struct {
+	View string
+	*Evaluation
 }
+
+// Test is the test evaluation of the run's first view, nil without test
+// data.
+func (r *Result) Test() *Evaluation {
+	if len(r.Tests) == 0 {
+		return nil
+	}
+	return r.Tests[0].Evaluation
+}
+
+// view is one of a run's views of its sentences: plain, or context (each
+// sentence with <EOS> and its retrieved context). The views of a run hold
+// the same sentences in the same order.
+type view struct {
+	name             string
+	train, dev, test []Example
+}
+
+// data is the run's views as the model's examples.
+type data struct {
+	views       []view
+	trainTokens int
+}
+
+// first is the run's first view, whose scores are the run's: plain, or
+// context for a one-view run on context views.
+func (d *data) first() *view { return &d.views[0] }
 
 // trainer is one run in progress.
 type trainer struct {
-	exp    *config.Experiment
-	opts   Options
-	dir    string
-	tg     *tagger.Tagger
-	opt    optim.Optimizer
-	params []optim.Param
-	st     *State
-	data   *data
-	log    *logger
-	emit   func(Event)
+	exp       *config.Experiment
+	opts      Options
+	dir       string
+	builder   Builder
+	objective Objective
+	model     Model
+	opt       optim.Optimizer
+	params    []optim.Param
+	st        *State
+	data      *data
+	log       *logger
+	emit      func(Event)
 	// note is said when the run starts: how resume found the folder
 	// (checkpoints skipped or removed, a start from the beginning).
 	note string
 }
 
-// Train starts a new run of exp.
-func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, error) {
+// Train starts a new run of exp with the model and objective recipes picks
+// for it.
+func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Options) (*Result, error) {
 	// One OS thread for the whole run: libtorch's grad mode and its OpenMP
 	// thread team are per thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := exp.Validate(); err != nil {
+		return nil, err
+	}
+	recipe, err := recipes(exp)
+	if err != nil {
 		return nil, err
 	}
 	dir := opts.RunDir
@@ -175,7 +202,7 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 	if err := writeRunMarker(dir); err != nil {
 		return nil, err
 	}
-	tr, err := openTrainer(exp, opts, dir)
+	tr, err := openTrainer(exp, recipe, opts, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -202,28 +229,18 @@ func Train(ctx context.Context, exp *config.Experiment, opts Options) (*Result, 
 // start builds the model (or loads train.init_from) and trains from the
 // first epoch.
 func (tr *trainer) start(ctx context.Context, data corpora, device gotch.Device) (*Result, error) {
-	exp := tr.exp
-	torch.Seed(exp.Train.Seed)
-	if from := exp.Train.InitFrom; from != "" {
-		model, err := tagger.ResolveModelDir(from)
-		if err != nil {
-			return nil, fmt.Errorf("train.init_from: %w", err)
-		}
-		tg, err := tagger.Load(model, device)
-		if err != nil {
-			return nil, fmt.Errorf("train.init_from: %w", err)
-		}
-		tr.tg = tg
-		tr.log.Printf("model: the tagger saved in %s (train.init_from; its vocabulary, labels and architecture)", model)
-	} else {
-		// The vocabulary covers the context views' words too.
-		tg, info, err := tagger.Build(exp, append(append([]*corpus.Corpus(nil), data.train...), data.trainCtx...), data.dev, device)
-		if err != nil {
-			return nil, err
-		}
-		tr.tg = tg
-		tr.log.Printf("model: %s", info)
+	torch.Seed(tr.exp.Train.Seed)
+	// The vocabulary covers every view's words.
+	var train []*corpus.Corpus
+	for _, v := range data.views {
+		train = append(train, v.train...)
 	}
+	model, info, err := tr.builder.New(tr.exp, train, data.views[0].dev, device)
+	if err != nil {
+		return nil, err
+	}
+	tr.model = model
+	tr.log.Printf("model: %s", info)
 	if err := tr.prepare(data); err != nil {
 		return nil, err
 	}
@@ -232,10 +249,11 @@ func (tr *trainer) start(ctx context.Context, data corpora, device gotch.Device)
 }
 
 // Resume continues the run in dir from its newest checkpoint that loads
-// (or opts.Checkpoint), with the experiment saved in its config.yaml.
-// Checkpoints that do not load are skipped, and said so; a run without
-// any checkpoint starts again from the beginning.
-func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
+// (or opts.Checkpoint), with the experiment saved in its config.yaml and
+// the recipe recipes picks for it. Checkpoints that do not load are
+// skipped, and said so; a run without any checkpoint starts again from the
+// beginning.
+func Resume(ctx context.Context, dir string, recipes Recipes, opts Options) (*Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil || !IsRun(dir) {
@@ -271,7 +289,11 @@ func Resume(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if len(tries) > 0 && tries[0].st != nil && tries[0].st.Finished && exists(filepath.Join(dir, ResultsFile)) {
 		return nil, fmt.Errorf("%s: the run already finished (%s); start a new one to train further", dir, tries[0].st.StopReason)
 	}
-	tr, data, device, err := newTrainer(exp, opts, dir)
+	recipe, err := recipes(exp)
+	if err != nil {
+		return nil, err
+	}
+	tr, data, device, err := newTrainer(exp, recipe, opts, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -357,11 +379,11 @@ func (tr *trainer) restore(tries []checkpoint, data corpora, device gotch.Device
 
 // load makes c the trainer's model, optimizer and state.
 func (tr *trainer) load(c checkpoint, data corpora, device gotch.Device) error {
-	tg, err := tagger.Load(c.dir, device)
+	model, err := tr.builder.Load(c.dir, device)
 	if err != nil {
 		return err
 	}
-	tr.tg = tg
+	tr.model = model
 	if err := tr.prepare(data); err != nil {
 		return err
 	}
@@ -374,17 +396,20 @@ func (tr *trainer) load(c checkpoint, data corpora, device gotch.Device) error {
 
 // newTrainer opens the run's log, applies the experiment's device and
 // thread settings and reads its data.
-func newTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, corpora, gotch.Device, error) {
+func newTrainer(exp *config.Experiment, recipe Recipe, opts Options, dir string) (*trainer, corpora, gotch.Device, error) {
 	data, device, err := setup(exp)
 	if err != nil {
 		return nil, data, device, err
 	}
-	tr, err := openTrainer(exp, opts, dir)
+	tr, err := openTrainer(exp, recipe, opts, dir)
 	return tr, data, device, err
 }
 
 // openTrainer opens the run's log.
-func openTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, error) {
+func openTrainer(exp *config.Experiment, recipe Recipe, opts Options, dir string) (*trainer, error) {
+	if recipe.Model == nil {
+		return nil, fmt.Errorf("%s: the recipe has no model builder", exp.Name)
+	}
 	log, err := openLog(dir, opts.Log)
 	if err != nil {
 		return nil, err
@@ -393,12 +418,23 @@ func openTrainer(exp *config.Experiment, opts Options, dir string) (*trainer, er
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	return &trainer{exp: exp, opts: opts, dir: dir, log: log, emit: emit}, nil
+	objective := recipe.Objective
+	if objective == nil {
+		objective = NLL{}
+	}
+	return &trainer{exp: exp, opts: opts, dir: dir, builder: recipe.Model, objective: objective, log: log, emit: emit}, nil
 }
 
-// corpora are the experiment's data files as read; the ctx ones are the
-// context views of the same sentences (data.context), paired one to one.
-type corpora struct{ train, dev, test, trainCtx, devCtx, testCtx []*corpus.Corpus }
+// corpora are the experiment's data files as read, by view: the first
+// view is data's, a second one (context) data.context's, paired one to
+// one with the first.
+type corpora struct{ views []viewCorpora }
+
+// viewCorpora are one view's splits.
+type viewCorpora struct {
+	name             string
+	train, dev, test []*corpus.Corpus
+}
 
 // setup applies the experiment's device and thread settings and reads its
 // data.
@@ -412,24 +448,27 @@ func setup(exp *config.Experiment) (corpora, gotch.Device, error) {
 	return c, device, err
 }
 
-// readData reads the experiment's corpora (a single-view run may train on
-// context views: X-tagged tokens are context) and, with data.context, the
-// second view of each split, checked sentence for sentence against the
-// first.
+// readData reads the experiment's views: data's files (a one-view run on
+// context views, whose X-tagged tokens are context, is the context view),
+// and with data.context a second view of each split, checked sentence for
+// sentence against the first.
 func readData(exp *config.Experiment) (corpora, error) {
 	var c corpora
+	first := viewCorpora{name: "plain"}
 	var err error
-	if c.train, c.dev, c.test, err = readSplits(&exp.Data); err != nil {
+	if first.train, first.dev, first.test, err = readSplits(&exp.Data); err != nil {
 		return c, err
 	}
+	c.views = append(c.views, first)
 	if exp.Data.Context != nil {
-		if c.trainCtx, c.devCtx, c.testCtx, err = readSplits(exp.Data.Context); err != nil {
+		second := viewCorpora{name: "context"}
+		if second.train, second.dev, second.test, err = readSplits(exp.Data.Context); err != nil {
 			return c, err
 		}
 		for _, p := range []struct {
 			name        string
 			plain, view []*corpus.Corpus
-		}{{"train", c.train, c.trainCtx}, {"dev", c.dev, c.devCtx}, {"test", c.test, c.testCtx}} {
+		}{{"train", first.train, second.train}, {"dev", first.dev, second.dev}, {"test", first.test, second.test}} {
 			if len(p.plain) != len(p.view) {
 				return c, fmt.Errorf("data.%s and data.context.%s: one is set and the other is not; the context view needs every split the plain view has", p.name, p.name)
 			}
@@ -439,10 +478,16 @@ func readData(exp *config.Experiment) (corpora, error) {
 				}
 			}
 		}
+		c.views = append(c.views, second)
+	} else if slices.ContainsFunc(first.train, (*corpus.Corpus).HasContext) {
+		// A one-view run on context views is scored as the context view.
+		c.views[0].name = "context"
 	}
 	if exp.Train.TrainWithDev {
-		c.train, c.trainCtx = append(c.train, c.dev...), append(c.trainCtx, c.devCtx...)
-		c.dev, c.devCtx = nil, nil
+		for i := range c.views {
+			v := &c.views[i]
+			v.train, v.dev = append(v.train, v.dev...), nil
+		}
 	}
 	return c, nil
 }
@@ -476,10 +521,10 @@ func readSplits(d *config.Data) (train, dev, test []*corpus.Corpus, err error) {
 // prepare turns corpora into examples and builds the optimizer.
 func (tr *trainer) prepare(c corpora) error {
 	d := &data{}
-	conv := func(cs []*corpus.Corpus) ([]*tagger.Example, error) {
-		var out []*tagger.Example
+	conv := func(cs []*corpus.Corpus) ([]Example, error) {
+		var out []Example
 		for _, c := range cs {
-			ex, err := tr.tg.Examples(c)
+			ex, err := tr.model.Examples(c)
 			if err != nil {
 				return nil, err
 			}
@@ -487,44 +532,60 @@ func (tr *trainer) prepare(c corpora) error {
 		}
 		return out, nil
 	}
-	var err error
-	if d.train, err = conv(c.train); err != nil {
-		return err
+	for _, vc := range c.views {
+		v := view{name: vc.name}
+		var err error
+		if v.train, err = conv(vc.train); err != nil {
+			return err
+		}
+		if v.dev, err = conv(vc.dev); err != nil {
+			return err
+		}
+		if v.test, err = conv(vc.test); err != nil {
+			return err
+		}
+		for _, e := range v.train {
+			d.trainTokens += e.Len()
+		}
+		d.views = append(d.views, v)
 	}
-	if d.dev, err = conv(c.dev); err != nil {
-		return err
-	}
-	if d.test, err = conv(c.test); err != nil {
-		return err
-	}
-	if d.trainCtx, err = conv(c.trainCtx); err != nil {
-		return err
-	}
-	if d.devCtx, err = conv(c.devCtx); err != nil {
-		return err
-	}
-	if d.testCtx, err = conv(c.testCtx); err != nil {
-		return err
-	}
-	if len(d.train) == 0 {
+	first := d.first()
+	if len(first.train) == 0 {
 		return fmt.Errorf("%s: no training sentences", tr.exp.Data.Train)
 	}
-	for _, e := range d.train {
-		d.trainTokens += len(e.Tokens)
-	}
-	for _, e := range d.trainCtx {
-		d.trainTokens += len(e.Tokens)
-	}
-	// A one-view run on context views (its sentences carry a context) is
-	// scored as the context view.
-	d.view = "plain"
-	if d.trainCtx == nil && slices.ContainsFunc(d.train, func(e *tagger.Example) bool { return e.Keep != nil }) {
-		d.view = "context"
-	}
 	tr.data = d
+	if err := tr.buildOptimizer(); err != nil {
+		return err
+	}
+	if len(d.views) > 1 {
+		var names []string
+		for _, v := range d.views {
+			names = append(names, v.name)
+		}
+		tr.log.Printf("data: %d training sentences in %s views (%d tokens; %s), %d dev, %d test", len(first.train), viewCount(len(d.views)), d.trainTokens, tr.objective, len(first.dev), len(first.test))
+	} else {
+		tr.log.Printf("data: %d training sentences (%d tokens), %d dev, %d test", len(first.train), d.trainTokens, len(first.dev), len(first.test))
+	}
+	if len(first.dev) == 0 {
+		tr.log.Printf("no dev data: the best model is the epoch with the lowest training loss (as flair does), and no dev F1 is reported")
+	}
+	return nil
+}
 
-	// Parameter groups: the CRF transitions may train with a multiplied LR.
-	named := tr.tg.Params()
+// viewCount spells small counts of views as the log has always said them.
+func viewCount(n int) string {
+	if n == 2 {
+		return "two"
+	}
+	return fmt.Sprint(n)
+}
+
+// buildOptimizer makes the optimizer over the model's parameters, grouped
+// by the first segment of their names: a group with a learning-rate
+// multiplier (train.lr_multipliers, or train.crf_lr_multiplier for crf)
+// trains at its own rate, the rest form the group "model".
+func (tr *trainer) buildOptimizer() error {
+	named := tr.model.Parameters()
 	names := make([]string, 0, len(named))
 	for n := range named {
 		names = append(names, n)
@@ -535,20 +596,31 @@ func (tr *trainer) prepare(c corpora) error {
 	if t.Optimizer == "adamw" {
 		wd = t.WeightDecay
 	}
+	multipliers := t.GroupLRMultipliers()
 	body := optim.Group{Name: "model", LRScale: 1, WeightDecay: wd}
-	crfGroup := optim.Group{Name: "crf", LRScale: cmp.Or(t.CRFLRMultiplier, 1), WeightDecay: wd}
+	byName := map[string]*optim.Group{}
+	var own []string
+	tr.params = nil
 	for _, n := range names {
 		p := optim.Param{Name: n, Tensor: named[n]}
-		if n == tagger.TransitionsName {
-			crfGroup.Params = append(crfGroup.Params, p)
-		} else {
-			body.Params = append(body.Params, p)
-		}
 		tr.params = append(tr.params, p)
+		prefix, _, _ := strings.Cut(n, ".")
+		scale, ok := multipliers[prefix]
+		if !ok {
+			body.Params = append(body.Params, p)
+			continue
+		}
+		g := byName[prefix]
+		if g == nil {
+			g = &optim.Group{Name: prefix, LRScale: scale, WeightDecay: wd}
+			byName[prefix] = g
+			own = append(own, prefix)
+		}
+		g.Params = append(g.Params, p)
 	}
 	groups := []optim.Group{body}
-	if len(crfGroup.Params) > 0 {
-		groups = append(groups, crfGroup)
+	for _, prefix := range own {
+		groups = append(groups, *byName[prefix])
 	}
 	switch t.Optimizer {
 	case "sgd":
@@ -558,28 +630,13 @@ func (tr *trainer) prepare(c corpora) error {
 	default:
 		return fmt.Errorf("train.optimizer %q; expected sgd or adamw", t.Optimizer)
 	}
-	if d.trainCtx != nil {
-		how := "each view trained on its own"
-		if t.MultiViewTraining {
-			how = fmt.Sprintf("cooperative learning: %s at rate %g", tr.coopTerms(), t.MultiViewRate)
-		}
-		tr.log.Printf("data: %d training sentences in two views (%d tokens; %s), %d dev, %d test", len(d.train), d.trainTokens, how, len(d.dev), len(d.test))
-	} else {
-		tr.log.Printf("data: %d training sentences (%d tokens), %d dev, %d test", len(d.train), d.trainTokens, len(d.dev), len(d.test))
-	}
-	if len(d.dev) == 0 {
-		tr.log.Printf("no dev data: the best model is the epoch with the lowest training loss (as flair does), and no dev F1 is reported")
-	}
 	return nil
 }
 
 func (tr *trainer) batchesPerEpoch() int {
 	b := max(tr.exp.Train.MiniBatchSize, 1)
-	n := (len(tr.data.train) + b - 1) / b
-	if tr.data.trainCtx != nil {
-		n *= 2
-	}
-	return n
+	n := (len(tr.data.first().train) + b - 1) / b
+	return n * len(tr.data.views)
 }
 
 func (tr *trainer) freshState() *State {
@@ -602,29 +659,34 @@ func (tr *trainer) lr() float64 {
 	return tr.st.Anneal.LR
 }
 
+// batch is a training batch: sentence ids into one view's training
+// examples.
+type batch struct {
+	view int
+	ids  []int
+}
+
 // epochBatches is the batch order of an epoch, a function of the seed and
-// the epoch alone so that a resumed run sees the same batches. With two
-// views, ids from len(train) on are context-view examples (id − len(train)
-// in trainCtx); each batch holds one view, and the two views' batches are
-// interleaved at random.
-func (tr *trainer) epochBatches(epoch int) [][]int {
+// the epoch alone so that a resumed run sees the same batches. Each batch
+// holds one view; with several views, their batches are interleaved at
+// random.
+func (tr *trainer) epochBatches(epoch int) []batch {
 	t := tr.exp.Train
 	rng := rand.New(rand.NewPCG(uint64(t.Seed), uint64(epoch)))
-	batches := tr.viewBatches(rng, 0)
-	if tr.data.trainCtx != nil {
-		batches = append(batches, tr.viewBatches(rng, len(tr.data.train))...)
+	var batches []batch
+	for v := range tr.data.views {
+		batches = append(batches, tr.viewBatches(rng, v)...)
+	}
+	if len(tr.data.views) > 1 {
 		rng.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
 	}
 	return batches
 }
 
-// viewBatches cuts one view's examples into batches (ids offset by offset).
-func (tr *trainer) viewBatches(rng *rand.Rand, offset int) [][]int {
+// viewBatches cuts one view's training examples into batches.
+func (tr *trainer) viewBatches(rng *rand.Rand, v int) []batch {
 	t := tr.exp.Train
-	examples := tr.data.train
-	if offset > 0 {
-		examples = tr.data.trainCtx
-	}
+	examples := tr.data.views[v].train
 	n := len(examples)
 	idx := make([]int, n)
 	for i := range idx {
@@ -636,17 +698,13 @@ func (tr *trainer) viewBatches(rng *rand.Rand, offset int) [][]int {
 	if t.SortByLength {
 		// Shuffled, then stably sorted: equal lengths stay shuffled.
 		slices.SortStableFunc(idx, func(a, b int) int {
-			return cmp.Compare(len(examples[a].Tokens), len(examples[b].Tokens))
+			return cmp.Compare(examples[a].Len(), examples[b].Len())
 		})
 	}
 	size := max(t.MiniBatchSize, 1)
-	var batches [][]int
+	var batches []batch
 	for s := 0; s < n; s += size {
-		batch := idx[s:min(s+size, n)]
-		for k := range batch {
-			batch[k] += offset
-		}
-		batches = append(batches, batch)
+		batches = append(batches, batch{view: v, ids: idx[s:min(s+size, n)]})
 	}
 	if t.SortByLength && t.Shuffle {
 		rng.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
@@ -654,12 +712,19 @@ func (tr *trainer) viewBatches(rng *rand.Rand, offset int) [][]int {
 	return batches
 }
 
-// example returns the training example of a batch id (see epochBatches).
-func (tr *trainer) example(id int) *tagger.Example {
-	if n := len(tr.data.train); id >= n {
-		return tr.data.trainCtx[id-n]
+// objectiveBatch is b as the objective sees it: its sentences in every
+// view.
+func (tr *trainer) objectiveBatch(b batch) Batch {
+	out := Batch{View: b.view, Sets: make([][]Example, len(tr.data.views)), Views: make([]string, len(tr.data.views))}
+	for v, view := range tr.data.views {
+		out.Views[v] = view.name
+		set := make([]Example, len(b.ids))
+		for i, id := range b.ids {
+			set[i] = view.train[id]
+		}
+		out.Sets[v] = set
 	}
-	return tr.data.train[id]
+	return out
 }
 
 func batchSeed(seed int64, epoch, batch int) int64 {
@@ -681,7 +746,11 @@ func batchSeed(seed int64, epoch, batch int) int64 {
 // uses the final model, and says so). It returns what it did, for the log.
 func (tr *trainer) rewindOutputs(from checkpoint, all []checkpoint) ([]string, error) {
 	var notes, removed []string
-	for _, name := range []string{ResultsFile, TestPredFile, TestContextPredFile, FinalModelDir} {
+	names := []string{ResultsFile, FinalModelDir}
+	for i, v := range tr.data.views {
+		names = append(names, predFile(i, v.name))
+	}
+	for _, name := range names {
 		path := filepath.Join(tr.dir, name)
 		if _, err := os.Stat(path); err != nil {
 			continue

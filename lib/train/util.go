@@ -48,11 +48,12 @@ func writeResults(dir string, r *Result) error {
 	if !math.IsNaN(r.BestDevF1) {
 		out.BestDevF1 = &r.BestDevF1
 	}
-	if r.Test != nil {
-		out.TestLoss, out.Test = r.Test.Loss, &r.Test.Report
-	}
-	if r.TestContext != nil {
-		out.TestContextLoss, out.TestContext = r.TestContext.Loss, &r.TestContext.Report
+	for i, t := range r.Tests {
+		if i == 0 {
+			out.TestLoss, out.Test = t.Loss, &t.Report
+		} else if t.View == "context" {
+			out.TestContextLoss, out.TestContext = t.Loss, &t.Report
+		}
 	}
 	data, err := json.MarshalIndent(out, "", " ")
 	if err != nil {

@@ -1,4 +1,4 @@
-package train
+package models
 
 import (
 	"os"
@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sugarme/gotch"
+
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/shareddata"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
+	"github.com/nerlab/nerlab/lib/train"
 )
 
 // benchViews writes WNUT-17's training sentences and a context view of
@@ -55,7 +57,8 @@ func benchViews(b *testing.B) (plain, view string) {
 // SGD update) of flair's WNUT-17 BiLSTM-CRF (without pre-trained vectors)
 // on batches of 32 sentences: of the plain view, of the context view with
 // its NLL alone, and of the context view with cooperative learning, which
-// also runs the plain view of the same sentences.
+// also runs the plain view of the same sentences. It goes through the
+// trainer's seams: the recipe's model and objective, train.Batch.
 func BenchmarkTrainStep(b *testing.B) {
 	plain, view := benchViews(b)
 	for _, c := range []struct {
@@ -64,45 +67,65 @@ func BenchmarkTrainStep(b *testing.B) {
 	}{{"plain", false, false, false}, {"context", true, false, false}, {"cl-l2", true, true, false},
 		{"cl-kl", true, false, true}, {"cl-l2+kl", true, true, true}} {
 		b.Run(c.name, func(b *testing.B) {
-			exp := tinyExperiment(b, 1)
-			exp.Embeddings.Word.Dim, exp.Embeddings.Char.Dim, exp.Embeddings.Char.Hidden = 100, 25, 25
-			exp.Model.HiddenSize = 256
-			exp.Data.Train, exp.Data.Dev, exp.Data.Test = plain, "", ""
+			exp := config.Default()
+			exp.Data.Train = plain
 			exp.Data.Context = &config.Data{Train: view, Columns: exp.Data.Columns, TagScheme: exp.Data.TagScheme}
 			exp.Train.MultiViewTraining, exp.Train.CalculateL2Loss, exp.Train.DistillPosterior = c.l2 || c.kl, c.l2, c.kl
-			exp.Train.Temperature, exp.Train.Threads = 0.3, 0
-			tr, data, device, err := newTrainer(exp, Options{}, b.TempDir())
+			exp.Train.Temperature = 0.3
+			recipe, err := Recipe(&exp)
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer tr.log.Close()
+			objective := recipe.Objective
+			if objective == nil {
+				objective = train.NLL{}
+			}
+			read := func(path string) *corpus.Corpus {
+				c, err := corpus.ReadFile(path, corpus.ReadOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return c
+			}
+			plainCorpus, viewCorpus := read(plain), read(view)
 			torch.Seed(1)
-			tg, _, err := tagger.Build(exp, append(data.train, data.trainCtx...), nil, device)
+			model, _, err := recipe.Model.New(&exp, []*corpus.Corpus{plainCorpus, viewCorpus}, nil, gotch.CPU)
 			if err != nil {
 				b.Fatal(err)
 			}
-			tr.tg = tg
-			if err := tr.prepare(data); err != nil {
+			plainExamples, err := model.Examples(plainCorpus)
+			if err != nil {
 				b.Fatal(err)
 			}
-			n := len(tr.data.train)
+			viewExamples, err := model.Examples(viewCorpus)
+			if err != nil {
+				b.Fatal(err)
+			}
+			named := model.Parameters()
+			var params []optim.Param
+			for name, t := range named {
+				params = append(params, optim.Param{Name: name, Tensor: t})
+			}
+			opt := optim.NewSGD([]optim.Group{{Name: "model", LRScale: 1, Params: params}}, 0, false)
+			n := len(plainExamples)
 			step := func(i int) {
 				start := (i * 32) % (n - 32)
-				ids := make([]int, 32)
-				for k := range ids {
-					ids[k] = start + k
-					if c.context {
-						ids[k] += n
-					}
+				batch := train.Batch{Views: []string{"plain", "context"},
+					Sets: [][]train.Example{plainExamples[start : start+32], viewExamples[start : start+32]}}
+				if c.context {
+					batch.View = 1
 				}
-				if _, err := tr.backward(ids, 1); err != nil {
+				loss, err := objective.Loss(model, batch)
+				if err != nil {
 					b.Fatal(err)
 				}
-				optim.ClipGradNorm(tr.params, 5)
-				if err := tr.opt.Step(0.1); err != nil {
+				loss.MustBackward()
+				loss.MustDrop()
+				optim.ClipGradNorm(params, 5)
+				if err := opt.Step(0.1); err != nil {
 					b.Fatal(err)
 				}
-				tr.opt.ZeroGrad()
+				opt.ZeroGrad()
 			}
 			for i := 0; i < 3; i++ {
 				step(i)

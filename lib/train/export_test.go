@@ -1,0 +1,21 @@
+package train
+
+// Names the external tests (package train_test, which trains nerlab's
+// real models through lib/models) need from inside.
+const (
+	LatestFile    = latestFile
+	StateFile     = stateFile
+	OptimizerFile = optimizerFile
+)
+
+var ErrRunning = errRunning
+
+var (
+	WriteRunMarker   = writeRunMarker
+	LatestCheckpoint = latestCheckpoint
+	WriteState       = writeState
+	LossColumns      = lossColumns
+	TestColumns      = testColumns
+)
+
+type MetricsLine = metricsLine
