@@ -27,7 +27,7 @@ func init() {
 	}
 	docs["github.com/nerlab/nerlab/kernel/notebook"] = map[string]string{
 		"Attach":      "Attach is called by the kernel as each cell starts, with its command\nlayer, session and the function that runs a command line in that cell\n(the function changes from cell to cell: it writes to the cell's output).",
-		"Context":     "Context returns the running cell's context. An interrupt cancels it:\npass it to long calls, such as train.Train(notebook.Context(), exp,\nopts), so that they stop cleanly (training writes a checkpoint).",
+		"Context":     "Context returns the running cell's context. An interrupt cancels it:\npass it to long calls, such as models.Train(notebook.Context(), exp,\nopts), so that they stop cleanly (training writes a checkpoint).",
 		"ErrNoKernel": "ErrNoKernel is returned by Run outside a nerlab kernel.",
 		"ErrNoModel":  "ErrNoModel is returned by Predict when the session has no current model.",
 		"Lab":         "Lab returns the kernel's command layer (nil outside a kernel).",

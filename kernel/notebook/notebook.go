@@ -43,7 +43,7 @@ func Lab() *lab.Lab {
 }
 
 // Context returns the running cell's context. An interrupt cancels it:
-// pass it to long calls, such as train.Train(notebook.Context(), exp,
+// pass it to long calls, such as models.Train(notebook.Context(), exp,
 // opts), so that they stop cleanly (training writes a checkpoint).
 func Context() context.Context {
 	mu.Lock()
