@@ -8,9 +8,9 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/models"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/shareddata"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -77,7 +77,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			}
 			defer tr.log.Close()
 			torch.Seed(1)
-			tg, _, err := tagger.Build(exp, append(data.train, data.trainCtx...), nil, device)
+			tg, _, err := models.BuildTagger(exp, append(data.train, data.trainCtx...), nil, device)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -27,6 +27,7 @@ import (
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/hint"
+	"github.com/nerlab/nerlab/lib/models"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/tagger"
@@ -217,7 +218,7 @@ func (tr *trainer) start(ctx context.Context, data corpora, device gotch.Device)
 		tr.log.Printf("model: the tagger saved in %s (train.init_from; its vocabulary, labels and architecture)", model)
 	} else {
 		// The vocabulary covers the context views' words too.
-		tg, info, err := tagger.Build(exp, append(append([]*corpus.Corpus(nil), data.train...), data.trainCtx...), data.dev, device)
+		tg, info, err := models.BuildTagger(exp, append(append([]*corpus.Corpus(nil), data.train...), data.trainCtx...), data.dev, device)
 		if err != nil {
 			return nil, err
 		}
