@@ -5,6 +5,8 @@
 package models
 
 import (
+	"fmt"
+
 	"github.com/sugarme/gotch"
 
 	"github.com/nerlab/nerlab/lib/config"
@@ -42,6 +44,9 @@ func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 		if w.Vectors != "" {
 			vecs, err := wordvec.ReadVectors(w.Vectors, 0)
 			if err != nil {
+				if at := exp.Where("embeddings.word.vectors"); at != "" {
+					return cfg, fmt.Errorf("%s: embeddings.word.vectors: %w", at, err)
+				}
 				return cfg, err
 			}
 			word.Vectors, word.VectorsPath = vecs, w.Vectors

@@ -101,3 +101,19 @@ train:
 		t.Errorf("build info %q", s)
 	}
 }
+
+// TestVectorsErrorNamesTheLine: a vectors file that cannot be read is
+// reported at the line of the experiment that names it.
+func TestVectorsErrorNamesTheLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "exp.yaml")
+	yaml := "data: {train: x.conll}\nembeddings:\n  word:\n    vectors: " + filepath.Join(dir, "missing.vec") + "\n"
+	exp, err := config.Parse([]byte(yaml), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = TaggerConfig(exp)
+	if err == nil || !strings.HasPrefix(err.Error(), path+":4: embeddings.word.vectors: ") || !strings.Contains(err.Error(), "missing.vec") {
+		t.Errorf("error %v; expected it to start with %s:4: embeddings.word.vectors", err, path)
+	}
+}
