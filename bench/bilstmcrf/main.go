@@ -24,8 +24,8 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/models"
 	"github.com/nerlab/nerlab/lib/optim"
-	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/train"
 )
@@ -131,7 +131,7 @@ func runGo(trainPath, testPath string, threads, warmup, steps, repeats int) (*re
 		return nil, err
 	}
 	exp := config.Default()
-	tg, _, err := tagger.Build(&exp, []*corpus.Corpus{trainC}, nil, gotch.CPU)
+	tg, _, err := models.BuildTagger(&exp, []*corpus.Corpus{trainC}, nil, gotch.CPU)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func init() {
 		"Data":                     "Data names the corpus files. Context is the optional second view of the\nsame sentences (CLNER's `Corpus: A:B` pairs); it stays empty until the\ncooperative-learning work uses it.",
 		"Data.ColumnMap":           "ColumnMap reads Columns: names in column order separated by spaces\n(\"text pos chunk ner\"; \"_\" skips a column), or any form\ncorpus.ParseColumns reads (\"0:text,3:ner\", \"text,pos,chunk,ner\").",
 		"Default":                  "Default returns the experiment every file starts from: flair's\nBiLSTM-CRF recipe (word 100 + char BiLSTM 25, BiLSTM 256, CRF, SGD 0.1\nannealed by 0.5 after 3 bad epochs, batch 32).",
-		"Embeddings":               "Embeddings describes the token encoders that are stacked.",
+		"Embeddings":               "Embeddings describes the token encoders that are stacked: one key per\nencoder kind (lib/embed's registry), each with the kind's own options;\na missing key (or none) leaves that kind out. The model stacks them\nword table first, then characters; lib/models maps each onto its kind's\nembed.Config.",
 		"Error":                    "Error is a mistake in an experiment file, an override or a value, placed\nat the line that holds it when that is known.",
 		"Error.Unwrap":             "Unwrap returns the underlying cause.",
 		"Experiment":               "Experiment is everything one training run needs. Paths are as written in\nthe file; relative ones are relative to the process working directory\n(run nerlab from the repository root), not to Dir.",

@@ -14,10 +14,12 @@ func init() {
 	imports.Packages["github.com/nerlab/nerlab/lib/models"] = imports.Package{
 		Name: "models",
 		Binds: map[string]r.Value{
-			"Recipe": r.ValueOf(p.Recipe),
-			"Resume": r.ValueOf(p.Resume),
-			"Tagger": r.ValueOf(p.Tagger),
-			"Train":  r.ValueOf(p.Train),
+			"BuildTagger":  r.ValueOf(p.BuildTagger),
+			"Recipe":       r.ValueOf(p.Recipe),
+			"Resume":       r.ValueOf(p.Resume),
+			"Tagger":       r.ValueOf(p.Tagger),
+			"TaggerConfig": r.ValueOf(p.TaggerConfig),
+			"Train":        r.ValueOf(p.Train),
 		},
 		Types: map[string]r.Type{
 			"TaggerBuilder": r.TypeOf((*p.TaggerBuilder)(nil)).Elem(),
@@ -25,6 +27,7 @@ func init() {
 		},
 	}
 	docs["github.com/nerlab/nerlab/lib/models"] = map[string]string{
+		"BuildTagger":                 "BuildTagger creates the untrained tagger of exp for its data: the\nstructure of TaggerConfig, fitted to the training (and dev) corpora by\ntagger.Build.",
 		"Recipe":                      "Recipe is nerlab's train.Recipes: the sequence tagger the experiment\ndescribes, trained with cooperative learning when train.multi_view_training\nasks for it and with each view's NLL otherwise.",
 		"Resume":                      "Resume continues the run in dir with nerlab's recipe (see train.Resume).",
 		"Tagger":                      "Tagger wraps tg for the trainer.",
@@ -32,6 +35,7 @@ func init() {
 		"TaggerBuilder.Load":          "Load reads a saved tagger.",
 		"TaggerBuilder.New":           "New builds the experiment's tagger from the training data, or loads\nthe one train.init_from names.",
 		"TaggerBuilder.Saved":         "Saved reports whether dir holds a saved tagger's files.",
+		"TaggerConfig":                "TaggerConfig translates exp's data.tag_scheme, embeddings and model\nsections into a tagger's structure. The encoders are stacked word\ntable first, then characters, in the order their parameters are\ninitialised. A word table's vectors file is read here.",
 		"TaggerModel":                 "TaggerModel is a tagger as the trainer and cooperative learning see it.",
 		"TaggerModel.Decode":          "Decode is Viterbi (CRF) or the most probable tag per token (softmax).",
 		"TaggerModel.Device":          "Device is where the tagger's weights live.",

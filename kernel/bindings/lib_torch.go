@@ -22,6 +22,8 @@ func init() {
 			"FromInt64s":             r.ValueOf(p.FromInt64s),
 			"Int64s":                 r.ValueOf(p.Int64s),
 			"LoadVarStore":           r.ValueOf(p.LoadVarStore),
+			"MustFromFloat32s":       r.ValueOf(p.MustFromFloat32s),
+			"MustFromInt64s":         r.ValueOf(p.MustFromInt64s),
 			"NoGrad":                 r.ValueOf(p.NoGrad),
 			"ParseSafetensors":       r.ValueOf(p.ParseSafetensors),
 			"ParseSafetensorsHeader": r.ValueOf(p.ParseSafetensorsHeader),
@@ -30,6 +32,7 @@ func init() {
 			"Seed":                   r.ValueOf(p.Seed),
 			"SetThreads":             r.ValueOf(p.SetThreads),
 			"WriteSafetensors":       r.ValueOf(p.WriteSafetensors),
+			"Zeros":                  r.ValueOf(p.Zeros),
 		},
 		Types: map[string]r.Type{
 			"SafetensorsEntry": r.TypeOf((*p.SafetensorsEntry)(nil)).Elem(),

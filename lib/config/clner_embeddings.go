@@ -21,6 +21,16 @@ var clnerUnsupportedEmbeddings = map[string]string{
 	"OneHotEmbeddings":          "one-hot embeddings are not supported",
 }
 
+// clnerEncoderKinds maps the flair (and ACE) embedding classes nerlab
+// builds onto the encoder kinds of the native embeddings section (the
+// kinds lib/embed registers).
+var clnerEncoderKinds = map[string]string{
+	"WordEmbeddings":          "word",
+	"FastWordEmbeddings":      "word",
+	"CharacterEmbeddings":     "char",
+	"FastCharacterEmbeddings": "char",
+}
+
 // clnerEmbeddings reads embeddings: {Class-id: {...}}. The file's list is
 // the whole stack: the default word and character encoders are replaced,
 // not added to.
@@ -34,8 +44,8 @@ func (r *reader) clnerEmbeddings(p pair) error {
 	for _, q := range ps {
 		class, _, _ := strings.Cut(q.name(), "-")
 		src := "embeddings." + q.name()
-		switch class {
-		case "WordEmbeddings", "FastWordEmbeddings":
+		switch clnerEncoderKinds[class] {
+		case "word":
 			if emb.Word != nil {
 				r.warn(q.key, "ignored key %s: nerlab stacks one word table", src)
 				continue
@@ -43,7 +53,7 @@ func (r *reader) clnerEmbeddings(p pair) error {
 			if err := r.clnerWord(q, src, class == "WordEmbeddings"); err != nil {
 				return err
 			}
-		case "CharacterEmbeddings", "FastCharacterEmbeddings":
+		case "char":
 			if emb.Char != nil {
 				r.warn(q.key, "ignored key %s: nerlab stacks one character encoder", src)
 				continue

@@ -5,8 +5,11 @@ import (
 	"math"
 	"sort"
 
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/nerlab/nerlab/lib/torch"
 )
 
 // BiLSTM is a multi-layer bidirectional LSTM over padded batches. Each
@@ -155,19 +158,19 @@ func (l *BiLSTM) run(x *ts.Tensor, lengths []int, train, wantOut bool) (out, fin
 	h := int64(l.hidden)
 	if b == 0 {
 		if wantOut {
-			out = zeros([]int64{0, t, 2 * h}, device)
+			out = torch.Zeros([]int64{0, t, 2 * h}, device)
 		}
-		return out, zeros([]int64{0, 2 * h}, device)
+		return out, torch.Zeros([]int64{0, 2 * h}, device)
 	}
 	pk := pack(lengths, int(t))
 
-	rows := int64Tensor(pk.rows, []int64{int64(len(pk.rows))}, device)
+	rows := torch.MustFromInt64s(pk.rows, []int64{int64(len(pk.rows))}, device)
 	defer rows.MustDrop()
 	flat := x.MustReshape([]int64{b * t, int64(l.inDim)}, false)
 	data := flat.MustIndexSelect(0, rows, true)
 	// batch_sizes stays on the CPU wherever the data is (PyTorch's rule).
-	batchSizes := ts.MustOfSlice(pk.batchSizes)
-	state0 := zeros([]int64{2 * int64(l.layers), b, h}, device)
+	batchSizes := torch.MustFromInt64s(pk.batchSizes, []int64{int64(len(pk.batchSizes))}, gotch.CPU)
+	state0 := torch.Zeros([]int64{2 * int64(l.layers), b, h}, device)
 	packedOut, hn, cn := ts.MustLstmData(data, batchSizes, []*ts.Tensor{state0, state0}, l.params,
 		true, int64(l.layers), l.Dropout, train, true)
 	data.MustDrop()
@@ -179,7 +182,7 @@ func (l *BiLSTM) run(x *ts.Tensor, lengths []int, train, wantOut bool) (out, fin
 	// directions, restore the batch order, and lay them side by side.
 	last := hn.MustNarrow(0, 2*int64(l.layers-1), 2, true)
 	if pk.rank != nil {
-		rank := int64Tensor(pk.rank, []int64{b}, device)
+		rank := torch.MustFromInt64s(pk.rank, []int64{b}, device)
 		last = last.MustIndexSelect(1, rank, true)
 		rank.MustDrop()
 	}
@@ -197,11 +200,11 @@ func (l *BiLSTM) run(x *ts.Tensor, lengths []int, train, wantOut bool) (out, fin
 	for r, pos := range pk.rows {
 		gather[pos] = int64(r + 1)
 	}
-	zeroRow := zeros([]int64{1, 2 * h}, device)
+	zeroRow := torch.Zeros([]int64{1, 2 * h}, device)
 	withZero := ts.MustCat([]*ts.Tensor{zeroRow, packedOut}, 0)
 	zeroRow.MustDrop()
 	packedOut.MustDrop()
-	idx := int64Tensor(gather, []int64{b, t}, device)
+	idx := torch.MustFromInt64s(gather, []int64{b, t}, device)
 	out = ts.MustEmbedding(withZero, idx, -1, false, false)
 	idx.MustDrop()
 	withZero.MustDrop()

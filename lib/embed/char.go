@@ -9,6 +9,8 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/nerlab/nerlab/lib/torch"
 )
 
 // Char encoders.
@@ -94,7 +96,7 @@ func NewChar(p *nn.Path, alphabet *Vocab, encoder string, charDim, hidden, kerne
 	c := &Char{alphabet: alphabet, encoder: encoder, kernel: kernel, device: p.Device()}
 
 	random := ts.MustRandn([]int64{int64(alphabet.Len()), int64(charDim)}, gotch.Float, c.device)
-	padRow := ts.MustOfSlice([]int64{PadID})
+	padRow := torch.MustFromInt64s([]int64{PadID}, []int64{1}, c.device)
 	init := random.MustIndexFill(0, padRow, ts.FloatScalar(0), true)
 	padRow.MustDrop()
 	table, err := p.Add("embedding", init, true)
@@ -116,6 +118,39 @@ func NewChar(p *nn.Path, alphabet *Vocab, encoder string, charDim, hidden, kerne
 		c.dim = hidden
 	}
 	return c, nil
+}
+
+// CharKind is the kind of character encoders in a model's list of
+// encoders.
+const CharKind = "char"
+
+func init() { Register(CharKind, func() Config { return new(CharConfig) }) }
+
+// CharConfig is a character encoder's saved configuration (see Config
+// and NewChar).
+type CharConfig struct {
+	Encoder  string `json:"encoder"` // CharLSTM or CharCNN
+	Dim      int    `json:"dim"`     // character embedding size
+	Hidden   int    `json:"hidden"`  // per-direction LSTM size, or CNN filters
+	Kernel   int    `json:"kernel"`  // CNN kernel width
+	Alphabet *Vocab `json:"alphabet"`
+}
+
+// Kind is CharKind.
+func (c *CharConfig) Kind() string { return CharKind }
+
+// Fit makes the alphabet from the training words (BuildCharVocab).
+func (c *CharConfig) Fit(counts map[string]int) (summary, note string, err error) {
+	c.Alphabet = BuildCharVocab(counts)
+	return fmt.Sprintf("%d characters", c.Alphabet.Len()), "", nil
+}
+
+// New creates the encoder (NewChar).
+func (c *CharConfig) New(p *nn.Path) (Embedder, error) {
+	if c.Alphabet == nil {
+		return nil, fmt.Errorf("character embeddings need an alphabet")
+	}
+	return NewChar(p, c.Alphabet, c.Encoder, c.Dim, c.Hidden, c.Kernel)
 }
 
 // Dim returns the size of a word's vector.
@@ -148,15 +183,15 @@ func (c *Char) Forward(batch [][]string, train bool) *ts.Tensor {
 		}
 	}
 	if len(words) == 0 {
-		return zeros([]int64{int64(b), int64(t), int64(c.dim)}, c.device)
+		return torch.Zeros([]int64{int64(b), int64(t), int64(c.dim)}, c.device)
 	}
 
 	encoded := c.encodeWords(words, train) // [U, dim]
-	zeroRow := zeros([]int64{1, int64(c.dim)}, c.device)
+	zeroRow := torch.Zeros([]int64{1, int64(c.dim)}, c.device)
 	withZero := ts.MustCat([]*ts.Tensor{zeroRow, encoded}, 0)
 	zeroRow.MustDrop()
 	encoded.MustDrop()
-	idx := int64Tensor(slot, []int64{int64(b), int64(t)}, c.device)
+	idx := torch.MustFromInt64s(slot, []int64{int64(b), int64(t)}, c.device)
 	out := ts.MustEmbedding(withZero, idx, -1, false, false)
 	idx.MustDrop()
 	withZero.MustDrop()
@@ -216,7 +251,7 @@ func (c *Char) encodeWords(words []string, train bool) *ts.Tensor {
 		}
 	}
 	u := int64(len(words))
-	idx := int64Tensor(ids, []int64{u, int64(longest)}, c.device)
+	idx := torch.MustFromInt64s(ids, []int64{u, int64(longest)}, c.device)
 	embedded := ts.MustEmbedding(c.table, idx, PadID, false, false) // [U, L, charDim]
 	idx.MustDrop()
 	defer embedded.MustDrop()
@@ -244,7 +279,7 @@ func (c *Char) convolve(chars *ts.Tensor, lengths []int, longest int) *ts.Tensor
 			mask[i*positions+p] = negInf
 		}
 	}
-	maskT := float32Tensor(mask, []int64{int64(len(lengths)), 1, int64(positions)}, c.device)
+	maskT := torch.MustFromFloat32s(mask, []int64{int64(len(lengths)), 1, int64(positions)}, c.device)
 	masked := conv.MustAdd(maskT, true)
 	maskT.MustDrop()
 	return masked.MustAmax([]int64{2}, false, true).MustTanh(true)

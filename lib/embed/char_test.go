@@ -117,7 +117,7 @@ func TestStackConcatenates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewStack(w, c)
+	s := NewStack(gotch.CPU, w, c)
 	if s.Dim() != 5 {
 		t.Fatalf("Dim %d, want 5", s.Dim())
 	}

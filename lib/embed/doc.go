@@ -12,6 +12,17 @@
 // WordDropout and LockedDropout are the two dropouts flair applies to
 // embeddings.
 //
+// A model names its encoders by kind: each kind (WordKind, CharKind)
+// registers a Config that saves its settings and vocabulary with the
+// model, creates the encoder under its own parameter prefix (the kind),
+// and, if its vocabulary comes from the training data, fits it (Fitter).
+// A Spec carries any registered Config through JSON, so a model's list of
+// encoders is read back without its reader knowing the kinds; a new
+// encoder is a file here that registers its kind.
+//
+// Tensors are made through lib/torch, on the device of the model's
+// VarStore (the Path an encoder is created under).
+//
 // Every Embedder returns a float32 tensor of shape [B, T, Dim()] for a batch
 // of B sentences whose longest has T tokens, with zeros at padding
 // positions. Tensors hold C memory: the tensor a function returns belongs to

@@ -3,19 +3,24 @@ package embed
 import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/nerlab/nerlab/lib/torch"
 )
 
 // Stack concatenates the outputs of several embedders along the last
 // dimension, as flair's StackedEmbeddings (word vectors then characters,
 // for instance).
 type Stack struct {
-	parts []Embedder
-	dim   int
+	parts  []Embedder
+	dim    int
+	device gotch.Device
 }
 
-// NewStack stacks parts in order.
-func NewStack(parts ...Embedder) *Stack {
-	s := &Stack{parts: append([]Embedder(nil), parts...)}
+// NewStack stacks parts in order. device is where the parts' parameters
+// live (the model's VarStore's device); an empty stack makes its empty
+// output there.
+func NewStack(device gotch.Device, parts ...Embedder) *Stack {
+	s := &Stack{parts: append([]Embedder(nil), parts...), device: device}
 	for _, p := range parts {
 		s.dim += p.Dim()
 	}
@@ -32,10 +37,8 @@ func (s *Stack) Parts() []Embedder { return append([]Embedder(nil), s.parts...) 
 func (s *Stack) Forward(batch [][]string, train bool) *ts.Tensor {
 	switch len(s.parts) {
 	case 0:
-		// Nothing to take a device from; an empty stack only makes sense
-		// in tests, where the CPU is right.
 		b, t := batchShape(batch)
-		return zeros([]int64{int64(b), int64(t), 0}, gotch.CPU)
+		return torch.Zeros([]int64{int64(b), int64(t), 0}, s.device)
 	case 1:
 		return s.parts[0].Forward(batch, train)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
@@ -116,8 +117,8 @@ func NewWord(p *nn.Path, vocab *Vocab, dim int, vecs *wordvec.Vectors, counts ma
 	shape := []int64{int64(vocab.Len()), int64(dim)}
 	// None of these tensors requires a gradient, so no graph is recorded.
 	random := ts.MustRandn(shape, gotch.Float, device).MustMulScalar(ts.FloatScalar(std), true)
-	idx := int64Tensor(rowIDs, []int64{int64(len(rowIDs))}, device)
-	src := float32Tensor(rows, []int64{int64(len(rowIDs)), int64(dim)}, device)
+	idx := torch.MustFromInt64s(rowIDs, []int64{int64(len(rowIDs))}, device)
+	src := torch.MustFromFloat32s(rows, []int64{int64(len(rowIDs)), int64(dim)}, device)
 	init := random.MustIndexCopy(0, idx, src, true)
 	idx.MustDrop()
 	src.MustDrop()
@@ -133,6 +134,56 @@ func NewWord(p *nn.Path, vocab *Vocab, dim int, vecs *wordvec.Vectors, counts ma
 		cov = wordvec.CoverageOf(counts, vecIndex, lowercaseFallback)
 	}
 	return w, cov, nil
+}
+
+// WordKind is the kind of word tables in a model's list of encoders.
+const WordKind = "word"
+
+func init() { Register(WordKind, func() Config { return new(WordConfig) }) }
+
+// WordConfig is a word table's saved configuration (see Config).
+type WordConfig struct {
+	Dim               int    `json:"dim"`
+	LowercaseFallback bool   `json:"lowercase_fallback"`
+	Frozen            bool   `json:"frozen"`
+	Vocab             *Vocab `json:"vocab"` // made by Fit
+
+	// MinCount and Vectors are how Fit makes the vocabulary and New the
+	// initial table (see BuildWordVocab and NewWord). They are not
+	// saved: the vocabulary and the weights hold what they gave.
+	MinCount    int              `json:"-"`
+	Vectors     *wordvec.Vectors `json:"-"`
+	VectorsPath string           `json:"-"` // where Vectors were read, for Fit's note
+}
+
+// Kind is WordKind.
+func (c *WordConfig) Kind() string { return WordKind }
+
+// Fit makes the vocabulary from the training words (BuildWordVocab) and
+// takes the size from the vectors when there are any; its note is how
+// the vectors cover the training words.
+func (c *WordConfig) Fit(counts map[string]int) (summary, note string, err error) {
+	if c.Vectors != nil {
+		c.Dim = c.Vectors.Dim
+		cov := wordvec.CoverageOf(counts, c.Vectors.Index(), c.LowercaseFallback)
+		note = "vectors " + c.VectorsPath + ": " + cov.String()
+	}
+	c.Vocab = BuildWordVocab(counts, c.MinCount, c.Vectors)
+	return fmt.Sprintf("%d words", c.Vocab.Len()), note, nil
+}
+
+// New creates the table (NewWord), initialised from Vectors when set. It
+// lets go of them then: the table holds what they gave, and a vectors file
+// of 100k words need not live as long as the model.
+func (c *WordConfig) New(p *nn.Path) (Embedder, error) {
+	if c.Vocab == nil || c.Dim <= 0 {
+		return nil, fmt.Errorf("word embeddings need a vocabulary and a positive size")
+	}
+	w, _, err := NewWord(p, c.Vocab, c.Dim, c.Vectors, nil, c.LowercaseFallback, c.Frozen)
+	if err == nil {
+		c.Vectors = nil
+	}
+	return w, err
 }
 
 // Lookup returns the row of token: its exact form; then, when the table
@@ -171,9 +222,9 @@ func (w *Word) Forward(batch [][]string, train bool) *ts.Tensor {
 		}
 	}
 	if b == 0 || t == 0 {
-		return zeros([]int64{int64(b), int64(t), int64(w.dim)}, w.device)
+		return torch.Zeros([]int64{int64(b), int64(t), int64(w.dim)}, w.device)
 	}
-	idx := int64Tensor(ids, []int64{int64(b), int64(t)}, w.device)
+	idx := torch.MustFromInt64s(ids, []int64{int64(b), int64(t)}, w.device)
 	out := ts.MustEmbedding(w.weight, idx, PadID, false, false)
 	idx.MustDrop()
 	return out

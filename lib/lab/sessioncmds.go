@@ -12,6 +12,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/tagger"
@@ -322,8 +323,10 @@ func showModel(env *Env) error {
 	if word := tg.Word(); word != nil {
 		fmt.Fprintf(w, "  words       %d in the vocabulary, %d dimensions\n", word.Vocab().Len(), word.Dim())
 	}
-	if cfg.Char != nil {
-		fmt.Fprintf(w, "  characters  %s encoder\n", cfg.Char.Encoder)
+	for _, e := range cfg.Embeddings {
+		if c, ok := e.Config.(*embed.CharConfig); ok {
+			fmt.Fprintf(w, "  characters  %s encoder\n", c.Encoder)
+		}
 	}
 	mc := cfg.Model
 	fmt.Fprintf(w, "  encoder     BiLSTM %v (hidden %d × %d layers), CRF %v\n", mc.UseRNN, mc.HiddenSize, mc.RNNLayers, mc.UseCRF)

@@ -56,7 +56,7 @@ func (TaggerBuilder) New(exp *config.Experiment, trainSets, dev []*corpus.Corpus
 		}
 		return Tagger(tg), fmt.Sprintf("the tagger saved in %s (train.init_from; its vocabulary, labels and architecture)", dir), nil
 	}
-	tg, info, err := tagger.Build(exp, trainSets, dev, device)
+	tg, info, err := BuildTagger(exp, trainSets, dev, device)
 	if err != nil {
 		return nil, "", err
 	}

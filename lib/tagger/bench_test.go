@@ -5,7 +5,6 @@ import (
 
 	"github.com/sugarme/gotch"
 
-	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/shareddata"
@@ -25,9 +24,8 @@ func conll03(b *testing.B, split string) *corpus.Corpus {
 
 // flairModel is the benchmark model: flair's BiLSTM-CRF recipe.
 func flairModel(b *testing.B, train *corpus.Corpus) *Tagger {
-	exp := config.Default()
 	torch.Seed(1)
-	tg, _, err := Build(&exp, []*corpus.Corpus{train}, nil, gotch.CPU)
+	tg, _, err := Build(flairRecipe(), []*corpus.Corpus{train}, nil, gotch.CPU)
 	if err != nil {
 		b.Fatal(err)
 	}

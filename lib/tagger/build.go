@@ -8,50 +8,40 @@ import (
 
 	"github.com/sugarme/gotch"
 
-	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/embed"
-	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 // BuildInfo describes what Build derived from the data.
 type BuildInfo struct {
-	Tags        int              // real tags
-	WordVocab   int              // 0 without word embeddings
-	Alphabet    int              // 0 without character embeddings
-	Coverage    wordvec.Coverage // of the training words by the pre-trained vectors
-	HasVectors  bool
-	VectorsPath string
+	Tags     int      // real tags
+	Encoders []string // what each encoder fitted to the data made ("5000 words"), in stack order
+	Notes    []string // remarks on it (the word vectors' coverage)
 }
 
 func (b BuildInfo) String() string {
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%d tags", b.Tags))
-	if b.WordVocab > 0 {
-		parts = append(parts, fmt.Sprintf("%d words", b.WordVocab))
-	}
-	if b.Alphabet > 0 {
-		parts = append(parts, fmt.Sprintf("%d characters", b.Alphabet))
-	}
+	parts := append([]string{fmt.Sprintf("%d tags", b.Tags)}, b.Encoders...)
 	s := strings.Join(parts, ", ")
-	if b.HasVectors {
-		s += "; vectors " + b.VectorsPath + ": " + b.Coverage.String()
+	for _, n := range b.Notes {
+		s += "; " + n
 	}
 	return s
 }
 
-// Build creates an untrained tagger for an experiment: the tag dictionary
-// from the training (and dev) corpora, the word vocabulary and alphabet
-// from the training corpora, the word table initialised from the
-// experiment's vectors file if any.
-func Build(exp *config.Experiment, train, dev []*corpus.Corpus, device gotch.Device) (*Tagger, BuildInfo, error) {
+// Build creates an untrained tagger of structure cfg for training data:
+// the tag dictionary in cfg.TagScheme from the training (and dev)
+// corpora, and the vocabulary of every encoder that has one of its own
+// (an embed.Fitter: word table, alphabet) from the training words. The
+// encoders' Configs are fitted in place; cfg.Format and cfg.Tags are set
+// here.
+func Build(cfg Config, train, dev []*corpus.Corpus, device gotch.Device) (*Tagger, BuildInfo, error) {
 	var info BuildInfo
-	scheme, err := corpus.ParseScheme(exp.Data.TagScheme)
+	scheme, err := corpus.ParseScheme(cfg.TagScheme)
 	if err != nil || (scheme != corpus.BIO && scheme != corpus.BIOES) {
-		return nil, info, fmt.Errorf("data.tag_scheme %q; expected bio or bioes", exp.Data.TagScheme)
+		return nil, info, fmt.Errorf("tag scheme %q; expected bio or bioes", cfg.TagScheme)
 	}
 	all := append(append([]*corpus.Corpus(nil), train...), dev...)
-	tags, err := corpus.TagDictionary(scheme, exp.Model.UseCRF, all...)
+	tags, err := corpus.TagDictionary(scheme, cfg.Model.UseCRF, all...)
 	if err != nil {
 		return nil, info, err
 	}
@@ -67,31 +57,26 @@ func Build(exp *config.Experiment, train, dev []*corpus.Corpus, device gotch.Dev
 			}
 		}
 	}
-	cfg := Config{Format: FormatVersion, TagScheme: strings.ToLower(scheme.String()), Tags: tags, Model: exp.Model}
-	var vecs *wordvec.Vectors
-	if w := exp.Embeddings.Word; w != nil {
-		dim := w.Dim
-		if w.Vectors != "" {
-			if vecs, err = wordvec.ReadVectors(w.Vectors, 0); err != nil {
-				return nil, info, err
-			}
-			dim = vecs.Dim
-			info.HasVectors, info.VectorsPath = true, w.Vectors
+	cfg.Format, cfg.TagScheme, cfg.Tags = FormatVersion, strings.ToLower(scheme.String()), tags
+	for _, spec := range cfg.Embeddings {
+		f, ok := spec.Config.(embed.Fitter)
+		if !ok {
+			continue
 		}
-		vocab := embed.BuildWordVocab(counts, w.MinCount, vecs)
-		cfg.Word = &WordConfig{Dim: dim, LowercaseFallback: w.LowercaseFallback, Frozen: w.Frozen, Vocab: vocab}
-		info.WordVocab = vocab.Len()
+		summary, note, err := f.Fit(counts)
+		if err != nil {
+			return nil, info, err
+		}
+		info.Encoders = append(info.Encoders, summary)
+		if note != "" {
+			info.Notes = append(info.Notes, note)
+		}
 	}
-	if c := exp.Embeddings.Char; c != nil {
-		alphabet := embed.BuildCharVocab(counts)
-		cfg.Char = &CharConfig{Encoder: c.Encoder, Dim: c.Dim, Hidden: c.Hidden, Kernel: c.Kernel, Alphabet: alphabet}
-		info.Alphabet = alphabet.Len()
-	}
-	t, cov, err := New(cfg, vecs, counts, device)
+	t, err := New(cfg, device)
 	if err != nil {
 		return nil, info, err
 	}
-	info.Tags, info.Coverage = t.numTags, cov
+	info.Tags = t.numTags
 	return t, info, nil
 }
 

@@ -10,10 +10,11 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/jsonpos"
 	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/torch"
-
-	"github.com/nerlab/nerlab/lib/jsonpos"
 )
 
 // Files of a saved model directory.
@@ -55,13 +56,11 @@ func Load(dir string, device gotch.Device) (*Tagger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
-	var cfg Config
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
+	cfg, err := decodeConfig(data)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %s", cfgPath, jsonpos.Describe(data, err))
 	}
-	t, _, err := New(cfg, nil, nil, device)
+	t, err := New(cfg, device)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfgPath, err)
 	}
@@ -80,6 +79,57 @@ func Load(dir string, device gotch.Device) (*Tagger, error) {
 		return nil, fmt.Errorf("%s: the weights were saved with a different %s (was one of them replaced?)", weights, ConfigFile)
 	}
 	return t, nil
+}
+
+// decodeConfig reads a model.json of the current format or of format 1,
+// which it upgrades; unknown fields are errors in both.
+func decodeConfig(data []byte) (Config, error) {
+	var version struct {
+		Format int `json:"format"`
+	}
+	if err := json.Unmarshal(data, &version); err != nil {
+		return Config{}, err
+	}
+	strict := func(v any) error {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		return dec.Decode(v)
+	}
+	if version.Format == 1 {
+		var old configV1
+		if err := strict(&old); err != nil {
+			return Config{}, err
+		}
+		return old.upgrade(), nil
+	}
+	var cfg Config
+	return cfg, strict(&cfg)
+}
+
+// configV1 is model.json in format 1 (nerlab before its encoders became
+// specs): a fixed word table and character encoder.
+type configV1 struct {
+	Format          int                `json:"format"`
+	TagScheme       string             `json:"tag_scheme"`
+	Tags            *corpus.Dictionary `json:"tags"`
+	Model           Layers             `json:"model"`
+	Word            *embed.WordConfig  `json:"word,omitempty"`
+	Char            *embed.CharConfig  `json:"char,omitempty"`
+	WeightChecksums bool               `json:"weight_checksums,omitempty"`
+}
+
+// upgrade makes the format-2 Config of the same model. Its weights keep
+// their names (word.*, char.*), and the stack's order is format 1's
+// fixed one, word then char.
+func (c configV1) upgrade() Config {
+	cfg := Config{Format: FormatVersion, TagScheme: c.TagScheme, Tags: c.Tags, Model: c.Model, WeightChecksums: c.WeightChecksums}
+	if c.Word != nil {
+		cfg.Embeddings = append(cfg.Embeddings, embed.Spec{Config: c.Word})
+	}
+	if c.Char != nil {
+		cfg.Embeddings = append(cfg.Embeddings, embed.Spec{Config: c.Char})
+	}
+	return cfg
 }
 
 // ResolveModelDir maps a run folder to its saved model, best-model; any

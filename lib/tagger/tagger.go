@@ -9,21 +9,25 @@ package tagger
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/crf"
 	"github.com/nerlab/nerlab/lib/embed"
-	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
 // FormatVersion is written into saved models; loading refuses other
-// versions rather than misreading them.
-const FormatVersion = 1
+// versions rather than misreading them, except format 1, which it
+// upgrades (see Load).
+//
+// Format 2 lists the encoders as embed.Specs ("embeddings": [{"kind":
+// "word", …}, {"kind": "char", …}]) where format 1 had fixed "word" and
+// "char" fields; the weights are named as before.
+const FormatVersion = 2
 
 // Config is everything needed to rebuild a tagger's structure; it is saved
 // as the model's JSON, beside the weights.
@@ -31,9 +35,10 @@ type Config struct {
 	Format    int                `json:"format"`
 	TagScheme string             `json:"tag_scheme"` // "bio" or "bioes"
 	Tags      *corpus.Dictionary `json:"tags"`       // with <START>/<STOP> last when UseCRF
-	Model     config.Model       `json:"model"`
-	Word      *WordConfig        `json:"word,omitempty"`
-	Char      *CharConfig        `json:"char,omitempty"`
+	Model     Layers             `json:"model"`
+	// Embeddings are the token encoders, stacked in this order; each one's
+	// parameters live under its kind (word.weight, char.embedding).
+	Embeddings []embed.Spec `json:"embeddings"`
 	// WeightChecksums says the weights file records a checksum of every
 	// tensor, so that one whose checksums were lost (a flipped byte in
 	// their metadata key) is refused rather than read unchecked. Models
@@ -41,21 +46,18 @@ type Config struct {
 	WeightChecksums bool `json:"weight_checksums,omitempty"`
 }
 
-// WordConfig is the word table: its vocabulary and size.
-type WordConfig struct {
-	Dim               int          `json:"dim"`
-	LowercaseFallback bool         `json:"lowercase_fallback"`
-	Frozen            bool         `json:"frozen"`
-	Vocab             *embed.Vocab `json:"vocab"`
-}
-
-// CharConfig is the character encoder.
-type CharConfig struct {
-	Encoder  string       `json:"encoder"`
-	Dim      int          `json:"dim"`
-	Hidden   int          `json:"hidden"`
-	Kernel   int          `json:"kernel"`
-	Alphabet *embed.Vocab `json:"alphabet"`
+// Layers are the tagger above its encoders: the optional reprojection and
+// BiLSTM, the output layer, the CRF, and the dropouts between them.
+type Layers struct {
+	UseRNN        bool    `json:"use_rnn"`
+	HiddenSize    int     `json:"hidden_size"` // per direction
+	RNNLayers     int     `json:"rnn_layers"`
+	UseCRF        bool    `json:"use_crf"`
+	Constraints   bool    `json:"constraints"` // forbid transitions the tag scheme cannot produce
+	Dropout       float64 `json:"dropout"`
+	WordDropout   float64 `json:"word_dropout"`
+	LockedDropout float64 `json:"locked_dropout"`
+	Reproject     bool    `json:"reproject"` // linear map of the stacked embeddings before the RNN
 }
 
 // Tagger is a sequence tagger with its weights.
@@ -75,19 +77,21 @@ type Tagger struct {
 }
 
 // New builds a tagger of the given structure with freshly initialised
-// weights (vectors, when given, initialise the word table; pass nil when
-// loading saved weights next).
-func New(cfg Config, vecs *wordvec.Vectors, counts map[string]int, device gotch.Device) (*Tagger, wordvec.Coverage, error) {
-	var cov wordvec.Coverage
+// weights (Load overwrites them with saved ones).
+//
+// The parameters are created in the order of the layers: each encoder
+// under its kind, then reproject, rnn, out and crf. The order is the
+// order of random draws, so it fixes the initial weights of a seed.
+func New(cfg Config, device gotch.Device) (*Tagger, error) {
 	if cfg.Format != FormatVersion {
-		return nil, cov, fmt.Errorf("model format %d; this nerlab reads format %d", cfg.Format, FormatVersion)
+		return nil, fmt.Errorf("model format %d; this nerlab reads format %d", cfg.Format, FormatVersion)
 	}
 	scheme, err := corpus.ParseScheme(cfg.TagScheme)
 	if err != nil || (scheme != corpus.BIO && scheme != corpus.BIOES) {
-		return nil, cov, fmt.Errorf("tag scheme %q; expected bio or bioes", cfg.TagScheme)
+		return nil, fmt.Errorf("tag scheme %q; expected bio or bioes", cfg.TagScheme)
 	}
 	if cfg.Tags == nil || cfg.Tags.Len() == 0 {
-		return nil, cov, fmt.Errorf("the model has no tag dictionary")
+		return nil, fmt.Errorf("the model has no tag dictionary")
 	}
 	t := &Tagger{Config: cfg, VS: nn.NewVarStore(device), Device: device, scheme: scheme}
 	t.numTags = cfg.Tags.Len()
@@ -95,37 +99,36 @@ func New(cfg Config, vecs *wordvec.Vectors, counts map[string]int, device gotch.
 		start, ok1 := cfg.Tags.ID(corpus.StartTag)
 		stop, ok2 := cfg.Tags.ID(corpus.StopTag)
 		if !ok1 || !ok2 || start != t.numTags-2 || stop != t.numTags-1 {
-			return nil, cov, fmt.Errorf("a CRF tagger's tag dictionary must end with %s and %s", corpus.StartTag, corpus.StopTag)
+			return nil, fmt.Errorf("a CRF tagger's tag dictionary must end with %s and %s", corpus.StartTag, corpus.StopTag)
 		}
 		t.numTags -= 2
 	}
 	root := t.VS.Root()
-	var parts []embed.Embedder
-	if cfg.Word != nil {
-		if cfg.Word.Vocab == nil || cfg.Word.Dim <= 0 {
-			return nil, cov, fmt.Errorf("word embeddings need a vocabulary and a positive size")
+	if len(cfg.Embeddings) == 0 {
+		return nil, fmt.Errorf("the model has no embeddings; expected at least one encoder (%s)", strings.Join(embed.Kinds(), ", "))
+	}
+	parts := make([]embed.Embedder, len(cfg.Embeddings))
+	seen := map[string]bool{}
+	for i, spec := range cfg.Embeddings {
+		if spec.Config == nil {
+			return nil, fmt.Errorf("embedding %d has no configuration", i+1)
 		}
-		w, c, err := embed.NewWord(root.Sub("word"), cfg.Word.Vocab, cfg.Word.Dim, vecs, counts, cfg.Word.LowercaseFallback, cfg.Word.Frozen)
+		kind := spec.Kind()
+		if seen[kind] {
+			// Both would want the same parameter names.
+			return nil, fmt.Errorf("two %s embeddings; a model stacks one encoder of each kind", kind)
+		}
+		seen[kind] = true
+		e, err := spec.New(root.Sub(kind))
 		if err != nil {
-			return nil, cov, err
+			return nil, err
 		}
-		t.word, cov = w, c
-		parts = append(parts, w)
-	}
-	if cfg.Char != nil {
-		if cfg.Char.Alphabet == nil {
-			return nil, cov, fmt.Errorf("character embeddings need an alphabet")
+		if w, ok := e.(*embed.Word); ok {
+			t.word = w
 		}
-		c, err := embed.NewChar(root.Sub("char"), cfg.Char.Alphabet, cfg.Char.Encoder, cfg.Char.Dim, cfg.Char.Hidden, cfg.Char.Kernel)
-		if err != nil {
-			return nil, cov, err
-		}
-		parts = append(parts, c)
+		parts[i] = e
 	}
-	if len(parts) == 0 {
-		return nil, cov, fmt.Errorf("the model has no embeddings; expected word and/or char")
-	}
-	t.embed = embed.NewStack(parts...)
+	t.embed = embed.NewStack(device, parts...)
 	dim := int64(t.embed.Dim())
 	if cfg.Model.Reproject {
 		t.project = nn.NewLinear(root.Sub("reproject"), dim, dim, nn.DefaultLinearConfig())
@@ -133,7 +136,7 @@ func New(cfg Config, vecs *wordvec.Vectors, counts map[string]int, device gotch.
 	if cfg.Model.UseRNN {
 		layers := max(cfg.Model.RNNLayers, 1)
 		if cfg.Model.HiddenSize <= 0 {
-			return nil, cov, fmt.Errorf("model.hidden_size must be positive with use_rnn")
+			return nil, fmt.Errorf("model.hidden_size must be positive with use_rnn")
 		}
 		t.rnn = embed.NewBiLSTM(root.Sub("rnn"), int(dim), cfg.Model.HiddenSize, layers)
 		dim = int64(t.rnn.OutDim())
@@ -144,12 +147,12 @@ func New(cfg Config, vecs *wordvec.Vectors, counts map[string]int, device gotch.
 		if cfg.Model.Constraints {
 			allowed, err := crf.SchemeConstraints(cfg.Tags.Labels()[:t.numTags], scheme)
 			if err != nil {
-				return nil, cov, err
+				return nil, err
 			}
 			t.crf.Constrain(allowed)
 		}
 	}
-	return t, cov, nil
+	return t, nil
 }
 
 // Scheme is the tag scheme the tagger predicts in.

@@ -13,8 +13,8 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -29,18 +29,35 @@ func sampleCorpus(t testing.TB) *corpus.Corpus {
 	return c
 }
 
-func smallExperiment() *config.Experiment {
-	exp := config.Default()
-	exp.Embeddings.Word.Dim = 16
-	exp.Embeddings.Char.Dim, exp.Embeddings.Char.Hidden = 8, 8
-	exp.Model.HiddenSize = 16
-	return &exp
+// flairRecipe is flair's BiLSTM-CRF (word 100 + char BiLSTM 25, BiLSTM
+// 256, CRF), the structure nerlab's default experiment builds.
+func flairRecipe() Config {
+	return Config{
+		TagScheme: "bioes",
+		Model: Layers{UseRNN: true, HiddenSize: 256, RNNLayers: 1, UseCRF: true, Constraints: true,
+			WordDropout: 0.05, LockedDropout: 0.5},
+		Embeddings: []embed.Spec{
+			{Config: &embed.WordConfig{Dim: 100, MinCount: 1, LowercaseFallback: true}},
+			{Config: &embed.CharConfig{Encoder: embed.CharLSTM, Dim: 25, Hidden: 25, Kernel: 3}},
+		},
+	}
 }
 
-func build(t testing.TB, exp *config.Experiment, c *corpus.Corpus) *Tagger {
+// smallConfig is flairRecipe with small sizes.
+func smallConfig() Config {
+	cfg := flairRecipe()
+	cfg.Model.HiddenSize = 16
+	cfg.Embeddings = []embed.Spec{
+		{Config: &embed.WordConfig{Dim: 16, MinCount: 1, LowercaseFallback: true}},
+		{Config: &embed.CharConfig{Encoder: embed.CharLSTM, Dim: 8, Hidden: 8, Kernel: 3}},
+	}
+	return cfg
+}
+
+func build(t testing.TB, cfg Config, c *corpus.Corpus) *Tagger {
 	t.Helper()
 	torch.Seed(1)
-	tg, _, err := Build(exp, []*corpus.Corpus{c}, nil, gotch.CPU)
+	tg, _, err := Build(cfg, []*corpus.Corpus{c}, nil, gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +104,9 @@ func train(t *testing.T, tg *Tagger, examples []*Example, epochs int) (first, la
 func TestTaggerLearnsSample(t *testing.T) {
 	c := sampleCorpus(t)
 	for _, useCRF := range []bool{true, false} {
-		exp := smallExperiment()
-		exp.Model.UseCRF = useCRF
-		tg := build(t, exp, c)
+		cfg := smallConfig()
+		cfg.Model.UseCRF = useCRF
+		tg := build(t, cfg, c)
 		examples, err := tg.Examples(c)
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +157,7 @@ func TestTaggerLearnsSample(t *testing.T) {
 // the kept rows of the full emissions.
 func TestContextTokensAreNotScored(t *testing.T) {
 	c := sampleCorpus(t)
-	tg := build(t, smallExperiment(), c)
+	tg := build(t, smallConfig(), c)
 	examples, err := tg.Examples(c)
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +259,7 @@ func TestContextTokensAreNotScored(t *testing.T) {
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	c := sampleCorpus(t)
-	tg := build(t, smallExperiment(), c)
+	tg := build(t, smallConfig(), c)
 	examples, _ := tg.Examples(c)
 	train(t, tg, examples[:64], 1)
 	dir := filepath.Join(t.TempDir(), "model")
@@ -300,7 +317,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), ConfigFile) {
 		t.Errorf("truncated config: %v", err)
 	}
-	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `"format": 1`, `"format": 9`, 1)), 0o644)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `"format": 2`, `"format": 9`, 1)), 0o644)
 	if _, err := Load(dir, gotch.CPU); err == nil || !strings.Contains(err.Error(), "format 9") {
 		t.Errorf("future format: %v", err)
 	}
@@ -311,7 +328,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 // tensor.
 func TestNonFiniteWeightsRefused(t *testing.T) {
 	c := sampleCorpus(t)
-	tg := build(t, smallExperiment(), c)
+	tg := build(t, smallConfig(), c)
 	var name string
 	for n, v := range tg.VS.Variables() {
 		if v.DType() == gotch.Float && v.Numel() > 1 {
@@ -331,7 +348,7 @@ func TestNonFiniteWeightsRefused(t *testing.T) {
 
 func TestExamplesRejectUnknownType(t *testing.T) {
 	c := sampleCorpus(t)
-	tg := build(t, smallExperiment(), c)
+	tg := build(t, smallConfig(), c)
 	other, err := corpus.Parse([]byte("Zorg B-ALIEN\nlands O\n"), "other.conll", corpus.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)

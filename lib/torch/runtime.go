@@ -86,6 +86,31 @@ func FromInt64s(data []int64, shape []int64, device gotch.Device) (*ts.Tensor, e
 	return fromBytes(unsafe.Pointer(unsafe.SliceData(data)), len(data), 8, gotch.Int64, shape, device)
 }
 
+// MustFromInt64s is FromInt64s for values the caller built to fit shape:
+// it panics when they do not (a programming error), as the encoders'
+// index tensors, which are built in the same function, never should.
+func MustFromInt64s(data []int64, shape []int64, device gotch.Device) *ts.Tensor {
+	t, err := FromInt64s(data, shape, device)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// MustFromFloat32s is FromFloat32s that panics where MustFromInt64s does.
+func MustFromFloat32s(data []float32, shape []int64, device gotch.Device) *ts.Tensor {
+	t, err := FromFloat32s(data, shape, device)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Zeros makes a float32 tensor of zeros of the given shape on device.
+func Zeros(shape []int64, device gotch.Device) *ts.Tensor {
+	return ts.MustZeros(shape, gotch.Float, device)
+}
+
 func fromBytes(src unsafe.Pointer, n, size int, dtype gotch.DType, shape []int64, device gotch.Device) (*ts.Tensor, error) {
 	if want := elements(shape); want != int64(n) {
 		return nil, fmt.Errorf("torch: %d values do not fill shape %v (%d elements)", n, shape, want)

@@ -34,3 +34,25 @@ func TestSetThreads(t *testing.T) {
 		t.Errorf("threads after SetThreads(1) = %d", got)
 	}
 }
+
+func TestMustFromAndZeros(t *testing.T) {
+	x := MustFromInt64s([]int64{1, 2, 3, 4, 5, 6}, []int64{2, 3}, gotch.CPU)
+	defer x.MustDrop()
+	if got := x.MustSize(); got[0] != 2 || got[1] != 3 {
+		t.Errorf("shape %v", got)
+	}
+	if v, _ := Int64s(x); v[5] != 6 {
+		t.Errorf("values %v", v)
+	}
+	z := Zeros([]int64{2, 0}, gotch.CPU)
+	defer z.MustDrop()
+	if z.DType() != gotch.Float || z.Numel() != 0 {
+		t.Errorf("zeros: %v %d", z.DType(), z.Numel())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("MustFromFloat32s accepted 3 values for shape [2, 2]")
+		}
+	}()
+	MustFromFloat32s([]float32{1, 2, 3}, []int64{2, 2}, gotch.CPU)
+}
