@@ -17,6 +17,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/tagger"
+	"github.com/nerlab/nerlab/lib/wiki"
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
@@ -51,7 +52,7 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 		Flags: []Param{
 			{Name: "corpus", Kind: Path, Repeat: true, Help: "corpus file (repeatable)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "index folder to build"},
-			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, retrieve.Formats...), Default: "auto", Help: "corpus format"},
+			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, wiki.Formats...), Default: "auto", Help: "corpus format"},
 			{Name: "sentences", Kind: Int, Min: atLeast(1), Default: "3", Help: "sentences per passage"},
 			{Name: "stride", Kind: Int, Min: atLeast(0), Default: "0", Help: "sentences between passage starts (0: the passage length, no overlap)"},
 			{Name: "fresh", Kind: Bool, Help: "rebuild from scratch instead of continuing"},

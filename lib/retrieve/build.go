@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/lib/wiki"
 )
 
 // BuildOptions say what goes into an index.
@@ -436,7 +437,7 @@ func buildCorpus(ctx context.Context, dir string, idx Index, m *manifest, i int,
 	if st.Finished {
 		return nil
 	}
-	r, err := Open(st.Path, opt.Format)
+	r, err := wiki.Open(st.Path, opt.Format)
 	if err != nil {
 		return err
 	}
