@@ -16,6 +16,7 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/retrieve/weaviate"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/wiki"
 	"github.com/nerlab/nerlab/lib/wordvec"
@@ -91,8 +92,8 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 				} else if msg != "" {
 					fmt.Fprintln(env.Stdout, "unfinished:", strings.TrimPrefix(msg, "index "+dir+" is unfinished: "))
 				}
-				if w, ok := idx.(*retrieve.WeaviateIndex); ok {
-					docs, err := w.StatsDocs(ctx)
+				if sk, ok := idx.(retrieve.StatsKeeper); ok {
+					docs, where, err := sk.Stats(ctx)
 					switch {
 					case err != nil:
 						return err
@@ -101,7 +102,7 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 					case docs != n:
 						fmt.Fprintf(env.Stdout, "term statistics of %d passages, not %d: stale (%s again updates them)\n", docs, n, env.Frontend.Command("index build"))
 					default:
-						fmt.Fprintf(env.Stdout, "term statistics in class %s\n", w.StatsClass())
+						fmt.Fprintf(env.Stdout, "term statistics in class %s\n", where)
 					}
 				}
 				return nil
@@ -118,10 +119,10 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 				format = ""
 			}
 			backend := retrieve.Backend{Kind: in.Flag("backend")}
-			if backend.Kind == "weaviate" {
+			if backend.Kind == weaviate.Kind {
 				wo := weaviateOptions(in, env)
 				wo.Shards, wo.Replicas, wo.Vectors = in.Int("shards"), in.Int("replicas"), in.Flag("embed-vectors")
-				backend.Weaviate = &wo
+				backend = weaviate.Backend(wo)
 			} else if len(in.Flags("url")) > 0 || in.Flag("embed-vectors") != "" {
 				return &UsageError{Command: "index", Msg: "--url and --embed-vectors are for --backend weaviate"}
 			}
