@@ -51,12 +51,10 @@ func (w *rewrite) replace(to int, with string) {
 // the replacement's end, so a replaced range is in an anchor or out of it
 // whole.
 func (w *rewrite) carry(p int, end bool) int {
-	i := sort.Search(len(w.segs), func(i int) bool {
-		if end {
-			return w.segs[i].in1 >= p && w.segs[i].in1 > w.segs[i].in0
-		}
-		return w.segs[i].in1 > p
-	})
+	i := sort.Search(len(w.segs), func(i int) bool { return w.segs[i].in1 > p || end && w.segs[i].in1 >= p })
+	for i < len(w.segs) && w.segs[i].in0 == w.segs[i].in1 {
+		i++ // an insertion holds no offset of src
+	}
 	if i == len(w.segs) {
 		return w.out.Len()
 	}

@@ -43,10 +43,11 @@ type Article struct {
 // MediaWiki resolves titles; a link to a section of the same article
 // keeps its "#section".
 type Anchor struct {
-	Paragraph  int    `json:"paragraph"`
-	Start, End int    `json:"-"`
-	Text       string `json:"text"`
-	Target     string `json:"target"`
+	Paragraph int    `json:"paragraph"`
+	Start     int    `json:"start"`
+	End       int    `json:"end"`
+	Text      string `json:"text"`
+	Target    string `json:"target"`
 }
 
 // Formats of knowledge corpora.
