@@ -119,8 +119,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseState -fuzztime 60s ./lib/train
 	$(GO) test -run '^$$' -fuzz FuzzParseSafetensors -fuzztime 60s ./lib/torch
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./kernel/jupyter
-	$(GO) test -run '^$$' -fuzz FuzzWikiExtractor -fuzztime 60s ./lib/retrieve
-	$(GO) test -run '^$$' -fuzz FuzzStripWikitext -fuzztime 60s ./lib/retrieve
+	$(GO) test -run '^$$' -fuzz FuzzWikiExtractor -fuzztime 60s ./lib/wiki
+	$(GO) test -run '^$$' -fuzz FuzzJSONL -fuzztime 60s ./lib/wiki
+	$(GO) test -run '^$$' -fuzz FuzzText -fuzztime 60s ./lib/wiki
+	$(GO) test -run '^$$' -fuzz FuzzMediaWiki -fuzztime 60s ./lib/wiki
+	$(GO) test -run '^$$' -fuzz FuzzWikitext -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzOpenViewFile -fuzztime 60s ./lib/retrieve
 
 # Regenerates data/sample from its seed (a test checks it is up to date).

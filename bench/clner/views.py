@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 NERLAB = os.environ.get("NERLAB", "bin/nerlab")
-# The endings of data/worldgen (endings in worldgen.go): keep the two alike.
+# The endings of lib/demoworld (endings in demoworld.go): keep the two alike.
 ENDINGS = {"PER": ["ard", "ovic", "ild"], "LOC": ["holm", "burg", "wick"],
            "ORG": ["corp", "ix", "tex"], "PRODUCT": ["ette", "ium", "oid"]}
 

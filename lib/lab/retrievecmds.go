@@ -16,7 +16,9 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/retrieve/weaviate"
 	"github.com/nerlab/nerlab/lib/tagger"
+	"github.com/nerlab/nerlab/lib/wiki"
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
@@ -51,7 +53,7 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 		Flags: []Param{
 			{Name: "corpus", Kind: Path, Repeat: true, Help: "corpus file (repeatable)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "index folder to build"},
-			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, retrieve.Formats...), Default: "auto", Help: "corpus format"},
+			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, wiki.Formats...), Default: "auto", Help: "corpus format"},
 			{Name: "sentences", Kind: Int, Min: atLeast(1), Default: "3", Help: "sentences per passage"},
 			{Name: "stride", Kind: Int, Min: atLeast(0), Default: "0", Help: "sentences between passage starts (0: the passage length, no overlap)"},
 			{Name: "fresh", Kind: Bool, Help: "rebuild from scratch instead of continuing"},
@@ -68,95 +70,107 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 		},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
 			if in.Arg("ACTION") == "info" {
-				dir := in.Arg("IDX")
-				if dir == "" {
-					dir = in.Flag("out")
-				}
-				if dir == "" {
-					return &UsageError{Command: "index", Msg: "index info needs the index folder"}
-				}
-				idx, err := retrieve.OpenIndex(ctx, dir, retrieve.OpenOptions{URLs: in.Flags("url")})
-				if err != nil {
-					return err
-				}
-				defer idx.Close()
-				n, err := idx.Count()
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(env.Stdout, "%s: %d passages (%s)\n", dir, n, retrieve.Describe(idx))
-				if msg, err := retrieve.Unfinished(dir); err != nil {
-					return err
-				} else if msg != "" {
-					fmt.Fprintln(env.Stdout, "unfinished:", strings.TrimPrefix(msg, "index "+dir+" is unfinished: "))
-				}
-				if w, ok := idx.(*retrieve.WeaviateIndex); ok {
-					docs, err := w.StatsDocs(ctx)
-					switch {
-					case err != nil:
-						return err
-					case docs == 0:
-						fmt.Fprintf(env.Stdout, "no term statistics: ranked by Weaviate's BM25, not as bleve ranks (%s again writes them)\n", env.Frontend.Command("index build"))
-					case docs != n:
-						fmt.Fprintf(env.Stdout, "term statistics of %d passages, not %d: stale (%s again updates them)\n", docs, n, env.Frontend.Command("index build"))
-					default:
-						fmt.Fprintf(env.Stdout, "term statistics in class %s\n", w.StatsClass())
-					}
-				}
-				return nil
+				return indexInfo(ctx, env, in)
 			}
-			corpora, out := in.Flags("corpus"), in.Flag("out")
-			if len(corpora) == 0 || out == "" {
-				return &UsageError{Command: "index", Msg: "index build needs --corpus FILE (one or more) and --out IDX"}
-			}
-			if err := checkOutput("--out", out, corpora...); err != nil {
-				return err
-			}
-			format := in.Flag("format")
-			if format == "auto" {
-				format = ""
-			}
-			backend := retrieve.Backend{Kind: in.Flag("backend")}
-			if backend.Kind == "weaviate" {
-				wo := weaviateOptions(in, env)
-				wo.Shards, wo.Replicas, wo.Vectors = in.Int("shards"), in.Int("replicas"), in.Flag("embed-vectors")
-				backend.Weaviate = &wo
-			} else if len(in.Flags("url")) > 0 || in.Flag("embed-vectors") != "" {
-				return &UsageError{Command: "index", Msg: "--url and --embed-vectors are for --backend weaviate"}
-			}
-			live := IsTerminal(env.Stderr)
-			started, lastFile := time.Now(), ""
-			opt := retrieve.BuildOptions{Corpora: corpora, Format: format, Fresh: in.Bool("fresh"), Backend: backend,
-				Passages: retrieve.PassageOptions{Sentences: in.Int("sentences"), Stride: in.Int("stride")},
-				Progress: func(p retrieve.BuildProgress) {
-					if p.Stage == retrieve.StageStatistics {
-						if live {
-							fmt.Fprintf(env.Stderr, "\r\x1b[Kcounting terms: %d of %d passages", p.Passages, p.Total)
-						} else if lastFile != p.Stage {
-							fmt.Fprintf(env.Stderr, "counting the terms of %d passages\n", p.Total)
-						}
-						lastFile = p.Stage
-						return
-					}
-					if live {
-						fmt.Fprintf(env.Stderr, "\r\x1b[Kindexing %s: %d articles, %d passages (%d in the index, %.0f/s)",
-							filepath.Base(p.File), p.Articles, p.Passages, p.Total, float64(p.Total)/time.Since(started).Seconds())
-					} else if p.File != lastFile {
-						fmt.Fprintf(env.Stderr, "indexing %s\n", p.File)
-					}
-					lastFile = p.File
-				}}
-			n, err := retrieve.Build(ctx, out, opt)
-			if live {
-				fmt.Fprint(env.Stderr, "\r\x1b[K")
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(env.Stdout, "%s: %d passages (%.1fs)\n", out, n, time.Since(started).Seconds())
-			return nil
+			return indexBuild(ctx, env, in)
 		},
 	}
+}
+
+// indexInfo prints where an index's passages are, how many it holds,
+// whether its build is unfinished and, for an index that keeps statistics
+// of its own, whether they are up to date.
+func indexInfo(ctx context.Context, env *Env, in *Input) error {
+	dir := in.Arg("IDX")
+	if dir == "" {
+		dir = in.Flag("out")
+	}
+	if dir == "" {
+		return &UsageError{Command: "index", Msg: "index info needs the index folder"}
+	}
+	idx, err := retrieve.OpenIndex(ctx, dir, retrieve.OpenOptions{URLs: in.Flags("url")})
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	n, err := idx.Count()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d passages (%s)\n", dir, n, retrieve.Describe(idx))
+	if msg, err := retrieve.Unfinished(dir); err != nil {
+		return err
+	} else if msg != "" {
+		fmt.Fprintln(env.Stdout, "unfinished:", strings.TrimPrefix(msg, "index "+dir+" is unfinished: "))
+	}
+	if sk, ok := idx.(retrieve.StatsKeeper); ok {
+		docs, where, err := sk.Stats(ctx)
+		switch {
+		case err != nil:
+			return err
+		case docs == 0:
+			fmt.Fprintf(env.Stdout, "no term statistics: ranked by Weaviate's BM25, not as bleve ranks (%s again writes them)\n", env.Frontend.Command("index build"))
+		case docs != n:
+			fmt.Fprintf(env.Stdout, "term statistics of %d passages, not %d: stale (%s again updates them)\n", docs, n, env.Frontend.Command("index build"))
+		default:
+			fmt.Fprintf(env.Stdout, "term statistics in class %s\n", where)
+		}
+	}
+	return nil
+}
+
+// indexBuild indexes the --corpus files into --out, in the --backend.
+func indexBuild(ctx context.Context, env *Env, in *Input) error {
+	corpora, out := in.Flags("corpus"), in.Flag("out")
+	if len(corpora) == 0 || out == "" {
+		return &UsageError{Command: "index", Msg: "index build needs --corpus FILE (one or more) and --out IDX"}
+	}
+	if err := checkOutput("--out", out, corpora...); err != nil {
+		return err
+	}
+	format := in.Flag("format")
+	if format == "auto" {
+		format = ""
+	}
+	backend := retrieve.Backend{Kind: in.Flag("backend")}
+	if backend.Kind == weaviate.Kind {
+		wo := weaviateOptions(in, env)
+		wo.Shards, wo.Replicas, wo.Vectors = in.Int("shards"), in.Int("replicas"), in.Flag("embed-vectors")
+		backend = weaviate.Backend(wo)
+	} else if len(in.Flags("url")) > 0 || in.Flag("embed-vectors") != "" {
+		return &UsageError{Command: "index", Msg: "--url and --embed-vectors are for --backend weaviate"}
+	}
+	live := IsTerminal(env.Stderr)
+	started, lastFile := time.Now(), ""
+	opt := retrieve.BuildOptions{Corpora: corpora, Format: format, Fresh: in.Bool("fresh"), Backend: backend,
+		Passages: retrieve.PassageOptions{Sentences: in.Int("sentences"), Stride: in.Int("stride")},
+		Progress: func(p retrieve.BuildProgress) {
+			if p.Stage == retrieve.StageStatistics {
+				if live {
+					fmt.Fprintf(env.Stderr, "\r\x1b[Kcounting terms: %d of %d passages", p.Passages, p.Total)
+				} else if lastFile != p.Stage {
+					fmt.Fprintf(env.Stderr, "counting the terms of %d passages\n", p.Total)
+				}
+				lastFile = p.Stage
+				return
+			}
+			if live {
+				fmt.Fprintf(env.Stderr, "\r\x1b[Kindexing %s: %d articles, %d passages (%d in the index, %.0f/s)",
+					filepath.Base(p.File), p.Articles, p.Passages, p.Total, float64(p.Total)/time.Since(started).Seconds())
+			} else if p.File != lastFile {
+				fmt.Fprintf(env.Stderr, "indexing %s\n", p.File)
+			}
+			lastFile = p.File
+		}}
+	n, err := retrieve.Build(ctx, out, opt)
+	if live {
+		fmt.Fprint(env.Stderr, "\r\x1b[K")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d passages (%.1fs)\n", out, n, time.Since(started).Seconds())
+	return nil
 }
 
 var rerankFlag = Param{Name: "rerank", Kind: Choice, Choices: retrieve.Rerankers, Default: "bm25", Help: "how candidates are re-ranked"}

@@ -8,18 +8,19 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/retrieve/weaviate"
 	"github.com/nerlab/nerlab/lib/weaviatelocal"
 )
 
 // Flags that choose and reach a retrieval backend, shared by index build,
 // search and retrieve.
 var (
-	backendFlag = Param{Name: "backend", Kind: Choice, Choices: retrieve.Backends, Default: "bleve",
+	backendFlag = Param{Name: "backend", Kind: Choice, Choices: retrieve.Backends(), Default: "bleve",
 		Help: "where passages are kept: bleve (a folder on this machine) or weaviate (a cluster)"}
 	urlFlag = Param{Name: "url", Kind: String, Repeat: true,
 		Help: "REST endpoint of a Weaviate node, e.g. http://127.0.0.1:8080 (repeat for each node)"}
 	classFlag       = Param{Name: "class", Kind: String, Help: "Weaviate class of the passages (default Passage)"}
-	consistencyFlag = Param{Name: "consistency", Kind: Choice, Choices: retrieve.ConsistencyLevels,
+	consistencyFlag = Param{Name: "consistency", Kind: Choice, Choices: weaviate.ConsistencyLevels,
 		Help: "replicas that must answer (default QUORUM; reads fall back to ONE when replicas are down)"}
 	timeoutFlag = Param{Name: "timeout", Kind: Float, Default: "30", Help: "seconds one Weaviate request may take"}
 	retriesFlag = Param{Name: "retries", Kind: Int, Min: atLeast(0), Default: "3", Help: "more tries of a failed Weaviate request (on the next node, with backoff)"}
@@ -29,8 +30,8 @@ var (
 var weaviateReach = []Param{backendFlag, urlFlag, classFlag, consistencyFlag, timeoutFlag, retriesFlag}
 
 // weaviateOptions reads the weaviate flags (urls may be empty).
-func weaviateOptions(in *Input, env *Env) retrieve.WeaviateOptions {
-	return retrieve.WeaviateOptions{
+func weaviateOptions(in *Input, env *Env) weaviate.Options {
+	return weaviate.Options{
 		URLs: in.Flags("url"), Class: in.Flag("class"), Consistency: in.Flag("consistency"),
 		Timeout: time.Duration(in.Float("timeout") * float64(time.Second)), Retries: in.Int("retries"),
 		Warn: func(msg string) { fmt.Fprintln(env.Stderr, "warning:", msg) },
@@ -45,11 +46,11 @@ func openIndexFlags(ctx context.Context, env *Env, in *Input) (retrieve.Index, e
 	if dir := in.Flag("index"); dir != "" {
 		return retrieve.OpenIndex(ctx, dir, retrieve.OpenOptions{Warn: wo.Warn, URLs: wo.URLs, Consistency: wo.Consistency})
 	}
-	if in.Flag("backend") == "weaviate" {
+	if in.Flag("backend") == weaviate.Kind {
 		if len(wo.URLs) == 0 {
 			return nil, &UsageError{Command: in.cmd.Name, Msg: "--backend weaviate needs --url (or an --index folder built with it)"}
 		}
-		return retrieve.OpenWeaviate(ctx, wo, false)
+		return weaviate.Open(ctx, wo, false)
 	}
 	return nil, &UsageError{Command: in.cmd.Name, Msg: "missing --index IDX (or --backend weaviate --url URL)"}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/nerlab/nerlab/data/worldgen"
+	"github.com/nerlab/nerlab/lib/demoworld"
 )
 
 func worldCommand() *Command {
@@ -23,11 +23,11 @@ world. Then:
 index build --corpus OUT/knowledge.jsonl, retrieve, and train with and without
 the context (data/configs/world*.yaml).`,
 		Flags: []Param{{Name: "out", Short: "o", Kind: Path, Default: "runs/world", Help: "output folder"},
-			{Name: "seed", Kind: Int, Default: strconv.FormatUint(worldgen.Defaults().Seed, 10), Help: "random seed"},
-			{Name: "name-cue", Kind: Float, Default: strconv.FormatFloat(worldgen.Defaults().NameCue, 'g', -1, 64), Help: "share of names that end in a type's ending (-holm, -tex, ...), a clue the sentence alone gives"}},
+			{Name: "seed", Kind: Int, Default: strconv.FormatUint(demoworld.Defaults().Seed, 10), Help: "random seed"},
+			{Name: "name-cue", Kind: Float, Default: strconv.FormatFloat(demoworld.Defaults().NameCue, 'g', -1, 64), Help: "share of names that end in a type's ending (-holm, -tex, ...), a clue the sentence alone gives"}},
 		Examples: []string{"world --out runs/world", "world -o /tmp/world2 --seed 3", "world -o /tmp/hard --name-cue 0"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
-			opt := worldgen.Defaults()
+			opt := demoworld.Defaults()
 			if in.Int("seed") < 0 {
 				return &UsageError{Command: "world", Msg: "--seed must be 0 or more"}
 			}
@@ -37,7 +37,7 @@ the context (data/configs/world*.yaml).`,
 				return &UsageError{Command: "world", Msg: "--name-cue must be between 0 and 1"}
 			}
 			out := in.Flag("out")
-			if err := worldgen.Write(out, opt); err != nil {
+			if err := demoworld.Write(out, opt); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "world written to %s (train.conll, dev.conll, test.conll, knowledge.jsonl)\n", out)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/lib/wiki"
 )
 
 // BenchmarkReadAndSplit reads a shared WikiExtractor shard and splits it
@@ -19,7 +20,7 @@ import (
 func BenchmarkReadAndSplit(b *testing.B) {
 	path := shareddata.Path(b, "datasets", "knowledge", "enwiki2021_new2018", "part-00.txt")
 	for i := 0; i < b.N; i++ {
-		r, err := Open(path, "")
+		r, err := wiki.Open(path, "")
 		if err != nil {
 			b.Fatal(err)
 		}

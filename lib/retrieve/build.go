@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/lib/wiki"
 )
 
 // BuildOptions say what goes into an index.
@@ -20,7 +21,8 @@ type BuildOptions struct {
 	Format    string   // "" detects each file's format
 	Passages  PassageOptions
 	BatchSize int // passages per index batch and per progress save (default 2000)
-	// Fresh removes an existing index first (for Weaviate: its class);
+	// Fresh removes an existing index first (for a remote one: what it
+	// holds there, a Weaviate class);
 	// otherwise an unfinished build of the same corpora and options
 	// continues where it stopped.
 	Fresh bool
@@ -33,7 +35,8 @@ type BuildOptions struct {
 // BuildProgress reports a build as it goes.
 type BuildProgress struct {
 	// Stage is StageIndexing while passages are added, then
-	// StageStatistics while a Weaviate class's term statistics are counted
+	// StageStatistics while an index's own statistics (a StatsKeeper's:
+	// a Weaviate class's term statistics) are counted
 	// (Passages: read so far).
 	Stage              string
 	File               string
@@ -54,39 +57,6 @@ type manifest struct {
 	Backend  *Backend       `json:"backend,omitempty"` // nil: bleve (manifests before backends)
 	Passages PassageOptions `json:"passages"`
 	Corpora  []corpusState  `json:"corpora"`
-}
-
-// Backend says where an index folder's passages are: in the folder (bleve,
-// the default) or in a Weaviate cluster the folder points at.
-type Backend struct {
-	Kind     string           `json:"kind"` // "bleve" or "weaviate"
-	Weaviate *WeaviateOptions `json:"weaviate,omitempty"`
-}
-
-// Backends are the Backend kinds.
-var Backends = []string{"bleve", "weaviate"}
-
-// kind is the backend's kind; nil (a manifest from before backends) and
-// "" are bleve.
-func (b *Backend) kind() string {
-	if b == nil || b.Kind == "" {
-		return "bleve"
-	}
-	return b.Kind
-}
-
-// Validate reports a backend that cannot be opened.
-func (b Backend) Validate() error {
-	switch b.kind() {
-	case "bleve":
-		return nil
-	case "weaviate":
-		if b.Weaviate == nil {
-			return errors.New("the weaviate backend needs its options (at least one --url)")
-		}
-		return b.Weaviate.Validate()
-	}
-	return fmt.Errorf("backend %q: expected bleve or weaviate", b.Kind)
 }
 
 type corpusState struct {
@@ -120,7 +90,7 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 		opt.BatchSize = 2000
 	}
 	want := manifest{Format: 1, Passages: opt.Passages.withDefaults()}
-	if opt.Backend.kind() != "bleve" {
+	if opt.Backend.kind() != bleveKind {
 		b := opt.Backend
 		want.Backend = &b
 	}
@@ -160,27 +130,10 @@ func Build(ctx context.Context, dir string, opt BuildOptions) (total uint64, err
 	if total, err = idx.Count(); err != nil {
 		return 0, err
 	}
-	if w, ok := idx.(*WeaviateIndex); ok {
-		if err := updateStats(ctx, w, total, opt.Progress); err != nil {
-			return 0, err
-		}
+	if err := updateStats(ctx, idx, total, opt.Progress); err != nil {
+		return 0, err
 	}
 	return total, nil
-}
-
-// updateStats writes a Weaviate class's term statistics unless they
-// describe as many passages as it holds already (a build that added
-// nothing, or re-added the same passages, leaves them as they are).
-func updateStats(ctx context.Context, w *WeaviateIndex, total uint64, progress func(BuildProgress)) error {
-	docs, err := w.StatsDocs(ctx)
-	if err != nil || docs == total {
-		return err
-	}
-	return w.WriteStats(ctx, func(read int) {
-		if progress != nil {
-			progress(BuildProgress{Stage: StageStatistics, Passages: read, Total: int(total)})
-		}
-	})
 }
 
 // openForBuild opens a resumable index in dir, or creates one.
@@ -230,20 +183,6 @@ func openForBuild(ctx context.Context, dir string, want manifest) (*manifest, In
 	return have, idx, nil
 }
 
-// sameBackend refuses to continue a build into another backend or class.
-func sameBackend(dir string, have, want *Backend) error {
-	if have.kind() != want.kind() {
-		return fmt.Errorf("%s holds a %s index, not a %s one; rebuild it with --fresh or choose another --out", dir, have.kind(), want.kind())
-	}
-	if want.kind() != "weaviate" {
-		return nil
-	}
-	if hc, wc := have.Weaviate.withDefaults().Class, want.Weaviate.withDefaults().Class; hc != wc {
-		return fmt.Errorf("%s was built into Weaviate class %s, not %s; rebuild it with --fresh or choose another --out", dir, hc, wc)
-	}
-	return nil
-}
-
 func parseManifest(dir string, data []byte) (*manifest, error) {
 	var m manifest
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -257,31 +196,16 @@ func parseManifest(dir string, data []byte) (*manifest, error) {
 	return &m, nil
 }
 
-// openBackend opens the index b describes (nil: the bleve index in dir).
-// fresh makes a new one: a bleve index in dir, or the Weaviate class when
-// it does not exist. A build that continues opens without fresh, so a
-// class removed since is an error instead of an empty index taken for a
-// finished one.
-func openBackend(ctx context.Context, dir string, b *Backend, fresh bool) (Index, error) {
-	switch {
-	case b.kind() == "weaviate":
-		return OpenWeaviate(ctx, *b.Weaviate, fresh)
-	case fresh:
-		return CreateBleve(dir)
-	}
-	return OpenBleve(dir)
-}
-
 // indexEntries are what a build writes into an index folder: --fresh
 // removes these and nothing else.
 var indexEntries = []string{manifestFile, bleveSub, "." + manifestFile + ".tmp-*"}
 
 // removeIndex empties an index folder nerlab made (one with its manifest)
-// of the entries a build writes and, for a Weaviate index, drops the class
-// its manifest records. A folder without the manifest is refused when it
-// holds anything, and no Weaviate class is dropped for it: nerlab cannot
-// tell that it made a class nothing records (a class of the same name may
-// be someone else's).
+// of the entries a build writes and, for a remote index, drops what its
+// manifest records (a Weaviate class). A folder without the manifest is
+// refused when it holds anything, and nothing remote is dropped for it:
+// nerlab cannot tell that it made a class nothing records (a class of the
+// same name may be someone else's).
 func removeIndex(ctx context.Context, dir string, now Backend) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
@@ -307,19 +231,9 @@ func removeIndex(ctx context.Context, dir string, now Backend) error {
 	if len(foreign) > 0 {
 		return fmt.Errorf("%s is a nerlab index but also holds %s, which a build did not write; --fresh does not remove what nerlab did not make: move it away or choose another --out", dir, strings.Join(foreign, ", "))
 	}
-	if have.Backend.kind() == "weaviate" {
-		recorded := *have.Backend.Weaviate
-		if now.kind() == "weaviate" && len(now.Weaviate.URLs) > 0 {
-			recorded.URLs = now.Weaviate.URLs // the cluster may have moved
-		}
-		w, err := connectWeaviate(ctx, recorded)
-		if err != nil {
+	if have.Backend.kind() != bleveKind { // parseManifest validated it
+		if err := dropRemote(ctx, have.Backend, &now); err != nil {
 			return err
-		}
-		err = w.DeleteClass(ctx)
-		w.Close()
-		if err != nil {
-			return fmt.Errorf("removing Weaviate class %s: %w", w.opt.Class, err)
 		}
 	}
 	for _, e := range entries {
@@ -330,7 +244,8 @@ func removeIndex(ctx context.Context, dir string, now Backend) error {
 	return nil
 }
 
-// OpenOptions adjust how OpenIndex reaches a Weaviate index.
+// OpenOptions adjust how OpenIndex reaches a remote index (a Weaviate
+// cluster); a bleve index takes only Warn.
 type OpenOptions struct {
 	// Warn is told when the index degrades (a node down, consistency
 	// lowered); nil discards the messages.
@@ -359,32 +274,12 @@ func OpenIndex(ctx context.Context, dir string, oo OpenOptions) (Index, error) {
 		// Searching a partial index silently retrieved from 40% of a corpus.
 		oo.Warn(msg)
 	}
-	if m.Backend != nil && m.Backend.Weaviate != nil {
+	if m.Backend.kind() != bleveKind && m.Backend.Options != nil {
 		b := *m.Backend
-		o := *b.Weaviate
-		o.Warn = oo.Warn
-		if len(oo.URLs) > 0 {
-			o.URLs = oo.URLs
-		}
-		if oo.Consistency != "" {
-			o.Consistency = oo.Consistency
-		}
-		b.Weaviate = &o
+		b.Options = b.Options.Reach(oo)
 		m.Backend = &b
 	}
 	return openBackend(ctx, dir, m.Backend, false)
-}
-
-// Describe says in one line where an index's passages are.
-func Describe(idx Index) string {
-	switch x := idx.(type) {
-	case *BleveIndex:
-		return "bleve index " + x.dir
-	case *WeaviateIndex:
-		o := x.opt
-		return fmt.Sprintf("Weaviate class %s at %s, consistency %s", o.Class, strings.Join(o.URLs, " "), x.Consistency())
-	}
-	return fmt.Sprintf("%T", idx)
 }
 
 // unfinished says how far an interrupted build of the index in dir got,
@@ -436,7 +331,7 @@ func buildCorpus(ctx context.Context, dir string, idx Index, m *manifest, i int,
 	if st.Finished {
 		return nil
 	}
-	r, err := Open(st.Path, opt.Format)
+	r, err := wiki.Open(st.Path, opt.Format)
 	if err != nil {
 		return err
 	}

@@ -141,7 +141,7 @@ func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
 	text.SetField("text")
 	title := bleve.NewMatchQuery(q)
 	title.SetField("title")
-	title.SetBoost(0.5)
+	title.SetBoost(TitleBoost)
 	// Ask for more than k so that a tie at the cut is settled by id too.
 	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{text, title}), 2*k+10, 0, false)
 	req.Fields = []string{"text", "title", "article_id"}
@@ -157,11 +157,11 @@ func (b *BleveIndex) Search(q string, k int) ([]Hit, error) {
 		p.ArticleID, _ = h.Fields["article_id"].(string)
 		hits = append(hits, Hit{Passage: p, Score: h.Score})
 	}
-	sortHits(hits)
+	SortHits(hits)
 	return hits[:min(k, len(hits))], nil
 }
 
-// bm25Stats returns the statistics bleve's BM25 reads (see bm25.go): the
+// bm25Stats returns the statistics bleve's BM25 reads (see weaviate/bm25.go): the
 // number of passages and each searched field's dictionary size, the
 // distinct terms counted once however many segments hold them. They are
 // counted on first use and after Add.
@@ -212,11 +212,35 @@ func (b *BleveIndex) bm25Stats() (*search.BM25Stats, error) {
 // Count returns the number of passages.
 func (b *BleveIndex) Count() (uint64, error) { return b.idx.DocCount() }
 
+// Describe says where the passages are.
+func (b *BleveIndex) Describe() string { return "bleve index " + b.dir }
+
+// TitleBoost is the weight of a passage's title against its text in a
+// search (the text's is 1).
+const TitleBoost = 0.5
+
+// Terms returns text as the bleve index analyses the passages' text and
+// titles (English: split, lower-cased, stop words out, stemmed), so that
+// another backend can index and search the same terms.
+func Terms(text string) []string {
+	stream := englishAnalyzer.Analyze([]byte(text))
+	terms := make([]string, len(stream))
+	for i, tok := range stream {
+		terms[i] = string(tok.Term)
+	}
+	return terms
+}
+
+// englishAnalyzer is the analyser passageMapping gives text and titles.
+var englishAnalyzer = passageMapping().AnalyzerNamed("en")
+
 // Close closes the index.
 func (b *BleveIndex) Close() error { return b.idx.Close() }
 
-// sortHits orders hits best first, equal scores by passage id.
-func sortHits(hits []Hit) {
+// SortHits orders hits best first, equal scores by passage id: the order
+// every backend returns, so that retrieval does not depend on how an
+// index was built.
+func SortHits(hits []Hit) {
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].Score != hits[j].Score {
 			return hits[i].Score > hits[j].Score

@@ -194,3 +194,29 @@ func TestBuildKeepsCorporaWithOneStemApart(t *testing.T) {
 		t.Errorf("a corpus given twice: %v", err)
 	}
 }
+
+// The statistics BleveIndex gives bleve are counted again after Add.
+func TestBleveStatisticsFollowAdd(t *testing.T) {
+	b, err := CreateBleve(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Add([]Passage{{ID: "a", Title: "Cats", Text: "Cats purr."}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Search("cats", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Add([]Passage{{ID: "b", Title: "Dogs", Text: "Dogs bark loudly."}}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := b.Search("dogs", 5)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("search after Add: %v, %v", hits, err)
+	}
+	st, err := b.bm25Stats()
+	if err != nil || st.DocCount != 2 || st.FieldCardinality["text"] != 5 || st.FieldCardinality["title"] != 2 {
+		t.Errorf("statistics after Add: %+v, %v; want 2 passages, 5 text terms (cat purr dog bark loudli), 2 title terms", st, err)
+	}
+}

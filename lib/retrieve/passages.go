@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/nerlab/nerlab/lib/wiki"
 )
 
 // Passage is the unit that is indexed and retrieved: a window of an
@@ -44,8 +46,9 @@ func (o PassageOptions) Validate() error {
 	return nil
 }
 
-// Passages splits an article into passages of consecutive sentences.
-func Passages(a *Article, opt PassageOptions) []Passage {
+// Passages splits an article into passages of consecutive sentences
+// (its anchors play no part: passages are searched as plain text).
+func Passages(a *wiki.Article, opt PassageOptions) []Passage {
 	opt = opt.withDefaults()
 	var sents []string
 	for _, p := range a.Paragraphs {
@@ -71,34 +74,6 @@ func Passages(a *Article, opt PassageOptions) []Passage {
 		}
 	}
 	return out
-}
-
-// isHeading reports a WikiExtractor section heading ("History.", "Early
-// life and career."): at most five words, ending in the only period of the
-// line, with no digits, other punctuation, pronouns or common verbs — which
-// a short sentence ("It was founded in 1200.", "Salt is cheap.") has.
-func isHeading(p string) bool {
-	if !strings.HasSuffix(p, ".") || strings.Count(p, ".") != 1 || strings.ContainsAny(p, ",;:!?0123456789\"()") {
-		return false
-	}
-	words := strings.Fields(strings.TrimSuffix(p, "."))
-	if len(words) == 0 || len(words) > 5 {
-		return false
-	}
-	for _, w := range words {
-		if sentenceWords[strings.ToLower(w)] {
-			return false
-		}
-	}
-	return true
-}
-
-// sentenceWords mark a line as a sentence rather than a heading.
-var sentenceWords = map[string]bool{
-	"is": true, "was": true, "are": true, "were": true, "be": true, "been": true, "has": true, "had": true, "have": true,
-	"it": true, "he": true, "she": true, "they": true, "we": true, "i": true, "you": true, "this": true, "these": true,
-	"its": true, "his": true, "her": true, "their": true, "there": true, "can": true, "will": true, "would": true,
-	"does": true, "did": true, "not": true,
 }
 
 // abbreviations end in a period without ending a sentence.

@@ -1,8 +1,12 @@
 package retrieve
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nerlab/nerlab/lib/wiki"
 )
 
 func TestSplitSentences(t *testing.T) {
@@ -21,7 +25,7 @@ func TestSplitSentences(t *testing.T) {
 }
 
 func TestPassagesWindowTheSentences(t *testing.T) {
-	a := &Article{ID: "9", Title: "Town", Paragraphs: []string{"One. Two. Three.", "Four. Five."}}
+	a := &wiki.Article{ID: "9", Title: "Town", Paragraphs: []string{"One. Two. Three.", "Four. Five."}}
 	ps := Passages(a, PassageOptions{Sentences: 2})
 	var texts []string
 	for _, p := range ps {
@@ -44,19 +48,17 @@ func TestPassagesWindowTheSentences(t *testing.T) {
 	if err := (PassageOptions{Sentences: 2, Stride: 3}).Validate(); err == nil {
 		t.Error("a stride past the window was accepted")
 	}
-	if len(Passages(&Article{ID: "x"}, PassageOptions{})) != 0 {
+	if len(Passages(&wiki.Article{ID: "x"}, PassageOptions{})) != 0 {
 		t.Error("an empty article gave passages")
 	}
 }
 
-func TestIsHeading(t *testing.T) {
-	for line, want := range map[string]bool{
-		"History.": true, "Early life and career.": true, "Etymology and terminology.": true,
-		"It was founded in 1200.": false, "Salt is cheap.": false, "Razaerholm exports salt.": true,
-		"See also: list.": false, "A very long line that is surely a sentence here.": false, "No period": false,
-	} {
-		if got := isHeading(line); got != want {
-			t.Errorf("isHeading(%q) = %v", line, got)
-		}
+// write puts a test file in a temporary folder and returns its path.
+func write(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	return p
 }

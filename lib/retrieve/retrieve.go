@@ -1,3 +1,9 @@
+// Package retrieve is nerlab's retrieval for CLNER-style context views:
+// the articles of knowledge corpora (read by lib/wiki) split into
+// passages, an index to search them (bleve in a folder here; other
+// backends, such as the Weaviate cluster of retrieve/weaviate, register
+// themselves), retrieval with re-ranking for each sentence, and the
+// context-view files the tagger trains on.
 package retrieve
 
 import (

@@ -116,46 +116,11 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 	}
 
 	// Retrieve in parallel, write in order.
-	type result struct {
-		i      int
-		ranked []Ranked
-		err    error
-	}
-	jobs := make(chan int)
-	results := make(chan result, opt.Workers)
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	for w := 0; w < opt.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				ranked, err := Retrieve(idx, c.Sentences[i].Columns[textCol], opt.Retrieve)
-				select {
-				case results <- result{i, ranked, err}:
-				case <-cctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	go func() {
-		defer close(jobs)
-		for i := start; i < len(c.Sentences); i++ {
-			select {
-			case jobs <- i:
-			case <-cctx.Done():
-				return
-			}
-		}
-	}()
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
+	results := retrieveAll(cctx, idx, c, textCol, start, opt.Workers, opt.Retrieve)
 
-	pending := map[int]result{}
+	pending := map[int]retrieval{}
 	next := start
 	// Lines between sentences (blank lines, -DOCSTART-) are copied from
 	// the input: prevEnd is the 0-based line after the last sentence written.
@@ -184,30 +149,12 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 			}
 			prevEnd = s.Line - 1 + s.Len()
 			p := Provenance{Sentence: next, Line: s.Line}
-			ctxTokens := []string{corpus.EOS}
-			for _, h := range r.ranked {
-				if len(ctxTokens)-1 >= opt.Budget {
-					break
-				}
-				toks := h.tokens()
-				toks = toks[:min(len(toks), opt.Budget-(len(ctxTokens)-1))]
-				ctxTokens = append(ctxTokens, toks...)
-				p.Passages = append(p.Passages, Source{ID: h.ID, Title: h.Title, Score: h.Score, Rerank: h.Rerank, Used: len(toks)})
-			}
-			cols := len(s.Columns)
-			for _, t := range ctxTokens {
-				fields := make([]string, cols)
-				for k := range fields {
-					fields[k] = corpus.ContextType
-				}
-				fields[textCol] = strings.ReplaceAll(t, " ", "_")
-				b.WriteString(strings.Join(fields, sep) + "\n")
-			}
+			p.Context, p.Passages = writeContext(&b, r.ranked, opt.Budget, len(s.Columns), textCol, sep)
 			if _, err := out.Write(b.Bytes()); err != nil {
 				return next, err
 			}
 			offset += int64(b.Len())
-			p.Context, p.Offset = len(ctxTokens)-1, offset
+			p.Offset = offset
 			line, err := json.Marshal(p)
 			if err != nil {
 				return next, fmt.Errorf("%s: sentence %d's provenance: %w", outPath+".provenance.jsonl", next+1, err)
@@ -241,6 +188,79 @@ func WriteViews(ctx context.Context, idx Index, inPath, outPath string, opt View
 		}
 	}
 	return next, nil
+}
+
+// retrieval is the passages retrieved for sentence i, or why there are
+// none.
+type retrieval struct {
+	i      int
+	ranked []Ranked
+	err    error
+}
+
+// retrieveAll retrieves for the sentences of c from start on, workers at
+// a time. The results come in any order; the channel closes when every
+// sentence is done or ctx is.
+func retrieveAll(ctx context.Context, idx Index, c *corpus.Corpus, textCol, start, workers int, opt RetrieveOptions) <-chan retrieval {
+	jobs := make(chan int)
+	results := make(chan retrieval, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				ranked, err := Retrieve(idx, c.Sentences[i].Columns[textCol], opt)
+				select {
+				case results <- retrieval{i, ranked, err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := start; i < len(c.Sentences); i++ {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	return results
+}
+
+// writeContext writes a sentence's context lines to b: <EOS>, then the
+// passages' tokens in rank order up to budget tokens, each a line of cols
+// columns tagged X with the token in textCol (spaces made "_"). It returns
+// the number of context tokens and where they came from.
+func writeContext(b *bytes.Buffer, ranked []Ranked, budget, cols, textCol int, sep string) (int, []Source) {
+	var sources []Source
+	ctxTokens := []string{corpus.EOS}
+	for _, h := range ranked {
+		if len(ctxTokens)-1 >= budget {
+			break
+		}
+		toks := h.tokens()
+		toks = toks[:min(len(toks), budget-(len(ctxTokens)-1))]
+		ctxTokens = append(ctxTokens, toks...)
+		sources = append(sources, Source{ID: h.ID, Title: h.Title, Score: h.Score, Rerank: h.Rerank, Used: len(toks)})
+	}
+	for _, t := range ctxTokens {
+		fields := make([]string, cols)
+		for k := range fields {
+			fields[k] = corpus.ContextType
+		}
+		fields[textCol] = strings.ReplaceAll(t, " ", "_")
+		b.WriteString(strings.Join(fields, sep) + "\n")
+	}
+	return len(ctxTokens) - 1, sources
 }
 
 // resumeViews returns how many sentences an earlier run finished, and

@@ -1,4 +1,4 @@
-package retrieve
+package weaviate
 
 import (
 	"context"
@@ -54,7 +54,7 @@ type statsObject struct {
 // statsFields are the statistics object properties a query asks for.
 const statsFields = "bucket terms text title docs buckets"
 
-// termStats is what a WeaviateIndex knows of its statistics.
+// termStats is what an Index knows of its statistics.
 type termStats struct {
 	mu      sync.RWMutex
 	totals  *CollectionStats // nil: the class has no statistics
@@ -70,11 +70,11 @@ func bucketOf(term string, buckets int) int {
 }
 
 // StatsClass is the name of the class that holds the term statistics.
-func (w *WeaviateIndex) StatsClass() string { return w.opt.Class + "TermStats" }
+func (w *Index) StatsClass() string { return w.opt.Class + "TermStats" }
 
 // readStatsTotals reads the statistics' totals object, if there is one,
 // and forgets the buckets read before.
-func (w *WeaviateIndex) readStatsTotals(ctx context.Context) error {
+func (w *Index) readStatsTotals(ctx context.Context) error {
 	w.setTotals(nil)
 	ours, err := w.statsClassIsOurs(ctx)
 	if err != nil || !ours {
@@ -93,7 +93,7 @@ func (w *WeaviateIndex) readStatsTotals(ctx context.Context) error {
 // statsClassIsOurs reports whether the statistics class exists with the
 // properties this version of nerlab writes (a class of that name with
 // other properties is not read, and WriteStats replaces it).
-func (w *WeaviateIndex) statsClassIsOurs(ctx context.Context) (bool, error) {
+func (w *Index) statsClassIsOurs(ctx context.Context) (bool, error) {
 	var class struct {
 		Properties []struct {
 			Name string `json:"name"`
@@ -115,7 +115,7 @@ func (w *WeaviateIndex) statsClassIsOurs(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-func (w *WeaviateIndex) setTotals(o *statsObject) {
+func (w *Index) setTotals(o *statsObject) {
 	w.stats.mu.Lock()
 	defer w.stats.mu.Unlock()
 	w.stats.totals, w.stats.buckets, w.stats.df = nil, 0, nil
@@ -127,7 +127,7 @@ func (w *WeaviateIndex) setTotals(o *statsObject) {
 
 // StatsDocs returns the number of passages the term statistics describe
 // (0: there are none).
-func (w *WeaviateIndex) StatsDocs(ctx context.Context) (uint64, error) {
+func (w *Index) StatsDocs(ctx context.Context) (uint64, error) {
 	if err := w.readStatsTotals(ctx); err != nil {
 		return 0, err
 	}
@@ -143,7 +143,7 @@ func (w *WeaviateIndex) StatsDocs(ctx context.Context) (uint64, error) {
 // all, page by page) and writes the statistics class; progress, when not
 // nil, is told how many passages have been read. Objects are replaced in
 // place, the totals last.
-func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int)) error {
+func (w *Index) WriteStats(ctx context.Context, progress func(read int)) error {
 	counts, docs, err := w.countTerms(ctx, progress)
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func (w *WeaviateIndex) WriteStats(ctx context.Context, progress func(read int))
 
 // countTerms reads every passage's analysed terms, statsScanPage at a
 // time with Weaviate's cursor, and counts them.
-func (w *WeaviateIndex) countTerms(ctx context.Context, progress func(read int)) (termCounts, uint64, error) {
+func (w *Index) countTerms(ctx context.Context, progress func(read int)) (termCounts, uint64, error) {
 	counts := newTermCounts()
 	var docs uint64
 	if progress != nil {
@@ -191,7 +191,7 @@ func (w *WeaviateIndex) countTerms(ctx context.Context, progress func(read int))
 
 // writeStats writes the statistics class from the counts of docs
 // passages.
-func (w *WeaviateIndex) writeStats(ctx context.Context, counts termCounts, docs uint64) error {
+func (w *Index) writeStats(ctx context.Context, counts termCounts, docs uint64) error {
 	class := map[string]any{
 		"class":       w.StatsClass(),
 		"description": "nerlab term statistics of class " + w.opt.Class,
@@ -259,7 +259,7 @@ func (w *WeaviateIndex) writeStats(ctx context.Context, counts termCounts, docs 
 }
 
 // readBuckets reads statistics objects by bucket number.
-func (w *WeaviateIndex) readBuckets(ctx context.Context, buckets []int, consistency string) ([]statsObject, error) {
+func (w *Index) readBuckets(ctx context.Context, buckets []int, consistency string) ([]statsObject, error) {
 	var data struct {
 		Get map[string][]statsObject `json:"Get"`
 	}
@@ -281,7 +281,7 @@ func bucketsWhere(buckets []int) string {
 
 // missingBuckets returns the buckets of the terms that have not been read
 // yet; ok is false when the class has no statistics.
-func (w *WeaviateIndex) missingBuckets(terms []string) (missing []int, ok bool) {
+func (w *Index) missingBuckets(terms []string) (missing []int, ok bool) {
 	w.stats.mu.RLock()
 	defer w.stats.mu.RUnlock()
 	if w.stats.totals == nil {
@@ -300,7 +300,7 @@ func (w *WeaviateIndex) missingBuckets(terms []string) (missing []int, ok bool) 
 
 // keepBuckets records the statistics objects read for the asked buckets
 // (a bucket without an object holds no term).
-func (w *WeaviateIndex) keepBuckets(asked []int, objs []statsObject) error {
+func (w *Index) keepBuckets(asked []int, objs []statsObject) error {
 	w.stats.mu.Lock()
 	defer w.stats.mu.Unlock()
 	if w.stats.df == nil {
@@ -324,7 +324,7 @@ func (w *WeaviateIndex) keepBuckets(asked []int, objs []statsObject) error {
 
 // bleveScorer returns the scorer of a query's terms from the statistics
 // read so far, or nil when there are none.
-func (w *WeaviateIndex) bleveScorer(terms []string) *bleveQuery {
+func (w *Index) bleveScorer(terms []string) *bleveQuery {
 	w.stats.mu.RLock()
 	defer w.stats.mu.RUnlock()
 	if w.stats.totals == nil {

@@ -1,4 +1,4 @@
-package retrieve
+package weaviate
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/shareddata"
 	"github.com/nerlab/nerlab/lib/weaviatelocal"
 )
@@ -46,13 +47,13 @@ func BenchmarkBackends(b *testing.B) {
 		}
 	}
 	server, serverErr := weaviatelocal.ServerPath()
-	var bleveRanked [][]Ranked
+	var bleveRanked [][]retrieve.Ranked
 	for _, backend := range []struct {
 		name  string
 		nodes int
 	}{{"bleve", 0}, {"weaviate-1node", 1}, {"weaviate-3nodes", 3}} {
 		b.Run(backend.name, func(b *testing.B) {
-			var spec Backend
+			var spec retrieve.Backend
 			if backend.nodes > 0 {
 				if serverErr != nil {
 					shareddata.Missing(b, "%v", serverErr)
@@ -62,19 +63,19 @@ func BenchmarkBackends(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer c.Stop()
-				opt := &WeaviateOptions{URLs: c.URLs()}
+				opt := &Options{URLs: c.URLs()}
 				if backend.nodes == 3 {
 					opt.Shards, opt.Replicas = 3, 2
 				}
-				spec = Backend{Kind: "weaviate", Weaviate: opt}
+				spec = Backend(*opt)
 			}
 			for i := 0; i < b.N; i++ {
 				dir := filepath.Join(b.TempDir(), "idx")
 				start := time.Now()
 				var counting time.Time // when the term statistics began
-				n, err := Build(context.Background(), dir, BuildOptions{Corpora: corpora, Backend: spec, Fresh: true,
-					Progress: func(p BuildProgress) {
-						if p.Stage == StageStatistics && counting.IsZero() {
+				n, err := retrieve.Build(context.Background(), dir, retrieve.BuildOptions{Corpora: corpora, Backend: spec, Fresh: true,
+					Progress: func(p retrieve.BuildProgress) {
+						if p.Stage == retrieve.StageStatistics && counting.IsZero() {
 							counting = time.Now()
 						}
 					}})
@@ -87,7 +88,7 @@ func BenchmarkBackends(b *testing.B) {
 					b.ReportMetric(float64(n)/counting.Sub(start).Seconds(), "passages/s")
 					b.ReportMetric(time.Since(counting).Seconds(), "stats-s")
 				}
-				idx, err := OpenIndex(context.Background(), dir, OpenOptions{})
+				idx, err := retrieve.OpenIndex(context.Background(), dir, retrieve.OpenOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -110,8 +111,8 @@ func BenchmarkBackends(b *testing.B) {
 
 // retrieveConcurrently retrieves every query's kept passages with workers
 // goroutines.
-func retrieveConcurrently(b *testing.B, idx Index, queries [][]string, workers int) [][]Ranked {
-	out := make([][]Ranked, len(queries))
+func retrieveConcurrently(b *testing.B, idx retrieve.Index, queries [][]string, workers int) [][]retrieve.Ranked {
+	out := make([][]retrieve.Ranked, len(queries))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	var once sync.Once
@@ -121,7 +122,7 @@ func retrieveConcurrently(b *testing.B, idx Index, queries [][]string, workers i
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				r, err := Retrieve(idx, queries[i], RetrieveOptions{Keep: 6})
+				r, err := retrieve.Retrieve(idx, queries[i], retrieve.RetrieveOptions{Keep: 6})
 				if err != nil {
 					once.Do(func() { firstErr = err })
 				}

@@ -1,17 +1,17 @@
-package retrieve
+package weaviate
 
 import (
 	"math"
 	"strings"
 )
 
-// This file computes, outside bleve, the score BleveIndex.Search gives a
-// passage, so that another backend (Weaviate) can rank its candidates as
-// the bleve backend ranks them. BleveIndex's query is a disjunction of two
-// match queries, one on the text and one on the title at boost 0.5; each
-// is a disjunction of one term query per analysed query token. bleve's
-// BM25 differs from the textbook one in ways that change rankings, and
-// the score reproduces each of them:
+// This file computes, outside bleve, the score retrieve.BleveIndex.Search
+// gives a passage, so that the Weaviate backend can rank its candidates as
+// the bleve backend ranks them. retrieve.BleveIndex's query is a
+// disjunction of two match queries, one on the text and one on the title
+// at boost 0.5; each is a disjunction of one term query per analysed query
+// token. bleve's BM25 differs from the textbook one in ways that change
+// rankings, and the score reproduces each of them:
 //   - a term's score is queryWeight × fieldWeight, where queryWeight =
 //     boost·idf·queryNorm and fieldWeight = idf·tf·k1/(tf+k1·(1−b+b·len/avg)):
 //     idf enters squared;
@@ -19,7 +19,7 @@ import (
 //   - the field length comes back from a float32 norm 1/√len;
 //   - avg is not the mean field length but ⌈(terms in the field's
 //     dictionary) / (documents)⌉ (bleve counts a term once per segment;
-//     BleveIndex makes it count each term once);
+//     retrieve.BleveIndex makes it count each term once);
 //   - a disjunction multiplies its sum by the share of its clauses that
 //     matched (the "coord"): the share of query tokens a field holds, then
 //     the share of the two fields that matched;
@@ -38,7 +38,7 @@ const (
 	numFields
 )
 
-// fieldBoost is each field's boost in BleveIndex's query.
+// fieldBoost is each field's boost in retrieve.BleveIndex's query.
 var fieldBoost = [numFields]float64{textField: 1, titleField: titleWeight}
 
 // CollectionStats are the statistics bleve's BM25 reads from an index:
@@ -59,7 +59,7 @@ func (s CollectionStats) avgLength(field int) float64 {
 	return math.Ceil(float64(s.Vocabulary[field]) / float64(s.Docs))
 }
 
-// bleveQuery scores passages for one query as BleveIndex.Search does.
+// bleveQuery scores passages for one query as retrieve.BleveIndex.Search does.
 type bleveQuery struct {
 	terms  []string             // the query's analysed tokens, repeats kept
 	idf    [numFields][]float64 // per field, per token
@@ -119,7 +119,7 @@ func (q *bleveQuery) score(fields [numFields][]string) float64 {
 	return combineFields(sums, matched, len(q.terms))
 }
 
-// combineFields is how BleveIndex's query adds up its parts: each field's
+// combineFields is how retrieve.BleveIndex's query adds up its parts: each field's
 // sum of term scores times the share of the query's tokens the field
 // matched, and the total times the share of the fields that matched.
 func combineFields(sums [numFields]float64, matched [numFields]int, queryTokens int) float64 {

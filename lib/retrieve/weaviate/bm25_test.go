@@ -1,4 +1,4 @@
-package retrieve
+package weaviate
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+
+	"github.com/nerlab/nerlab/lib/retrieve"
 )
 
 // TestBleveQueryScoresAsBleve checks the score computed outside bleve
@@ -20,16 +22,16 @@ func TestBleveQueryScoresAsBleve(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	// Small batches leave the index in many segments, where bleve's own
 	// statistics would count a term once per segment (BleveIndex.Search).
-	if _, err := Build(context.Background(), dir, BuildOptions{Corpora: knowledgeSample(t, 300), BatchSize: 50}); err != nil {
+	if _, err := retrieve.Build(context.Background(), dir, retrieve.BuildOptions{Corpora: knowledgeSample(t, 300), BatchSize: 50}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := OpenBleve(dir)
+	fields, counts := passageFields(t, dir)
+	b, err := retrieve.OpenBleve(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 
-	fields, counts := passageFields(t, b)
 	stats := counts.stats(uint64(len(fields)))
 	t.Logf("%d passages, dictionaries of %v terms", stats.Docs, stats.Vocabulary)
 
@@ -59,15 +61,22 @@ func TestBleveQueryScoresAsBleve(t *testing.T) {
 	t.Logf("%d scores agree with bleve's", checked)
 }
 
-// passageFields reads every passage of a bleve index and returns its
-// analysed fields by passage id, and the passages' term counts.
-func passageFields(t *testing.T, b *BleveIndex) (map[string][numFields][]string, termCounts) {
+// passageFields reads every passage of the bleve index in folder dir
+// (its "bleve" sub-folder, opened here directly, before BleveIndex holds
+// it) and returns its analysed fields by passage id, and the passages'
+// term counts.
+func passageFields(t *testing.T, dir string) (map[string][numFields][]string, termCounts) {
 	t.Helper()
 	fields := map[string][numFields][]string{}
 	counts := newTermCounts()
+	idx, err := bleve.Open(filepath.Join(dir, "bleve"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
 	all := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1<<30, 0, false)
 	all.Fields = []string{"text", "title"}
-	res, err := b.idx.Search(all)
+	res, err := idx.Search(all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,30 +88,4 @@ func passageFields(t *testing.T, b *BleveIndex) (map[string][numFields][]string,
 		counts.add(fs)
 	}
 	return fields, counts
-}
-
-// The statistics BleveIndex gives bleve are counted again after Add.
-func TestBleveStatisticsFollowAdd(t *testing.T) {
-	b, err := CreateBleve(filepath.Join(t.TempDir(), "idx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if err := b.Add([]Passage{{ID: "a", Title: "Cats", Text: "Cats purr."}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Search("cats", 5); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Add([]Passage{{ID: "b", Title: "Dogs", Text: "Dogs bark loudly."}}); err != nil {
-		t.Fatal(err)
-	}
-	hits, err := b.Search("dogs", 5)
-	if err != nil || len(hits) != 1 {
-		t.Fatalf("search after Add: %v, %v", hits, err)
-	}
-	st, err := b.bm25Stats()
-	if err != nil || st.DocCount != 2 || st.FieldCardinality["text"] != 5 || st.FieldCardinality["title"] != 2 {
-		t.Errorf("statistics after Add: %+v, %v; want 2 passages, 5 text terms (cat purr dog bark loudli), 2 title terms", st, err)
-	}
 }

@@ -1,4 +1,4 @@
-package retrieve
+package weaviate
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
@@ -38,21 +39,21 @@ func TestPassageUUIDIsStableAndValid(t *testing.T) {
 
 func TestWeaviateOptionsValidate(t *testing.T) {
 	for _, c := range []struct {
-		opt  WeaviateOptions
+		opt  Options
 		want string
 	}{
-		{WeaviateOptions{}, "no URL"},
-		{WeaviateOptions{URLs: []string{"127.0.0.1:8080"}}, "expected http://"},
-		{WeaviateOptions{URLs: []string{"http://x"}, Class: "passage"}, "capital letter"},
-		{WeaviateOptions{URLs: []string{"http://x"}, Consistency: "MOST"}, "ONE, QUORUM or ALL"},
-		{WeaviateOptions{URLs: []string{"http://x"}, Alpha: 2}, "between 0 and 1"},
+		{Options{}, "no URL"},
+		{Options{URLs: []string{"127.0.0.1:8080"}}, "expected http://"},
+		{Options{URLs: []string{"http://x"}, Class: "passage"}, "capital letter"},
+		{Options{URLs: []string{"http://x"}, Consistency: "MOST"}, "ONE, QUORUM or ALL"},
+		{Options{URLs: []string{"http://x"}, Alpha: 2}, "between 0 and 1"},
 	} {
 		err := c.opt.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: err = %v, want it to say %q", c.opt, err, c.want)
 		}
 	}
-	if err := (WeaviateOptions{URLs: []string{"http://127.0.0.1:8080"}, Consistency: "one"}).Validate(); err != nil {
+	if err := (Options{URLs: []string{"http://127.0.0.1:8080"}, Consistency: "one"}).Validate(); err != nil {
 		t.Errorf("valid options refused: %v", err)
 	}
 }
@@ -77,7 +78,7 @@ func closedURL(t *testing.T) string {
 
 func TestWeaviateDownIsAClearErrorNotAHang(t *testing.T) {
 	start := time.Now()
-	_, err := OpenWeaviate(context.Background(), WeaviateOptions{URLs: []string{closedURL(t)}, Retries: 2, Backoff: 10 * time.Millisecond}, true)
+	_, err := Open(context.Background(), Options{URLs: []string{closedURL(t)}, Retries: 2, Backoff: 10 * time.Millisecond}, true)
 	if err == nil || !strings.Contains(err.Error(), "not reachable") || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("err = %v, want a clear 'not reachable' error", err)
 	}
@@ -94,7 +95,7 @@ func TestWeaviateHangingServerTimesOut(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	start := time.Now()
-	_, err := OpenWeaviate(context.Background(), WeaviateOptions{URLs: []string{srv.URL}, Timeout: 200 * time.Millisecond, Retries: 1, Backoff: 10 * time.Millisecond}, true)
+	_, err := Open(context.Background(), Options{URLs: []string{srv.URL}, Timeout: 200 * time.Millisecond, Retries: 1, Backoff: 10 * time.Millisecond}, true)
 	if err == nil || !strings.Contains(err.Error(), "Timeout") {
 		t.Errorf("err = %v, want a timeout", err)
 	}
@@ -103,7 +104,7 @@ func TestWeaviateHangingServerTimesOut(t *testing.T) {
 	}
 }
 
-// fakeWeaviate answers the requests WeaviateIndex makes, from passages in
+// fakeWeaviate answers the requests Index makes, from passages in
 // memory; search returns every passage whose text contains the query.
 type fakeWeaviate struct {
 	mu        sync.Mutex
@@ -197,21 +198,21 @@ func TestWeaviateIndexAgainstAFakeServer(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	var warnings []string
-	opt := WeaviateOptions{URLs: []string{closedURL(t), srv.URL}, Backoff: time.Millisecond,
+	opt := Options{URLs: []string{closedURL(t), srv.URL}, Backoff: time.Millisecond,
 		Warn: func(m string) { warnings = append(warnings, m) }}
-	if _, err := OpenWeaviate(context.Background(), opt, false); err == nil || !strings.Contains(err.Error(), "no class Passage") {
+	if _, err := Open(context.Background(), opt, false); err == nil || !strings.Contains(err.Error(), "no class Passage") {
 		t.Fatalf("opening a missing class: err = %v", err)
 	}
-	w, err := OpenWeaviate(context.Background(), opt, true)
+	w, err := Open(context.Background(), opt, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(warnings) == 0 || !strings.Contains(warnings[0], "connection refused") {
 		t.Errorf("skipping the dead node was not reported: %q", warnings)
 	}
-	ps := make([]Passage, 600) // more than one batch request
+	ps := make([]retrieve.Passage, 600) // more than one batch request
 	for i := range ps {
-		ps[i] = Passage{ID: fmt.Sprintf("c/f:%d-0", i), ArticleID: fmt.Sprintf("c/f:%d", i), Title: "T", Text: fmt.Sprintf("text number %d", i)}
+		ps[i] = retrieve.Passage{ID: fmt.Sprintf("c/f:%d-0", i), ArticleID: fmt.Sprintf("c/f:%d", i), Title: "T", Text: fmt.Sprintf("text number %d", i)}
 	}
 	if err := w.Add(ps); err != nil {
 		t.Fatal(err)
@@ -244,7 +245,7 @@ func TestWeaviateIndexAgainstAFakeServer(t *testing.T) {
 
 	// Objects refused for want of replicas are sent again.
 	fake.replicasBusy = 2
-	if err := w.Add([]Passage{{ID: "c/f:busy-0", ArticleID: "c/f:busy", Title: "T", Text: "sent while replicas were busy"}}); err != nil {
+	if err := w.Add([]retrieve.Passage{{ID: "c/f:busy-0", ArticleID: "c/f:busy", Title: "T", Text: "sent while replicas were busy"}}); err != nil {
 		t.Errorf("objects refused twice for want of replicas: %v", err)
 	}
 	if n, _ := w.Count(); n != 601 {
@@ -269,7 +270,7 @@ func TestWeaviateRejectionIsNotRetried(t *testing.T) {
 		http.Error(w, `{"error":[{"message":"anonymous access not enabled"}]}`, http.StatusUnauthorized)
 	}))
 	defer srv.Close()
-	_, err := OpenWeaviate(context.Background(), WeaviateOptions{URLs: []string{srv.URL}, Backoff: time.Millisecond}, true)
+	_, err := Open(context.Background(), Options{URLs: []string{srv.URL}, Backoff: time.Millisecond}, true)
 	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "anonymous access") {
 		t.Errorf("err = %v", err)
 	}
@@ -279,7 +280,7 @@ func TestWeaviateRejectionIsNotRetried(t *testing.T) {
 }
 
 func TestWordVectorEncoder(t *testing.T) {
-	e := NewWordVectorEncoder(&wordvec.Vectors{Dim: 2, Words: []string{"cat", "dog"}, Values: []float32{3, 0, 0, 2}})
+	e := retrieve.NewWordVectorEncoder(&wordvec.Vectors{Dim: 2, Words: []string{"cat", "dog"}, Values: []float32{3, 0, 0, 2}})
 	// Unit vectors (1,0) and (0,1), averaged and scaled to unit length;
 	// "Cat" through its lower-case form, "zebra" has no vector.
 	got := e.Encode("Cat dog zebra")
@@ -301,7 +302,7 @@ func TestStatsBucketsAreStable(t *testing.T) {
 			t.Errorf("bucketOf(%q, 1000) = %d; stored statistics put it in %d", term, got, want)
 		}
 	}
-	w := &WeaviateIndex{opt: WeaviateOptions{Class: "Passage"}}
+	w := &Index{opt: Options{Class: "Passage"}}
 	w.setTotals(&statsObject{Bucket: totalsBucket, Docs: 10, Buckets: 4, Text: []uint64{7}, Title: []uint64{3}})
 	missing, ok := w.missingBuckets([]string{"a", "b", "a"})
 	if !ok || len(missing) == 0 || len(missing) > 2 {

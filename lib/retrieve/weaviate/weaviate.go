@@ -1,4 +1,4 @@
-package retrieve
+package weaviate
 
 import (
 	"bytes"
@@ -21,13 +21,14 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nerlab/nerlab/lib/hint"
+	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/wordvec"
 )
 
-// WeaviateOptions say which Weaviate cluster holds an index's passages and
+// Options say which Weaviate cluster holds an index's passages and
 // how nerlab talks to it. They are recorded in the index folder's manifest,
 // so `retrieve --index DIR` finds the cluster again.
-type WeaviateOptions struct {
+type Options struct {
 	// URLs are the REST endpoints of the cluster's nodes
 	// (http://127.0.0.1:8080, ...). Requests go to them in turn; a node
 	// that does not answer is skipped.
@@ -66,7 +67,7 @@ type WeaviateOptions struct {
 	// lowered); nil discards the messages.
 	Warn func(msg string) `json:"-"`
 	// Encoder gives every passage and query a vector, and searches become
-	// hybrid (BM25 and vector similarity); OpenWeaviate makes one from
+	// hybrid (BM25 and vector similarity); Open makes one from
 	// Vectors when it is nil.
 	Encoder TextEncoder `json:"-"`
 }
@@ -81,7 +82,7 @@ var ConsistencyLevels = []string{"ONE", "QUORUM", "ALL"}
 
 var className = regexp.MustCompile(`^[A-Z][_0-9A-Za-z]*$`)
 
-func (o WeaviateOptions) withDefaults() WeaviateOptions {
+func (o Options) withDefaults() Options {
 	if o.Class == "" {
 		o.Class = "Passage"
 	}
@@ -110,7 +111,7 @@ func (o WeaviateOptions) withDefaults() WeaviateOptions {
 }
 
 // Validate reports options no cluster could accept.
-func (o WeaviateOptions) Validate() error {
+func (o Options) Validate() error {
 	o = o.withDefaults()
 	if len(o.URLs) == 0 {
 		return errors.New("weaviate: no URL; give the REST endpoint of at least one node (--url http://127.0.0.1:8080)")
@@ -135,12 +136,12 @@ func (o WeaviateOptions) Validate() error {
 	return nil
 }
 
-// WeaviateIndex is an Index in a Weaviate class: one object per passage,
+// Index is a retrieve.Index in a Weaviate class: one object per passage,
 // with the passage id, article id, title and text as properties, searched
 // with Weaviate's BM25 (or hybrid search when the passages carry vectors).
 // It is safe for concurrent use.
-type WeaviateIndex struct {
-	opt    WeaviateOptions
+type Index struct {
+	opt    Options
 	client *http.Client
 	next   atomic.Uint64 // round-robin over opt.URLs
 
@@ -162,7 +163,7 @@ const nodeRest = 30 * time.Second
 
 // pickNode returns the next node in turn that is not resting, or the next
 // one at all when every node rests.
-func (w *WeaviateIndex) pickNode() int {
+func (w *Index) pickNode() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := len(w.opt.URLs)
@@ -181,7 +182,7 @@ func (w *WeaviateIndex) pickNode() int {
 
 // rest leaves node i out for a while after err; it reports the first
 // failure of a healthy node through Warn.
-func (w *WeaviateIndex) rest(i int, err error) {
+func (w *Index) rest(i int, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.downUntil == nil {
@@ -197,11 +198,11 @@ func (w *WeaviateIndex) rest(i int, err error) {
 	w.downUntil[i] = time.Now().Add(nodeRest)
 }
 
-// OpenWeaviate connects to the cluster and checks it is ready. With create
+// Open connects to the cluster and checks it is ready. With create
 // set it makes the class when it is missing; otherwise a missing class is
 // an error.
-func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*WeaviateIndex, error) {
-	w, err := connectWeaviate(ctx, opt)
+func Open(ctx context.Context, opt Options, create bool) (*Index, error) {
+	w, err := connect(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -228,19 +229,19 @@ func OpenWeaviate(ctx context.Context, opt WeaviateOptions, create bool) (*Weavi
 		if err != nil {
 			return nil, err
 		}
-		w.opt.Encoder = NewWordVectorEncoder(v)
+		w.opt.Encoder = retrieve.NewWordVectorEncoder(v)
 	}
 	return w, nil
 }
 
-// connectWeaviate checks the options and that a node is ready; it does not
+// connect checks the options and that a node is ready; it does not
 // look at the class.
-func connectWeaviate(ctx context.Context, opt WeaviateOptions) (*WeaviateIndex, error) {
+func connect(ctx context.Context, opt Options) (*Index, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
 	opt = opt.withDefaults()
-	w := &WeaviateIndex{opt: opt, client: &http.Client{Timeout: opt.Timeout}, consistency: opt.Consistency}
+	w := &Index{opt: opt, client: &http.Client{Timeout: opt.Timeout}, consistency: opt.Consistency}
 	if err := w.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -249,13 +250,13 @@ func connectWeaviate(ctx context.Context, opt WeaviateOptions) (*WeaviateIndex, 
 
 // Consistency returns the consistency level reads use now: the configured
 // one, or ONE after a fallback.
-func (w *WeaviateIndex) Consistency() string {
+func (w *Index) Consistency() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.consistency
 }
 
-func (w *WeaviateIndex) warn(format string, args ...any) {
+func (w *Index) warn(format string, args ...any) {
 	if w.opt.Warn != nil {
 		w.opt.Warn(fmt.Sprintf(format, args...))
 	}
@@ -263,7 +264,7 @@ func (w *WeaviateIndex) warn(format string, args ...any) {
 
 // ready waits for one node to answer /v1/.well-known/ready, within the
 // retry budget.
-func (w *WeaviateIndex) ready(ctx context.Context) error {
+func (w *Index) ready(ctx context.Context) error {
 	_, err := w.do(ctx, http.MethodGet, "/v1/.well-known/ready", nil, nil)
 	if err != nil {
 		return fmt.Errorf("weaviate is not reachable at %s: %w (is the server running? %s runs a local one)", strings.Join(w.opt.URLs, ", "), err, hint.Command("weaviate start"))
@@ -273,7 +274,7 @@ func (w *WeaviateIndex) ready(ctx context.Context) error {
 
 // readClass reports whether the class exists and reads its replication
 // factor.
-func (w *WeaviateIndex) readClass(ctx context.Context) (bool, error) {
+func (w *Index) readClass(ctx context.Context) (bool, error) {
 	var class struct {
 		ReplicationConfig struct {
 			Factor int `json:"factor"`
@@ -288,7 +289,7 @@ func (w *WeaviateIndex) readClass(ctx context.Context) (bool, error) {
 
 // getClass reads a class's definition into out; a missing class is not
 // an error.
-func (w *WeaviateIndex) getClass(ctx context.Context, name string, out any) (exists bool, err error) {
+func (w *Index) getClass(ctx context.Context, name string, out any) (exists bool, err error) {
 	status, err := w.do(ctx, http.MethodGet, "/v1/schema/"+name, nil, out)
 	if status == http.StatusNotFound {
 		return false, nil
@@ -298,7 +299,7 @@ func (w *WeaviateIndex) getClass(ctx context.Context, name string, out any) (exi
 
 // deleteClass removes a class and its objects; a missing class is not an
 // error.
-func (w *WeaviateIndex) deleteClass(ctx context.Context, name string) error {
+func (w *Index) deleteClass(ctx context.Context, name string) error {
 	status, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+name, nil, nil)
 	if status == http.StatusNotFound {
 		return nil
@@ -327,19 +328,9 @@ func passageProperties() []map[string]any {
 
 // analyse returns text as the bleve backend indexes it: its English
 // analyser's terms, space-separated.
-func analyse(text string) string {
-	stream := englishAnalyzer.Analyze([]byte(text))
-	terms := make([]string, len(stream))
-	for i, tok := range stream {
-		terms[i] = string(tok.Term)
-	}
-	return strings.Join(terms, " ")
-}
+func analyse(text string) string { return strings.Join(retrieve.Terms(text), " ") }
 
-// englishAnalyzer is the analyser passageMapping gives text and titles.
-var englishAnalyzer = passageMapping().AnalyzerNamed("en")
-
-func (w *WeaviateIndex) createClass(ctx context.Context) error {
+func (w *Index) createClass(ctx context.Context) error {
 	shards := w.opt.Shards
 	if shards == 0 {
 		shards = len(w.opt.URLs)
@@ -370,7 +361,7 @@ func (w *WeaviateIndex) createClass(ctx context.Context) error {
 }
 
 // postClass creates a class; one that exists already is left as it is.
-func (w *WeaviateIndex) postClass(ctx context.Context, class map[string]any) error {
+func (w *Index) postClass(ctx context.Context, class map[string]any) error {
 	_, err := w.do(ctx, http.MethodPost, "/v1/schema", class, nil)
 	if err != nil && strings.Contains(err.Error(), "already exists") {
 		return nil // another process created it first
@@ -380,7 +371,7 @@ func (w *WeaviateIndex) postClass(ctx context.Context, class map[string]any) err
 
 // DeleteClass removes the class, every passage in it, and its term
 // statistics.
-func (w *WeaviateIndex) DeleteClass(ctx context.Context) error {
+func (w *Index) DeleteClass(ctx context.Context) error {
 	for _, class := range []string{w.StatsClass(), w.opt.Class} {
 		if err := w.deleteClass(ctx, class); err != nil {
 			return err
@@ -408,19 +399,19 @@ const addChunk = 250
 
 // Add stores passages, in batch requests of a few hundred with Workers of
 // them in flight; a passage whose id is already stored is replaced.
-func (w *WeaviateIndex) Add(ps []Passage) error {
+func (w *Index) Add(ps []retrieve.Passage) error {
 	return w.AddContext(context.Background(), ps)
 }
 
 // AddContext is Add with a context.
-func (w *WeaviateIndex) AddContext(ctx context.Context, ps []Passage) error {
+func (w *Index) AddContext(ctx context.Context, ps []retrieve.Passage) error {
 	return w.inBatches(ctx, len(ps), addChunk, func(ctx context.Context, start, end int) error { return w.addBatch(ctx, ps[start:end]) })
 }
 
 // inBatches calls post for consecutive ranges of n items, chunk long,
 // with Workers calls in flight, and returns the first error (after which
 // no further range starts, and those under way are cancelled).
-func (w *WeaviateIndex) inBatches(ctx context.Context, n, chunk int, post func(ctx context.Context, start, end int) error) error {
+func (w *Index) inBatches(ctx context.Context, n, chunk int, post func(ctx context.Context, start, end int) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(w.opt.Workers)
 	for start := 0; start < n && gctx.Err() == nil; start += chunk {
@@ -433,7 +424,7 @@ func (w *WeaviateIndex) inBatches(ctx context.Context, n, chunk int, post func(c
 }
 
 // addBatch stores passages with one batch request.
-func (w *WeaviateIndex) addBatch(ctx context.Context, ps []Passage) error {
+func (w *Index) addBatch(ctx context.Context, ps []retrieve.Passage) error {
 	if len(ps) == 0 {
 		return nil
 	}
@@ -462,7 +453,7 @@ func (w *WeaviateIndex) addBatch(ctx context.Context, ps []Passage) error {
 // could not be reached (a class created a moment ago, a node busy or
 // restarting) are sent again, Retries times at most, after a doubling
 // Backoff.
-func (w *WeaviateIndex) postObjects(ctx context.Context, objects []map[string]any, ids []string, what string) error {
+func (w *Index) postObjects(ctx context.Context, objects []map[string]any, ids []string, what string) error {
 	wait := w.opt.Backoff
 	for try := 0; ; try++ {
 		var results []struct {
@@ -524,13 +515,13 @@ func graphQLString(s string) string {
 
 // Search runs a BM25 query over the passages' text and (weighted lower)
 // title, or a hybrid query when the index has an Encoder. Equal scores are
-// ordered by passage id, as BleveIndex does.
-func (w *WeaviateIndex) Search(q string, k int) ([]Hit, error) {
+// ordered by passage id, as retrieve.BleveIndex does.
+func (w *Index) Search(q string, k int) ([]retrieve.Hit, error) {
 	return w.SearchContext(context.Background(), q, k)
 }
 
 // SearchContext is Search with a context.
-func (w *WeaviateIndex) SearchContext(ctx context.Context, q string, k int) ([]Hit, error) {
+func (w *Index) SearchContext(ctx context.Context, q string, k int) ([]retrieve.Hit, error) {
 	if k <= 0 {
 		return nil, nil
 	}
@@ -561,8 +552,9 @@ func isReplicaError(msg string) bool {
 	return false
 }
 
-// titleWeight is the title's share in a passage's score, as in BleveIndex.
-const titleWeight = 0.5
+// titleWeight is the title's share in a passage's score, as in the bleve
+// backend.
+const titleWeight = retrieve.TitleBoost
 
 // searchFields are the properties a search returns of each passage.
 const searchFields = `passageId articleId title text titleTerms textTerms _additional { score }`
@@ -580,19 +572,19 @@ type searchHit struct {
 	} `json:"_additional"`
 }
 
-func (o searchHit) hit() Hit {
-	return Hit{Passage: Passage{ID: o.PassageID, ArticleID: o.ArticleID, Title: o.Title, Text: o.Text}}
+func (o searchHit) hit() retrieve.Hit {
+	return retrieve.Hit{Passage: retrieve.Passage{ID: o.PassageID, ArticleID: o.ArticleID, Title: o.Title, Text: o.Text}}
 }
 
 // search runs one query at the given read consistency: hybrid when the
 // index has an Encoder, else BM25 scored as bleve scores it.
-func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level string) ([]Hit, error) {
+func (w *Index) search(ctx context.Context, q string, k int, level string) ([]retrieve.Hit, error) {
 	terms := analyse(q)
 	consistency := ""
 	if w.factor > 1 {
 		consistency = ", consistencyLevel: " + level
 	}
-	var hits []Hit
+	var hits []retrieve.Hit
 	var err error
 	if w.opt.Encoder != nil {
 		hits, err = w.hybridSearch(ctx, q, terms, 2*k+10, consistency) // more than k, so that a tie at the cut is settled by id
@@ -602,14 +594,14 @@ func (w *WeaviateIndex) search(ctx context.Context, q string, k int, level strin
 	if err != nil {
 		return nil, fmt.Errorf("weaviate: search: %w", err)
 	}
-	sortHits(hits)
+	retrieve.SortHits(hits)
 	return hits[:min(k, len(hits))], nil
 }
 
 // hybridSearch fuses BM25 over the analysed terms (title at half weight)
 // with the similarity of q's vector to the passages'; Weaviate's fused
 // score is the passage's score. A passage may match by its vector alone.
-func (w *WeaviateIndex) hybridSearch(ctx context.Context, q, terms string, limit int, consistency string) ([]Hit, error) {
+func (w *Index) hybridSearch(ctx context.Context, q, terms string, limit int, consistency string) ([]retrieve.Hit, error) {
 	vec, err := json.Marshal(w.opt.Encoder.Encode(q))
 	if err != nil {
 		return nil, err
@@ -622,7 +614,7 @@ func (w *WeaviateIndex) hybridSearch(ctx context.Context, q, terms string, limit
 	if err := w.graphQL(ctx, query, &data); err != nil {
 		return nil, err
 	}
-	var hits []Hit
+	var hits []retrieve.Hit
 	for _, o := range data.Get[w.opt.Class] {
 		h := o.hit()
 		if h.Score, err = parseScore(o.Additional.Score); err != nil {
@@ -636,12 +628,12 @@ func (w *WeaviateIndex) hybridSearch(ctx context.Context, q, terms string, limit
 // bm25Search asks Weaviate's BM25 for the passages that match the terms
 // in their text and those that match them in their title (two aliased
 // queries in one request, with the term statistics not read yet), and
-// scores them as BleveIndex scores them (bm25.go), with the class's term
+// scores them as retrieve.BleveIndex scores them (bm25.go), with the class's term
 // statistics. Weaviate's own scores order the pool it returns: the pool
 // is larger than k (poolSize) because they rank differently. A class
 // without statistics is ranked by Weaviate's scores instead, combined as
 // bleve combines fields (bleveLikeScore), and a warning says so.
-func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, k int, consistency string) ([]Hit, error) {
+func (w *Index) bm25Search(ctx context.Context, terms string, k int, consistency string) ([]retrieve.Hit, error) {
 	queryTerms := strings.Fields(terms)
 	missing, haveStats := w.missingBuckets(queryTerms)
 	limit := 2*k + 10 // more than k, so that a tie at the cut is settled by id
@@ -712,7 +704,7 @@ func (w *WeaviateIndex) bm25Search(ctx context.Context, terms string, k int, con
 			w.warn("weaviate: class %s has no term statistics; passages are ranked by Weaviate's BM25, which ranks differently from the bleve backend (%s writes them)", w.opt.Class, hint.Command("index build"))
 		})
 	}
-	hits := make([]Hit, len(order))
+	hits := make([]retrieve.Hit, len(order))
 	for i, id := range order {
 		sc := byID[id]
 		hits[i] = sc.hit()
@@ -751,7 +743,7 @@ func bleveLikeScore(queryTerms []string, fields [numFields][]string, text, title
 
 // graphQL posts a GraphQL query and decodes its data into out; the
 // query's own errors come back as a *graphQLError.
-func (w *WeaviateIndex) graphQL(ctx context.Context, query string, out any) error {
+func (w *Index) graphQL(ctx context.Context, query string, out any) error {
 	var res struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []struct {
@@ -792,7 +784,7 @@ func parseScore(raw json.RawMessage) (float64, error) {
 // aggregate; when that fails because replicas are down, it adds up the
 // shards' object counts that the live nodes report (each shard once),
 // statistics that Weaviate updates some time after writes.
-func (w *WeaviateIndex) Count() (uint64, error) {
+func (w *Index) Count() (uint64, error) {
 	ctx := context.Background()
 	var data struct {
 		Aggregate map[string][]struct {
@@ -816,7 +808,7 @@ func (w *WeaviateIndex) Count() (uint64, error) {
 	return rows[0].Meta.Count, nil
 }
 
-func (w *WeaviateIndex) countFromNodes(ctx context.Context, why string) (uint64, error) {
+func (w *Index) countFromNodes(ctx context.Context, why string) (uint64, error) {
 	var nodes struct {
 		Nodes []struct {
 			Shards []struct {
@@ -846,7 +838,7 @@ func (w *WeaviateIndex) countFromNodes(ctx context.Context, why string) (uint64,
 }
 
 // Close releases idle connections; the cluster keeps the passages.
-func (w *WeaviateIndex) Close() error {
+func (w *Index) Close() error {
 	w.client.CloseIdleConnections()
 	return nil
 }
@@ -878,7 +870,7 @@ func retryable(err error) bool {
 // Retries more tries after the first and a doubling Backoff between them,
 // and decodes a JSON answer into out (when non-nil). It returns the last
 // HTTP status seen (0 when no node answered).
-func (w *WeaviateIndex) do(ctx context.Context, method, path string, body, out any) (int, error) {
+func (w *Index) do(ctx context.Context, method, path string, body, out any) (int, error) {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -914,7 +906,7 @@ func (w *WeaviateIndex) do(ctx context.Context, method, path string, body, out a
 	return status, lastErr
 }
 
-func (w *WeaviateIndex) once(ctx context.Context, method, url string, payload []byte, out any) (int, error) {
+func (w *Index) once(ctx context.Context, method, url string, payload []byte, out any) (int, error) {
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)

@@ -1,4 +1,4 @@
-package retrieve
+package wiki
 
 import (
 	"bytes"
@@ -173,38 +173,6 @@ func TestStripWikitext(t *testing.T) {
 	}
 }
 
-func FuzzStripWikitext(f *testing.F) {
-	f.Add("[[a|b]] {{c|{{d}}}} '''e''' <ref>f</ref> [[File:g|[[h]]]] [http://x y]")
-	f.Add("[[unclosed {{ also |} ]]")
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, p := range StripWikitext(s) {
-			if strings.Contains(p, "\n") {
-				t.Fatalf("a paragraph holds a newline: %q", p)
-			}
-		}
-	})
-}
-
-func FuzzWikiExtractor(f *testing.F) {
-	f.Add("<doc id=\"1\" url=\"u\" title=\"T\">\nT\n\ntext\n</doc>\n")
-	f.Add("<doc id=\"1\" url=\"u\" title=\"T\">\n<doc ")
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, body string) {
-		p := filepath.Join(dir, "f.txt")
-		os.WriteFile(p, []byte(body), 0o644)
-		r, err := Open(p, FormatWikiExtractor)
-		if err != nil {
-			return
-		}
-		defer r.Close()
-		for i := 0; i < 1000; i++ {
-			if _, err := r.Next(); err != nil {
-				return
-			}
-		}
-	})
-}
-
 // TestOpenGzipAndDetectByContent: a .gz corpus is read through gzip and its
 // format told by the name under the .gz; a file without a telling name is
 // told by its first bytes; a broken gzip header names the file.
@@ -224,5 +192,17 @@ func TestOpenGzipAndDetectByContent(t *testing.T) {
 	broken := write(t, "kb.jsonl.gz", "not gzip at all")
 	if _, err := Open(broken, ""); err == nil || !strings.Contains(err.Error(), broken) {
 		t.Errorf("broken gzip: %v", err)
+	}
+}
+
+func TestIsHeading(t *testing.T) {
+	for line, want := range map[string]bool{
+		"History.": true, "Early life and career.": true, "Etymology and terminology.": true,
+		"It was founded in 1200.": false, "Salt is cheap.": false, "Razaerholm exports salt.": true,
+		"See also: list.": false, "A very long line that is surely a sentence here.": false, "No period": false,
+	} {
+		if got := isHeading(line); got != want {
+			t.Errorf("isHeading(%q) = %v", line, got)
+		}
 	}
 }

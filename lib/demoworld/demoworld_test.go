@@ -1,4 +1,4 @@
-package worldgen
+package demoworld
 
 import (
 	"bytes"

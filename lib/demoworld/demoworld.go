@@ -1,4 +1,4 @@
-// Package worldgen generates nerlab's offline demo world for retrieval-
+// Package demoworld generates nerlab's offline demo world for retrieval-
 // augmented NER: invented entities whose type (person, place,
 // organisation, product) is stated in generated encyclopedia articles,
 // and NER sentences whose wording leaves the type open. Names are made
@@ -9,7 +9,7 @@
 // with a clue, while one that reads retrieved articles can type them all:
 // the gap CLNER's cooperative learning narrows. Everything comes from a
 // seed: the world is reproducible and holds no third-party text.
-package worldgen
+package demoworld
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package retrieve
+package weaviate
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/corpus"
+	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/shareddata"
 	"github.com/nerlab/nerlab/lib/weaviatelocal"
 )
@@ -89,7 +90,7 @@ func wnutQueries(t *testing.T, n int) [][]string {
 }
 
 // overlapAt is the mean share of a's top-k passage ids that b's top k hold.
-func overlapAt(a, b [][]Ranked, k int) float64 {
+func overlapAt(a, b [][]retrieve.Ranked, k int) float64 {
 	var sum float64
 	n := 0
 	for i := range a {
@@ -112,11 +113,11 @@ func overlapAt(a, b [][]Ranked, k int) float64 {
 	return sum / float64(max(n, 1))
 }
 
-func retrieveAll(t *testing.T, idx Index, qs [][]string) [][]Ranked {
+func retrieveAll(t *testing.T, idx retrieve.Index, qs [][]string) [][]retrieve.Ranked {
 	t.Helper()
-	out := make([][]Ranked, len(qs))
+	out := make([][]retrieve.Ranked, len(qs))
 	for i, q := range qs {
-		r, err := Retrieve(idx, q, RetrieveOptions{Keep: 6})
+		r, err := retrieve.Retrieve(idx, q, retrieve.RetrieveOptions{Keep: 6})
 		if err != nil {
 			t.Fatalf("query %d: %v", i, err)
 		}
@@ -131,14 +132,14 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	bleveDir, wvDir := filepath.Join(dir, "bleve"), filepath.Join(dir, "wv")
-	nb, err := Build(ctx, bleveDir, BuildOptions{Corpora: corpora})
+	nb, err := retrieve.Build(ctx, bleveDir, retrieve.BuildOptions{Corpora: corpora})
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := Backend{Kind: "weaviate", Weaviate: &WeaviateOptions{URLs: c.URLs(), Class: "Knowledge"}}
-	counted := -1 // passages the term statistics have read, as Build reports them
-	nw, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend, Progress: func(p BuildProgress) {
-		if p.Stage == StageStatistics {
+	backend := Backend(Options{URLs: c.URLs(), Class: "Knowledge"})
+	counted := -1 // passages the term statistics have read, as retrieve.Build reports them
+	nw, err := retrieve.Build(ctx, wvDir, retrieve.BuildOptions{Corpora: corpora, Backend: backend, Progress: func(p retrieve.BuildProgress) {
+		if p.Stage == retrieve.StageStatistics {
 			counted = p.Passages
 		}
 	}})
@@ -153,22 +154,22 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 	}
 	// A second build finds the first finished; indexing passages again
 	// replaces them.
-	if n, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend}); err != nil || n != nw {
+	if n, err := retrieve.Build(ctx, wvDir, retrieve.BuildOptions{Corpora: corpora, Backend: backend}); err != nil || n != nw {
 		t.Fatalf("rebuild: %d passages, %v", n, err)
 	}
-	wv, err := OpenIndex(ctx, wvDir, OpenOptions{})
+	wv, err := retrieve.OpenIndex(ctx, wvDir, retrieve.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer wv.Close()
-	if !strings.Contains(Describe(wv), "Weaviate class Knowledge") {
-		t.Errorf("Describe = %q", Describe(wv))
+	if !strings.Contains(retrieve.Describe(wv), "Weaviate class Knowledge") {
+		t.Errorf("retrieve.Describe = %q", retrieve.Describe(wv))
 	}
 	hits, err := wv.Search("football club", 50)
 	if err != nil || len(hits) == 0 {
 		t.Fatalf("search: %d hits, %v", len(hits), err)
 	}
-	ps := make([]Passage, len(hits))
+	ps := make([]retrieve.Passage, len(hits))
 	for i, h := range hits {
 		ps[i] = h.Passage
 	}
@@ -179,7 +180,8 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 		t.Errorf("re-adding %d passages changed the count from %d to %d", len(ps), nw, n)
 	}
 
-	bl, err := OpenIndex(ctx, bleveDir, OpenOptions{})
+	fields, counts := passageFields(t, bleveDir) // before OpenIndex holds the bleve index
+	bl, err := retrieve.OpenIndex(ctx, bleveDir, retrieve.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,12 +195,12 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 	if overlap < 0.9 {
 		t.Errorf("overlap@6 = %.3f; want the backends to agree", overlap)
 	}
-	checkStatsScores(t, wv.(*WeaviateIndex), bl.(*BleveIndex), qs)
+	checkStatsScores(t, wv.(*Index), fields, counts, qs)
 
 	// Without statistics Weaviate's own BM25 ranks, and a warning says so;
 	// a build writes them again. A statistics class with other properties
 	// (another version's) counts as none, and the build replaces it.
-	w := wv.(*WeaviateIndex)
+	w := wv.(*Index)
 	if _, err := w.do(ctx, http.MethodDelete, "/v1/schema/"+w.StatsClass(), nil, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +209,7 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 		t.Fatal(err)
 	}
 	var warned []string
-	bare, err := OpenIndex(ctx, wvDir, OpenOptions{Warn: func(m string) { warned = append(warned, m) }})
+	bare, err := retrieve.OpenIndex(ctx, wvDir, retrieve.OpenOptions{Warn: func(m string) { warned = append(warned, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +220,7 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 	if len(warned) != 1 || !strings.Contains(warned[0], "no term statistics") {
 		t.Errorf("warnings without statistics: %q", warned)
 	}
-	if _, err := Build(ctx, wvDir, BuildOptions{Corpora: corpora, Backend: backend}); err != nil {
+	if _, err := retrieve.Build(ctx, wvDir, retrieve.BuildOptions{Corpora: corpora, Backend: backend}); err != nil {
 		t.Fatal(err)
 	}
 	if docs, err := w.StatsDocs(ctx); err != nil || docs != nw {
@@ -228,11 +230,10 @@ func TestWeaviateSingleNodeAgreesWithBleve(t *testing.T) {
 
 // checkStatsScores checks a Weaviate index's scores against bleve's
 // formula computed here, over statistics counted here from the passages
-// (bleve's own index stands in for the passage store), and its top 10
-// against the formula's top 10 over every passage.
-func checkStatsScores(t *testing.T, w *WeaviateIndex, b *BleveIndex, qs [][]string) {
+// (read from the bleve index of the same corpora, see passageFields), and
+// its top 10 against the formula's top 10 over every passage.
+func checkStatsScores(t *testing.T, w *Index, fields map[string][numFields][]string, counts termCounts, qs [][]string) {
 	t.Helper()
-	fields, counts := passageFields(t, b)
 	stats := counts.stats(uint64(len(fields)))
 	var same, n int
 	for _, q := range qs {
@@ -251,13 +252,13 @@ func checkStatsScores(t *testing.T, w *WeaviateIndex, b *BleveIndex, qs [][]stri
 				t.Fatalf("query %q, passage %s: Weaviate's score %.12g, the formula's %.12g", text, h.ID, h.Score, want)
 			}
 		}
-		var all []Hit
+		var all []retrieve.Hit
 		for id, fs := range fields {
 			if s := bq.score(fs); s > 0 {
-				all = append(all, Hit{Passage: Passage{ID: id}, Score: s})
+				all = append(all, retrieve.Hit{Passage: retrieve.Passage{ID: id}, Score: s})
 			}
 		}
-		sortHits(all)
+		retrieve.SortHits(all)
 		top := map[string]bool{}
 		for _, h := range all[:min(10, len(all))] {
 			top[h.ID] = true
@@ -280,14 +281,14 @@ func TestWeaviateThreeNodesSurviveALostNode(t *testing.T) {
 	corpora := knowledgeSample(t, 600)
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "wv")
-	backend := Backend{Kind: "weaviate", Weaviate: &WeaviateOptions{URLs: c.URLs(), Shards: 3, Replicas: 2}}
-	total, err := Build(ctx, dir, BuildOptions{Corpora: corpora, Backend: backend})
+	backend := Backend(Options{URLs: c.URLs(), Shards: 3, Replicas: 2})
+	total, err := retrieve.Build(ctx, dir, retrieve.BuildOptions{Corpora: corpora, Backend: backend})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var warnings []string
-	idx, err := OpenIndex(ctx, dir, OpenOptions{Warn: func(m string) {
+	idx, err := retrieve.OpenIndex(ctx, dir, retrieve.OpenOptions{Warn: func(m string) {
 		mu.Lock()
 		warnings = append(warnings, m)
 		mu.Unlock()
@@ -316,7 +317,7 @@ func TestWeaviateThreeNodesSurviveALostNode(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "views", "dev.txt")
 	os.MkdirAll(filepath.Dir(out), 0o755)
 	var killOnce sync.Once
-	done, err := WriteViews(ctx, idx, in, out, ViewOptions{Retrieve: RetrieveOptions{Keep: 6}, Budget: 64, Workers: 2,
+	done, err := retrieve.WriteViews(ctx, idx, in, out, retrieve.ViewOptions{Retrieve: retrieve.RetrieveOptions{Keep: 6}, Budget: 64, Workers: 2,
 		Progress: func(d, _ int) {
 			if d >= 40 {
 				killOnce.Do(func() {
@@ -329,14 +330,14 @@ func TestWeaviateThreeNodesSurviveALostNode(t *testing.T) {
 	if err != nil || done != 120 {
 		t.Fatalf("views with a node killed mid-run: %d sentences, %v", done, err)
 	}
-	vf, err := OpenViewFile(out, nil)
+	vf, err := retrieve.OpenViewFile(out, nil)
 	if err != nil {
 		t.Fatalf("the view file written through the outage: %v", err)
 	}
 	if vf.Len() != 120 {
 		t.Errorf("%d sentences in the view file", vf.Len())
 	}
-	w := idx.(*WeaviateIndex)
+	w := idx.(*Index)
 	if w.Consistency() != "ONE" {
 		t.Errorf("consistency %s after losing a node; want the fallback to ONE", w.Consistency())
 	}
@@ -374,7 +375,7 @@ func TestWeaviateMisconfiguredClusterIsAClearError(t *testing.T) {
 	c := startWeaviate(t, 1)
 	ctx := context.Background()
 	// A class that is not there.
-	if _, err := OpenWeaviate(ctx, WeaviateOptions{URLs: c.URLs(), Class: "Missing"}, false); err == nil || !strings.Contains(err.Error(), "no class Missing") {
+	if _, err := Open(ctx, Options{URLs: c.URLs(), Class: "Missing"}, false); err == nil || !strings.Contains(err.Error(), "no class Missing") {
 		t.Errorf("missing class: err = %v", err)
 	}
 	// A build that continues into a class removed since stops, instead of
@@ -382,25 +383,26 @@ func TestWeaviateMisconfiguredClusterIsAClearError(t *testing.T) {
 	kb := filepath.Join(t.TempDir(), "kb.jsonl")
 	os.WriteFile(kb, []byte(`{"title": "A", "text": "One sentence. Another one."}`+"\n"), 0o644)
 	dir := filepath.Join(t.TempDir(), "idx")
-	backend := Backend{Kind: "weaviate", Weaviate: &WeaviateOptions{URLs: c.URLs(), Class: "Gone"}}
-	if _, err := Build(ctx, dir, BuildOptions{Corpora: []string{kb}, Backend: backend}); err != nil {
+	gone := Options{URLs: c.URLs(), Class: "Gone"}
+	backend := Backend(gone)
+	if _, err := retrieve.Build(ctx, dir, retrieve.BuildOptions{Corpora: []string{kb}, Backend: backend}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := OpenWeaviate(ctx, *backend.Weaviate, false)
+	w, err := Open(ctx, gone, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := w.DeleteClass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Build(ctx, dir, BuildOptions{Corpora: []string{kb}, Backend: backend}); err == nil || !strings.Contains(err.Error(), "no class Gone") {
+	if _, err := retrieve.Build(ctx, dir, retrieve.BuildOptions{Corpora: []string{kb}, Backend: backend}); err == nil || !strings.Contains(err.Error(), "no class Gone") {
 		t.Errorf("continuing into a removed class: err = %v", err)
 	}
-	if n, err := Build(ctx, dir, BuildOptions{Corpora: []string{kb}, Backend: backend, Fresh: true}); err != nil || n == 0 {
+	if n, err := retrieve.Build(ctx, dir, retrieve.BuildOptions{Corpora: []string{kb}, Backend: backend, Fresh: true}); err != nil || n == 0 {
 		t.Errorf("--fresh after the class was removed: %d passages, %v", n, err)
 	}
 	// More replicas than nodes.
-	_, err = OpenWeaviate(ctx, WeaviateOptions{URLs: c.URLs(), Class: "TooMany", Replicas: 3}, true)
+	_, err = Open(ctx, Options{URLs: c.URLs(), Class: "TooMany", Replicas: 3}, true)
 	if err == nil || !strings.Contains(err.Error(), "creating class TooMany") {
 		t.Errorf("3 replicas on 1 node: err = %v", err)
 	}
@@ -414,12 +416,12 @@ func TestWeaviateHybridFindsByVector(t *testing.T) {
 	vecs := filepath.Join(t.TempDir(), "tiny.vec")
 	os.WriteFile(vecs, []byte("cat 1 0\nkitten 0.95 0.05\ndogs 0 1\nbark 0.1 0.9\n"), 0o644)
 	ctx := context.Background()
-	w, err := OpenWeaviate(ctx, WeaviateOptions{URLs: c.URLs(), Class: "Hybrid", Vectors: vecs}, true)
+	w, err := Open(ctx, Options{URLs: c.URLs(), Class: "Hybrid", Vectors: vecs}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if err := w.Add([]Passage{{ID: "k:1-0", Title: "Pets", Text: "The cat sat on the mat."}, {ID: "k:2-0", Title: "Noise", Text: "Dogs bark at night."}}); err != nil {
+	if err := w.Add([]retrieve.Passage{{ID: "k:1-0", Title: "Pets", Text: "The cat sat on the mat."}, {ID: "k:2-0", Title: "Noise", Text: "Dogs bark at night."}}); err != nil {
 		t.Fatal(err)
 	}
 	hits, err := w.Search("kitten", 2)
