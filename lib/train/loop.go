@@ -40,16 +40,31 @@ func (tr *trainer) run(ctx context.Context) (*Result, error) {
 }
 
 // epoch trains one epoch (or the rest of one, after resuming mid-way),
-// evaluates, and checkpoints.
+// evaluates every view, keeps the best model, and checkpoints.
 func (tr *trainer) epoch(ctx context.Context) error {
+	epoch := tr.st.Epoch + 1
+	row, err := tr.trainEpoch(ctx, epoch)
+	if err != nil {
+		return err
+	}
+	if err := tr.evaluateViews(epoch, &row); err != nil {
+		return err
+	}
+	if err := tr.keepBest(epoch, &row); err != nil {
+		return err
+	}
+	return tr.endEpoch(epoch, row)
+}
+
+// trainEpoch trains the epoch's batches from st.Batch on and returns the
+// epoch's training record.
+func (tr *trainer) trainEpoch(ctx context.Context, epoch int) (epochRow, error) {
 	t := tr.exp.Train
 	st := tr.st
-	epoch := st.Epoch + 1
 	batches := tr.epochBatches(epoch)
 	accum := max(t.Accumulate, 1)
-	started := time.Now()
-	lastEvent, lastLine := time.Time{}, started
-	secondsBefore := st.EpochSeconds
+	clock := epochClock{started: time.Now(), before: st.EpochSeconds}
+	clock.lastLine = clock.started
 	tr.opt.ZeroGrad()
 	// The partial-epoch sums as of the last optimizer step: an interrupt
 	// inside an accumulation window rewinds to them, since the window's
@@ -57,7 +72,7 @@ func (tr *trainer) epoch(ctx context.Context) error {
 	atStep := partial{st.EpochLoss, st.EpochBatches, st.EpochTokens, st.Batch}
 	for bi := st.Batch; bi < len(batches); bi++ {
 		if err := ctx.Err(); err != nil {
-			return tr.interrupt(atStep, secondsBefore+time.Since(started).Seconds())
+			return epochRow{}, tr.interrupt(atStep, clock.seconds(time.Now()))
 		}
 		torch.Seed(batchSeed(st.Seed, epoch, bi))
 		b := tr.objectiveBatch(batches[bi])
@@ -67,64 +82,94 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		}
 		value, err := tr.backward(b, accum)
 		if err != nil {
-			return err
+			return epochRow{}, err
 		}
 		if math.IsNaN(value) || math.IsInf(value, 0) {
-			return tr.diverged(epoch, bi, fmt.Sprintf("the loss is %v", value))
+			return epochRow{}, tr.diverged(epoch, bi, fmt.Sprintf("the loss is %v", value))
 		}
 		st.EpochLoss += value
 		st.EpochBatches++
 		st.EpochTokens += tokens
 		if (bi+1)%accum == 0 || bi == len(batches)-1 {
-			if t.ClipNorm > 0 {
-				optim.ClipGradNorm(tr.params, t.ClipNorm)
-			}
-			if !optim.GradsFinite(tr.params) {
-				return tr.diverged(epoch, bi, "a gradient is NaN or infinite")
-			}
-			if err := tr.opt.Step(tr.lr()); err != nil {
-				return err
-			}
-			tr.opt.ZeroGrad()
-			st.Steps++
-			if st.Warmup != nil {
-				st.Warmup.Advance()
+			if err := tr.step(epoch, bi); err != nil {
+				return epochRow{}, err
 			}
 			atStep = partial{st.EpochLoss, st.EpochBatches, st.EpochTokens, bi + 1}
 		}
 		st.Batch = bi + 1
-		now := time.Now()
-		// A progress line (training.log, and the printer off a terminal,
-		// where nothing is redrawn) at least every ProgressEvery, and at a
-		// tenth of the epoch once a third of that has passed: long epochs
-		// report their tenths, epochs of a few seconds (the demo's) stay
-		// quiet. None after the last batch: the epoch's line follows.
-		since := now.Sub(lastLine)
-		tenth := (bi+1)*10/len(batches) > bi*10/len(batches)
-		line := bi < len(batches)-1 && (since >= tr.progressEvery() || tenth && since >= tr.progressEvery()/3)
-		if line || now.Sub(lastEvent) > 250*time.Millisecond || bi == len(batches)-1 {
-			lastEvent = now
-			elapsed := secondsBefore + now.Sub(started).Seconds()
-			rate := float64(st.EpochTokens) / math.Max(elapsed, 1e-9)
-			left := time.Duration(float64(len(batches)-bi-1) * elapsed / float64(bi+1) * float64(time.Second))
-			e := Event{Kind: EventProgress, Epoch: epoch, MaxEpochs: t.MaxEpochs, Batch: bi + 1, Batches: len(batches),
-				Loss: st.EpochLoss / float64(st.EpochBatches), LR: tr.lr(), TokensPerSec: rate, ETA: left, Line: line}
-			if line {
-				lastLine = now
-				tr.log.Printf("%s", progressLine(e))
-			}
-			tr.emit(e)
-		}
+		tr.progress(&clock, epoch, bi, len(batches))
 	}
-	seconds := secondsBefore + time.Since(started).Seconds()
-	row := epochRow{Epoch: epoch, Time: time.Now(), LR: tr.lr(), Seconds: seconds,
+	seconds := clock.seconds(time.Now())
+	row := epochRow{Epoch: epoch, Time: time.Now(), LR: tr.epochLR(), Seconds: seconds,
 		TrainLoss: st.EpochLoss / math.Max(float64(st.EpochBatches), 1), TokensSec: float64(st.EpochTokens) / math.Max(seconds, 1e-9)}
-	row.LR = tr.epochLR()
 	tr.emit(Event{Kind: EventEpoch, Epoch: epoch, MaxEpochs: t.MaxEpochs, Loss: row.TrainLoss, LR: row.LR,
 		TokensPerSec: row.TokensSec, Seconds: seconds})
 	tr.log.Printf("epoch %d: train loss %.5f, lr %.6g, %.1fs, %.0f tokens/s", epoch, row.TrainLoss, row.LR, seconds, row.TokensSec)
+	return row, nil
+}
 
-	// Evaluate every view: dev, and test when monitored.
+// step clips the accumulated gradients, checks them, and takes an
+// optimizer step at the schedule's rate.
+func (tr *trainer) step(epoch, bi int) error {
+	st := tr.st
+	if clip := tr.exp.Train.ClipNorm; clip > 0 {
+		optim.ClipGradNorm(tr.params, clip)
+	}
+	if !optim.GradsFinite(tr.params) {
+		return tr.diverged(epoch, bi, "a gradient is NaN or infinite")
+	}
+	if err := tr.opt.Step(tr.lr()); err != nil {
+		return err
+	}
+	tr.opt.ZeroGrad()
+	st.Steps++
+	if st.Warmup != nil {
+		st.Warmup.Advance()
+	}
+	return nil
+}
+
+// epochClock times an epoch that may have begun in an earlier process.
+type epochClock struct {
+	started             time.Time
+	before              float64 // seconds trained before this process took over
+	lastEvent, lastLine time.Time
+}
+
+func (c *epochClock) seconds(now time.Time) float64 { return c.before + now.Sub(c.started).Seconds() }
+
+// progress emits a progress event after batch bi (a few per second at
+// most), and a progress line for the log and the printer off a terminal,
+// where nothing is redrawn: at least every ProgressEvery, and at a tenth
+// of the epoch once a third of that has passed. Long epochs report their
+// tenths, epochs of a few seconds (the demo's) stay quiet; none after the
+// last batch, where the epoch's line follows.
+func (tr *trainer) progress(c *epochClock, epoch, bi, batches int) {
+	st := tr.st
+	now := time.Now()
+	since := now.Sub(c.lastLine)
+	tenth := (bi+1)*10/batches > bi*10/batches
+	line := bi < batches-1 && (since >= tr.progressEvery() || tenth && since >= tr.progressEvery()/3)
+	if !line && now.Sub(c.lastEvent) <= 250*time.Millisecond && bi != batches-1 {
+		return
+	}
+	c.lastEvent = now
+	elapsed := c.seconds(now)
+	rate := float64(st.EpochTokens) / math.Max(elapsed, 1e-9)
+	left := time.Duration(float64(batches-bi-1) * elapsed / float64(bi+1) * float64(time.Second))
+	e := Event{Kind: EventProgress, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Batch: bi + 1, Batches: batches,
+		Loss: st.EpochLoss / float64(st.EpochBatches), LR: tr.lr(), TokensPerSec: rate, ETA: left, Line: line}
+	if line {
+		c.lastLine = now
+		tr.log.Printf("%s", progressLine(e))
+	}
+	tr.emit(e)
+}
+
+// evaluateViews scores every view on dev, and on test when it is
+// monitored, into row.
+func (tr *trainer) evaluateViews(epoch int, row *epochRow) error {
+	t := tr.exp.Train
 	for _, v := range tr.data.views {
 		evals := viewRows{View: v.name}
 		for _, e := range []struct {
@@ -145,21 +190,27 @@ func (tr *trainer) epoch(ctx context.Context) error {
 		}
 		row.Views = append(row.Views, evals)
 	}
-	// The score that picks the best model and drives annealing: dev F1, or
-	// (without dev data) the negated train loss, as flair does.
+	return nil
+}
+
+// keepBest saves the best model when the epoch beats the best score so
+// far, and lets the annealing schedule observe the score: dev F1 of the
+// selected view, or (without dev data) the negated train loss, as flair
+// does.
+func (tr *trainer) keepBest(epoch int, row *epochRow) error {
+	st := tr.st
 	score, dev := -row.TrainLoss, row.Views[tr.selectIndex()].Dev
 	if dev != nil {
 		score = dev.Report.Micro.F1
 	}
-	improved := st.BestEpoch == 0 || score > st.BestScore
-	if improved {
+	if st.BestEpoch == 0 || score > st.BestScore {
 		st.BestScore, st.BestEpoch = score, epoch
 		if err := tr.saveModel(BestModelDir); err != nil {
 			return err
 		}
 		msg := fmt.Sprintf("new best model (epoch %d, %s) saved to %s", epoch, tr.scoreText(dev != nil, score), filepath.Join(tr.dir, BestModelDir))
 		tr.log.Printf("%s", msg)
-		tr.emit(Event{Kind: EventBest, Epoch: epoch, MaxEpochs: t.MaxEpochs, Path: filepath.Join(tr.dir, BestModelDir), Message: msg})
+		tr.emit(Event{Kind: EventBest, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Path: filepath.Join(tr.dir, BestModelDir), Message: msg})
 	}
 	if st.Anneal != nil {
 		before := st.Anneal.LR
@@ -172,6 +223,14 @@ func (tr *trainer) epoch(ctx context.Context) error {
 			st.Finished, st.StopReason = true, fmt.Sprintf("learning rate %.6g fell below min_learning_rate %g", st.Anneal.LR, st.Anneal.MinLR)
 		}
 	}
+	return nil
+}
+
+// endEpoch records the epoch (loss.tsv, metrics.jsonl) and checkpoints
+// it.
+func (tr *trainer) endEpoch(epoch int, row epochRow) error {
+	t := tr.exp.Train
+	st := tr.st
 	row.RSSMB, row.PeakRSSMB = MemoryMB()
 	if err := writeEpoch(tr.dir, row, tsvLayout{test: t.MonitorTest && len(tr.data.first().test) > 0, views: tr.viewNames()}); err != nil {
 		return err
