@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/kernel/jupyter"
-	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
 )
@@ -105,7 +105,7 @@ func (lt *liveTraining) html() string {
 		if len(lt.reports) > 1 {
 			title += " (" + view + " view)"
 		}
-		b.WriteString("<p>" + title + "</p>" + lab.HTMLReport(*r))
+		b.WriteString("<p>" + title + "</p>" + render.ReportHTML(*r))
 	}
 	b.WriteString("</div>")
 	return b.String()

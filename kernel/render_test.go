@@ -38,7 +38,7 @@ func TestRenderByType(t *testing.T) {
 		{htmlValue{}, "text/html", "<b>me</b>"},
 	}
 	for _, c := range cases {
-		data, ok := render(c.v)
+		data, ok := mimeBundle(c.v)
 		if !ok {
 			t.Errorf("%T: not rendered", c.v)
 			continue
@@ -49,9 +49,12 @@ func TestRenderByType(t *testing.T) {
 		if _, ok := data["text/plain"]; !ok && c.mime != "text/markdown" {
 			t.Errorf("%T: no text/plain fallback", c.v)
 		}
+		if h, ok := data["text/html"]; ok && h == "" {
+			t.Errorf("%T: empty text/html", c.v)
+		}
 	}
 	for _, v := range []any{42, "text", errors.New("e")} {
-		if _, ok := render(v); ok {
+		if _, ok := mimeBundle(v); ok {
 			t.Errorf("%T rendered richly", v)
 		}
 	}
@@ -102,7 +105,7 @@ func TestLiveTrainingShowsBothViews(t *testing.T) {
 func TestStatsAndModelsRenderAsTables(t *testing.T) {
 	st := corpus.Stats{Sentences: 12, Tokens: 340, Scheme: "BIO", Entities: map[string]int{"PER": 3, "LOC": 4}, MaxLength: 40}
 	for _, v := range []any{st, &st} {
-		data, ok := render(v)
+		data, ok := mimeBundle(v)
 		if !ok {
 			t.Fatalf("%T not rendered", v)
 		}
@@ -115,7 +118,7 @@ func TestStatsAndModelsRenderAsTables(t *testing.T) {
 		}
 	}
 	m := lab.NewSession().AddModel("demo", t.TempDir())
-	data, ok := render(m)
+	data, ok := mimeBundle(m)
 	if !ok || !strings.Contains(data["text/html"].(string), "model folder") || !strings.Contains(data["text/plain"].(string), "none saved yet") {
 		t.Errorf("model: %v %v", ok, data)
 	}
