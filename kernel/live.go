@@ -11,6 +11,7 @@ import (
 	"github.com/nerlab/nerlab/kernel/jupyter"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
 )
@@ -66,7 +67,7 @@ func (lt *liveTraining) event(e train.Event) {
 
 // redrawChart renders the run's curves from its metrics so far.
 func (lt *liveTraining) redrawChart() {
-	run, err := plots.ReadRun(lt.dir)
+	run, err := runs.ReadRun(lt.dir)
 	if err != nil || len(run.Epochs) == 0 {
 		return
 	}

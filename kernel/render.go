@@ -17,8 +17,8 @@ import (
 
 // mimeBundle turns a cell's final value into a MIME bundle: display.Data as
 // itself, charts and images as PNG, and any value that render.Of accepts
-// (it has an HTML method, or is a prediction, report, statistics or
-// context view) as its HTML with its text beside it. Other values are
+// (it has an HTML method, or is a prediction, report, statistics, context
+// view or runs list) as its HTML with its text beside it. Other values are
 // shown as text (ok is false).
 func mimeBundle(v any) (data map[string]any, ok bool) {
 	switch x := v.(type) {
@@ -36,12 +36,6 @@ func mimeBundle(v any) (data map[string]any, ok bool) {
 			return nil, false
 		}
 		return map[string]any{"image/png": base64.StdEncoding.EncodeToString(b.Bytes()), "text/plain": "<plot>"}, true
-	}
-	if x, ok := v.([]lab.RunInfo); ok {
-		if len(x) == 0 {
-			return map[string]any{"text/plain": "no runs"}, true
-		}
-		return lab.RunsBundle(x, ""), true
 	}
 	if h, ok := render.Of(v); ok {
 		// Text that names a command spells it as a shell does; here it

@@ -14,6 +14,7 @@ import (
 	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 )
@@ -29,8 +30,10 @@ func TestRenderByType(t *testing.T) {
 		{p, "text/html", "<mark"},
 		{[]*tagger.Prediction{p, p}, "text/html", "<mark"},
 		{metrics.Report{Types: []string{"LOC"}, PerType: map[string]metrics.Score{"LOC": {}}}, "text/html", "<table"},
-		{[]lab.RunInfo{{Dir: "runs/x"}}, "text/html", "runs/x"},
-		{[]lab.RunInfo{{Dir: "runs/x", TestContextF1: 0.5}}, "text/plain", "TEST CTX"},
+		{[]runs.RunInfo{{Dir: "runs/x"}}, "text/html", "runs/x"},
+		{[]runs.RunInfo{{Dir: "runs/x", Tests: []runs.ViewScore{{View: "plain", F1: 0.4}, {View: "context", F1: 0.5}}}}, "text/plain", "TEST CTX"},
+		{[]runs.RunInfo{{Dir: "runs/x", Status: "interrupted"}}, "text/plain", "with `%resume runs/x`"},
+		{[]runs.RunInfo{}, "text/plain", "no runs"},
 		{retrieve.ContextView{Tokens: []string{"Paris"}, Passages: []retrieve.ViewPassage{{Source: retrieve.Source{Title: "Paris"}, Tokens: []string{"Paris", "is"}}}},
 			"text/html", `<mark style="background:#fff3a3">Paris</mark> is`},
 		{image.NewRGBA(image.Rect(0, 0, 3, 3)), "image/png", "iVBOR"},

@@ -21,6 +21,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
@@ -126,7 +127,7 @@ working directory (run from the repository root).`,
 // reportRun prints a run's outcome and makes it the session's current run
 // and model (an interrupted run too: it can be resumed or evaluated).
 func reportRun(env *Env, dir string, res *train.Result, err error) error {
-	if isRunDir(dir) && (err == nil || errors.Is(err, train.ErrInterrupted)) {
+	if runs.LooksLikeRun(dir) && (err == nil || errors.Is(err, train.ErrInterrupted)) {
 		env.Session.addRun(dir)
 	}
 	if err != nil {
@@ -634,7 +635,7 @@ func plotCommand() *Command {
 				}
 				dir = runs[len(runs)-1]
 			}
-			run, err := plots.ReadRun(dir)
+			run, err := runs.ReadRun(dir)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/runs"
 	"regexp"
 )
 
@@ -191,7 +192,7 @@ func TestSessionTrainEvalPredict(t *testing.T) {
 	if !found {
 		t.Errorf("resume does not complete the finished run %s: %v", run, cands)
 	}
-	var infos []RunInfo
+	var infos []runs.RunInfo
 	if err := json.Unmarshal([]byte(s.run("runs --json")), &infos); err != nil || len(infos) != 1 || infos[0].Epochs != 2 {
 		t.Errorf("runs --json: %v %+v", err, infos)
 	}

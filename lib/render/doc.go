@@ -1,8 +1,8 @@
 // Package render turns nerlab's results into what a person reads: plain
 // text, text with ANSI colours for a terminal, and HTML for a notebook.
 // It shows predictions with their entities marked, score reports, context
-// views with their passages, retrieved passages, small tables of facts,
-// and charts inline in terminals that can show images.
+// views with their passages, retrieved passages, the runs table, small
+// tables of facts, and charts inline in terminals that can show images.
 //
 // The packages that compute results stay free of presentation; the
 // command layer (lab), analysis, the REPL and the kernel all show results

@@ -7,6 +7,7 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
 )
 
@@ -21,8 +22,8 @@ type HTMLer interface {
 }
 
 // Of returns v as an HTMLer: v itself when it is one, or one of this
-// package's adapters for predictions, score reports, corpus statistics
-// and context views (values or pointers). ok is false for any other
+// package's adapters for predictions, score reports, corpus statistics,
+// context views and runs (values or pointers). ok is false for any other
 // value.
 func Of(v any) (h HTMLer, ok bool) {
 	switch x := v.(type) {
@@ -44,6 +45,8 @@ func Of(v any) (h HTMLer, ok bool) {
 		return Context(x), true
 	case *retrieve.ContextView:
 		return Context(*x), true
+	case []runs.RunInfo:
+		return Runs(x), true
 	}
 	return nil, false
 }
@@ -93,3 +96,20 @@ type Context retrieve.ContextView
 
 func (c Context) HTML() string   { return ContextHTML(retrieve.ContextView(c)) }
 func (c Context) String() string { return ContextText(retrieve.ContextView(c), false) }
+
+// Runs shows the runs table.
+type Runs []runs.RunInfo
+
+func (r Runs) HTML() string {
+	if len(r) == 0 {
+		return "" // "no runs" says it all
+	}
+	return RunsHTML(r)
+}
+
+func (r Runs) String() string {
+	if len(r) == 0 {
+		return "no runs"
+	}
+	return RunsText(r, "")
+}

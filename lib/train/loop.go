@@ -360,7 +360,7 @@ func (tr *trainer) finish() (*Result, error) {
 	// The results before the mark below: a run killed in between is
 	// resumed, finishes again and rewrites them, while the other order
 	// would leave a finished run without results.json.
-	if err := writeResults(tr.dir, res); err != nil {
+	if err := writeResults(tr.dir, res, tr.data.view); err != nil {
 		return nil, err
 	}
 	testKill("finish")
