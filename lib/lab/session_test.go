@@ -7,12 +7,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/runs"
-	"regexp"
 )
 
 // session runs command lines in one session, as the REPL does.

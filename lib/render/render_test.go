@@ -3,11 +3,15 @@ package render
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
 )
 
@@ -114,6 +118,57 @@ func TestInlineImages(t *testing.T) {
 	} {
 		if got := DetectImageProtocol(c.env); got != c.want {
 			t.Errorf("%v: got %v", c.want, got)
+		}
+	}
+}
+
+// TestOf: the types of the pure packages render through adapters, values
+// with an HTML method as themselves, and nothing else.
+func TestOf(t *testing.T) {
+	p := &tagger.Prediction{Tokens: []string{"Paris"}, Entities: []tagger.Entity{{Start: 0, End: 1, Type: "LOC"}}}
+	many := make([]*tagger.Prediction, MaxPredictions+2)
+	for i := range many {
+		many[i] = p
+	}
+	rep := metrics.Report{Types: []string{"LOC"}, PerType: map[string]metrics.Score{"LOC": {F1: 1}}, Micro: metrics.Score{F1: 1}}
+	st := corpus.Stats{Sentences: 2, Entities: map[string]int{"LOC": 1}}
+	cv := retrieve.ContextView{Tokens: []string{"Paris"}, Tags: []string{"B-LOC"}}
+	for _, c := range []struct {
+		v          any
+		html, text string
+	}{
+		{p, "<mark", "[Paris]LOC"},
+		{many, "<p>… and 2 more</p>", "[Paris]LOC\n"},
+		{rep, `<table class="nerlab-report">`, "processed"},
+		{&rep, `<table class="nerlab-report">`, "processed"},
+		{st, "<td>sentences</td>", "entities"},
+		{&st, "<td>sentences</td>", "entities"},
+		{cv, `class="nerlab-context"`, "sentence 0 (line 0): [Paris]LOC\nno passages retrieved"},
+		{&cv, `class="nerlab-context"`, "no passages retrieved"},
+		{[]runs.RunInfo{{Dir: "runs/x", Status: "interrupted"}}, "runs/x", "`nerlab resume runs/x`"},
+		{Table{Caption: "c", Rows: [][]string{{"a", "1"}}}, "<caption>c</caption>", "c\na  1"},
+	} {
+		h, ok := Of(c.v)
+		if !ok {
+			t.Errorf("%T: not rendered", c.v)
+			continue
+		}
+		if got := h.HTML(); !strings.Contains(got, c.html) {
+			t.Errorf("%T: HTML %.80q lacks %q", c.v, got, c.html)
+		}
+		if got := fmt.Sprint(h); !strings.Contains(got, c.text) {
+			t.Errorf("%T: text %.80q lacks %q", c.v, got, c.text)
+		}
+	}
+	if got := fmt.Sprint(Predictions(many)); strings.Count(got, "\n") != MaxPredictions {
+		t.Errorf("%d prediction lines; want %d", strings.Count(got, "\n"), MaxPredictions)
+	}
+	if h, ok := Of([]runs.RunInfo{}); !ok || h.HTML() != "" || fmt.Sprint(h) != "no runs" {
+		t.Errorf("no runs: %v %q", ok, h)
+	}
+	for _, v := range []any{42, "text", []string{"a"}} {
+		if _, ok := Of(v); ok {
+			t.Errorf("%T rendered", v)
 		}
 	}
 }

@@ -54,7 +54,10 @@ func Of(v any) (h HTMLer, ok bool) {
 // Prediction shows a tagger's prediction with its entities marked.
 type Prediction tagger.Prediction
 
-func (p *Prediction) HTML() string   { return PredictionHTML((*tagger.Prediction)(p)) }
+// HTML marks the entities in their types' colours.
+func (p *Prediction) HTML() string { return PredictionHTML((*tagger.Prediction)(p)) }
+
+// String brackets the entities: [Paris]LOC.
 func (p *Prediction) String() string { return Highlight((*tagger.Prediction)(p), false) }
 
 // Predictions shows predictions one under the other, the first
@@ -65,6 +68,7 @@ type Predictions []*tagger.Prediction
 // page of thousands of marked sentences helps nobody and slows the page.
 const MaxPredictions = 50
 
+// HTML shows each prediction as Prediction does, then how many were left out.
 func (ps Predictions) HTML() string {
 	var b strings.Builder
 	for i, p := range ps {
@@ -77,6 +81,7 @@ func (ps Predictions) HTML() string {
 	return b.String()
 }
 
+// String shows a prediction a line.
 func (ps Predictions) String() string {
 	var b strings.Builder
 	for _, p := range ps[:min(len(ps), MaxPredictions)] {
@@ -88,18 +93,25 @@ func (ps Predictions) String() string {
 // Report shows a score report as a table, and as conlleval's text.
 type Report metrics.Report
 
-func (r Report) HTML() string   { return ReportHTML(metrics.Report(r)) }
+// HTML is the per-type table.
+func (r Report) HTML() string { return ReportHTML(metrics.Report(r)) }
+
+// String is conlleval's text.
 func (r Report) String() string { return ReportText(metrics.Report(r)) }
 
 // Context shows a sentence of a context view with its passages.
 type Context retrieve.ContextView
 
-func (c Context) HTML() string   { return ContextHTML(retrieve.ContextView(c)) }
+// HTML marks the sentence's entities and highlights its words in the passages.
+func (c Context) HTML() string { return ContextHTML(retrieve.ContextView(c)) }
+
+// String is ContextText without colour.
 func (c Context) String() string { return ContextText(retrieve.ContextView(c), false) }
 
 // Runs shows the runs table.
 type Runs []runs.RunInfo
 
+// HTML is the runs table, or nothing for no runs.
 func (r Runs) HTML() string {
 	if len(r) == 0 {
 		return "" // "no runs" says it all
@@ -107,6 +119,7 @@ func (r Runs) HTML() string {
 	return RunsHTML(r)
 }
 
+// String is the aligned runs table (its hints spelt for a shell).
 func (r Runs) String() string {
 	if len(r) == 0 {
 		return "no runs"
