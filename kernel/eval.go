@@ -147,7 +147,7 @@ func resultBundle(values []reflect.Value) (map[string]any, error) {
 		shown = append(shown, x)
 	}
 	if len(shown) == 1 {
-		if d, ok := render(shown[0]); ok {
+		if d, ok := mimeBundle(shown[0]); ok {
 			return d, nil
 		}
 	}

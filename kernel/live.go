@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/kernel/jupyter"
-	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
 )
@@ -66,7 +67,7 @@ func (lt *liveTraining) event(e train.Event) {
 
 // redrawChart renders the run's curves from its metrics so far.
 func (lt *liveTraining) redrawChart() {
-	run, err := plots.ReadRun(lt.dir)
+	run, err := runs.ReadRun(lt.dir)
 	if err != nil || len(run.Epochs) == 0 {
 		return
 	}
@@ -105,7 +106,7 @@ func (lt *liveTraining) html() string {
 		if len(lt.reports) > 1 {
 			title += " (" + view + " view)"
 		}
-		b.WriteString("<p>" + title + "</p>" + lab.HTMLReport(*r))
+		b.WriteString("<p>" + title + "</p>" + render.ReportHTML(*r))
 	}
 	b.WriteString("</div>")
 	return b.String()

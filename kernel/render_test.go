@@ -14,6 +14,7 @@ import (
 	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 )
@@ -29,8 +30,10 @@ func TestRenderByType(t *testing.T) {
 		{p, "text/html", "<mark"},
 		{[]*tagger.Prediction{p, p}, "text/html", "<mark"},
 		{metrics.Report{Types: []string{"LOC"}, PerType: map[string]metrics.Score{"LOC": {}}}, "text/html", "<table"},
-		{[]lab.RunInfo{{Dir: "runs/x"}}, "text/html", "runs/x"},
-		{[]lab.RunInfo{{Dir: "runs/x", TestContextF1: 0.5}}, "text/plain", "TEST CTX"},
+		{[]runs.RunInfo{{Dir: "runs/x"}}, "text/html", "runs/x"},
+		{[]runs.RunInfo{{Dir: "runs/x", Tests: []runs.ViewScore{{View: "plain", F1: 0.4}, {View: "context", F1: 0.5}}}}, "text/plain", "TEST CTX"},
+		{[]runs.RunInfo{{Dir: "runs/x", Status: "interrupted"}}, "text/plain", "with `%resume runs/x`"},
+		{[]runs.RunInfo{}, "text/plain", "no runs"},
 		{retrieve.ContextView{Tokens: []string{"Paris"}, Passages: []retrieve.ViewPassage{{Source: retrieve.Source{Title: "Paris"}, Tokens: []string{"Paris", "is"}}}},
 			"text/html", `<mark style="background:#fff3a3">Paris</mark> is`},
 		{image.NewRGBA(image.Rect(0, 0, 3, 3)), "image/png", "iVBOR"},
@@ -38,7 +41,7 @@ func TestRenderByType(t *testing.T) {
 		{htmlValue{}, "text/html", "<b>me</b>"},
 	}
 	for _, c := range cases {
-		data, ok := render(c.v)
+		data, ok := mimeBundle(c.v)
 		if !ok {
 			t.Errorf("%T: not rendered", c.v)
 			continue
@@ -49,9 +52,12 @@ func TestRenderByType(t *testing.T) {
 		if _, ok := data["text/plain"]; !ok && c.mime != "text/markdown" {
 			t.Errorf("%T: no text/plain fallback", c.v)
 		}
+		if h, ok := data["text/html"]; ok && h == "" {
+			t.Errorf("%T: empty text/html", c.v)
+		}
 	}
 	for _, v := range []any{42, "text", errors.New("e")} {
-		if _, ok := render(v); ok {
+		if _, ok := mimeBundle(v); ok {
 			t.Errorf("%T rendered richly", v)
 		}
 	}
@@ -102,7 +108,7 @@ func TestLiveTrainingShowsBothViews(t *testing.T) {
 func TestStatsAndModelsRenderAsTables(t *testing.T) {
 	st := corpus.Stats{Sentences: 12, Tokens: 340, Scheme: "BIO", Entities: map[string]int{"PER": 3, "LOC": 4}, MaxLength: 40}
 	for _, v := range []any{st, &st} {
-		data, ok := render(v)
+		data, ok := mimeBundle(v)
 		if !ok {
 			t.Fatalf("%T not rendered", v)
 		}
@@ -115,7 +121,7 @@ func TestStatsAndModelsRenderAsTables(t *testing.T) {
 		}
 	}
 	m := lab.NewSession().AddModel("demo", t.TempDir())
-	data, ok := render(m)
+	data, ok := mimeBundle(m)
 	if !ok || !strings.Contains(data["text/html"].(string), "model folder") || !strings.Contains(data["text/plain"].(string), "none saved yet") {
 		t.Errorf("model: %v %v", ok, data)
 	}

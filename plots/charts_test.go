@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/runs"
+	"github.com/nerlab/nerlab/lib/runs/runstest"
 )
 
 // rasterize draws p at 640×400 and returns the image.
@@ -63,14 +65,14 @@ func tickLabels(a plot.Axis) []string {
 
 func TestLossCurves(t *testing.T) {
 	for _, test := range []bool{false, true} {
-		r := fixtureRun(t, fixture{test: test})
+		r := runstest.Run(t, runstest.Fixture{Test: test})
 		p, err := LossCurves(r)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Epochs 1..10 with a quarter epoch to spare; loss from 0 to the
 		// first epoch's train loss.
-		if p.X.Min != 0.75 || p.X.Max != 10.25 || p.Y.Min != 0 || p.Y.Max != fixtureTrainLoss(1) {
+		if p.X.Min != 0.75 || p.X.Max != 10.25 || p.Y.Min != 0 || p.Y.Max != runstest.TrainLoss(1) {
 			t.Errorf("axes x %v..%v y %v..%v; want 0.75..10.25, 0..12.5", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
 		}
 		img := rasterize(t, p)
@@ -85,7 +87,7 @@ func TestLossCurves(t *testing.T) {
 }
 
 func TestF1CurvesMarksBestDevEpoch(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true, views: []string{Plain, "context"}})
+	r := runstest.Run(t, runstest.Fixture{Test: true, Views: []string{runs.Plain, "context"}})
 	p, err := F1Curves(r)
 	if err != nil {
 		t.Fatal(err)
@@ -116,14 +118,14 @@ func TestF1CurvesMarksBestDevEpoch(t *testing.T) {
 		t.Errorf("best-epoch line at columns %v; want one near epoch 7 (x ≈ 440)", xs)
 	}
 
-	noEvals := &Run{Epochs: []int{1}, LR: []float64{0.1}, TrainLoss: []float64{1}}
+	noEvals := &runs.Run{Epochs: []int{1}, LR: []float64{0.1}, TrainLoss: []float64{1}}
 	if _, err := F1Curves(noEvals); !errors.Is(err, ErrNoData) {
 		t.Errorf("F1Curves without evaluations: %v; want ErrNoData", err)
 	}
 }
 
 func TestLearningRateScale(t *testing.T) {
-	r := fixtureRun(t, fixture{})
+	r := runstest.Run(t, runstest.Fixture{})
 	p, err := LearningRate(r)
 	if err != nil {
 		t.Fatal(err)
@@ -153,13 +155,13 @@ func TestLearningRateScale(t *testing.T) {
 			t.Error("LR reaching 0 drawn on a log axis")
 		}
 	}
-	if _, err := LearningRate(&Run{Epochs: []int{1}, LR: []float64{math.NaN()}}); !errors.Is(err, ErrNoData) {
+	if _, err := LearningRate(&runs.Run{Epochs: []int{1}, LR: []float64{math.NaN()}}); !errors.Is(err, ErrNoData) {
 		t.Errorf("LearningRate without rates: %v; want ErrNoData", err)
 	}
 }
 
 func TestPerTypeF1(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true})
+	r := runstest.Run(t, runstest.Fixture{Test: true})
 	table, err := perTypeTable(r)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +174,7 @@ func TestPerTypeF1(t *testing.T) {
 	for g, split := range []string{"dev", "test"} {
 		group := table.groups[g]
 		for k, typ := range wantTypes {
-			if want := 100 * fixtureTypeF1(split, Plain, typ, 7); group.name != split || group.values[k] != want {
+			if want := 100 * runstest.TypeF1(split, runs.Plain, typ, 7); group.name != split || group.values[k] != want {
 				t.Errorf("%s bar of %s = %s %v, want %v", group.name, typ, split, group.values[k], want)
 			}
 		}
@@ -195,7 +197,7 @@ func TestPerTypeF1(t *testing.T) {
 
 	// A type only test has: no dev bar, and sorted after the dev types.
 	i := table.index
-	r.Series("test", Plain).PerType[i]["EVENT"] = metrics.Score{F1: 0.5, Support: 12}
+	r.Series("test", runs.Plain).PerType[i]["EVENT"] = metrics.Score{F1: 0.5, Support: 12}
 	table, _ = perTypeTable(r)
 	if k := len(table.types) - 1; table.types[k] != "EVENT" || !math.IsNaN(table.groups[0].values[k]) || table.groups[1].values[k] != 50 {
 		t.Errorf("test-only type: types %v, dev %v, test %v", table.types, table.groups[0].values, table.groups[1].values)
@@ -206,12 +208,12 @@ func TestPerTypeF1(t *testing.T) {
 // and the context view every epoch; the chart has a bar of each view for
 // each split, at the epoch the main (plain) view picks.
 func TestPerTypeF1BothViews(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true, views: []string{Plain, "context"}})
+	r := runstest.Run(t, runstest.Fixture{Test: true, Views: []string{runs.Plain, "context"}})
 	table, err := perTypeTable(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ split, view string }{{"dev", Plain}, {"dev", "context"}, {"test", Plain}, {"test", "context"}}
+	want := []struct{ split, view string }{{"dev", runs.Plain}, {"dev", "context"}, {"test", runs.Plain}, {"test", "context"}}
 	if len(table.groups) != len(want) {
 		t.Fatalf("%d bar groups, want %d (dev and test of both views)", len(table.groups), len(want))
 	}
@@ -221,7 +223,7 @@ func TestPerTypeF1BothViews(t *testing.T) {
 			t.Errorf("bar group %d is %q, want %q", g, group.name, name)
 		}
 		for k, typ := range table.types {
-			if v := 100 * fixtureTypeF1(w.split, w.view, typ, 7); group.values[k] != v {
+			if v := 100 * runstest.TypeF1(w.split, w.view, typ, 7); group.values[k] != v {
 				t.Errorf("%s bar of %s = %v, want %v", group.name, typ, group.values[k], v)
 			}
 		}
@@ -246,8 +248,8 @@ func TestPerTypeF1BothViews(t *testing.T) {
 }
 
 func TestPerTypeF1ManyTypesLieDown(t *testing.T) {
-	r := fixtureRun(t, fixture{})
-	dev := r.Series("dev", Plain)
+	r := runstest.Run(t, runstest.Fixture{})
+	dev := r.Series("dev", runs.Plain)
 	names := strings.Fields("PERSON GPE ORG DATE CARDINAL NORP MONEY PERCENT ORDINAL LOC TIME")
 	scores := map[string]metrics.Score{}
 	for k, name := range names {
@@ -270,8 +272,8 @@ func TestPerTypeF1ManyTypesLieDown(t *testing.T) {
 
 func TestPerTypeF1WithoutScores(t *testing.T) {
 	dir := t.TempDir()
-	writeLines(t, dir, LossFile, fixture{test: true}.tsvLines(1, 10))
-	r, err := ReadRun(dir)
+	runstest.WriteLines(t, dir, runs.LossFile, runstest.Fixture{Test: true}.TSVLines(1, 10))
+	r, err := runs.ReadRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +296,7 @@ func TestPerTypeF1WithoutScores(t *testing.T) {
 // TestDashboardWithConstantLR: a learning rate that never changed is
 // given in the heading, and per-type F1 takes the LR panel's room.
 func TestDashboardWithConstantLR(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true})
+	r := runstest.Run(t, runstest.Fixture{Test: true})
 	for i := range r.LR {
 		r.LR[i] = 0.05
 	}
@@ -319,7 +321,7 @@ func TestDashboardWithConstantLR(t *testing.T) {
 
 	// Without per-type scores either (a loss.tsv run) the curves take the
 	// whole height rather than leave a row to a note.
-	noTypes := fixtureRun(t, fixture{test: true})
+	noTypes := runstest.Run(t, runstest.Fixture{Test: true})
 	for i := range noTypes.LR {
 		noTypes.LR[i] = 0.05
 	}
@@ -373,7 +375,7 @@ func TestTickers(t *testing.T) {
 
 // The dashboard's size is what the caller asked for, whatever the fonts.
 func TestDashboardFillsCanvas(t *testing.T) {
-	g, err := Dashboard(fixtureRun(t, fixture{test: true}))
+	g, err := Dashboard(runstest.Run(t, runstest.Fixture{Test: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,5 +387,32 @@ func TestDashboardFillsCanvas(t *testing.T) {
 	// Dev is blue in all four panels: bars make up most of those pixels.
 	if n := countColor(c.Image(), splitColor["dev"]); n < 20000 {
 		t.Errorf("%d dev-coloured pixels in the dashboard; want the dev series in every panel", n)
+	}
+}
+
+// TestChartsOfRunsWithoutData: an evaluation without per-type scores has
+// no per-type chart, and a run that logged nothing yet has no chart at
+// all; both say so with ErrNoData rather than drawing empty axes.
+func TestChartsOfRunsWithoutData(t *testing.T) {
+	dir := t.TempDir()
+	runstest.WriteLines(t, dir, runs.MetricsFile, []string{
+		`{"kind":"train","epoch":1,"loss":2.5,"lr":null}`,
+		`{"kind":"eval","epoch":1,"split":"dev","loss":1.25}`,
+		`{"kind":"eval","epoch":1,"split":"test","report":{"f1":0.5,"precision":0.25,"recall":1}}`,
+	})
+	r, err := runs.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PerTypeF1(r); !errors.Is(err, ErrNoData) {
+		t.Errorf("PerTypeF1: %v; want ErrNoData", err)
+	}
+	empty := t.TempDir()
+	runstest.WriteLines(t, empty, runs.MetricsFile, nil)
+	if r, err = runs.ReadRun(empty); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Render(r, "all", "png", 640, 400); !errors.Is(err, ErrNoData) {
+		t.Errorf("Render(all) of an empty run: %v; want ErrNoData", err)
 	}
 }

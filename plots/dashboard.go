@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // Grid is several plots tiled in rows under an optional heading, drawn
@@ -122,13 +123,13 @@ func (g *Grid) fits(c draw.Canvas) bool {
 // curves take the whole height). A chart the run has no data for is
 // replaced by a panel saying so, so that a loss.tsv run still gets its
 // curves; only a run with nothing at all to show is an error.
-func Dashboard(r *Run) (*Grid, error) {
+func Dashboard(r *runs.Run) (*Grid, error) {
 	if r == nil {
 		return nil, errNilRun
 	}
 	charts := []struct {
 		title, note string // for the panel that stands in when there is no data
-		make        func(*Run) (*plot.Plot, error)
+		make        func(*runs.Run) (*plot.Plot, error)
 	}{
 		{"Loss", "no losses logged yet", LossCurves},
 		{"Span F1", "no evaluation logged yet", F1Curves},
@@ -148,7 +149,7 @@ func Dashboard(r *Run) (*Grid, error) {
 		plots[k] = p
 	}
 	if !slices.Contains(empty, false) {
-		return nil, fmt.Errorf("dashboard of %s: no epochs logged yet: %w", r.name(), ErrNoData)
+		return nil, fmt.Errorf("dashboard of %s: no epochs logged yet: %w", r.Name(), ErrNoData)
 	}
 	g := &Grid{Title: dashboardTitle(r), Plots: [][]*plot.Plot{plots[:2], plots[2:]}}
 	if lr, ok := constantLR(r); ok {
@@ -165,7 +166,7 @@ func Dashboard(r *Run) (*Grid, error) {
 
 // constantLR returns the learning rate when every epoch that logged one
 // logged the same; ok is false when none did or they differ.
-func constantLR(r *Run) (lr float64, ok bool) {
+func constantLR(r *runs.Run) (lr float64, ok bool) {
 	xys := finiteXYs(r.Epochs, r.LR, 1)
 	for _, xy := range xys {
 		if xy.Y != xys[0].Y {
@@ -178,7 +179,7 @@ func constantLR(r *Run) (lr float64, ok bool) {
 	return xys[0].Y, true
 }
 
-func dashboardTitle(r *Run) string {
+func dashboardTitle(r *runs.Run) string {
 	title := "Training run"
 	if r.Dir != "" {
 		title = filepath.Base(filepath.Clean(r.Dir))

@@ -12,13 +12,14 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // F1Curves charts span F1 (in percent) per epoch for every evaluated split
 // and view, and marks each view's best dev epoch with a ring and its
 // score; a dashed vertical line stands at the main view's best epoch, the
 // one whose model a trainer keeps.
-func F1Curves(r *Run) (*plot.Plot, error) {
+func F1Curves(r *runs.Run) (*plot.Plot, error) {
 	if r == nil {
 		return nil, errNilRun
 	}
@@ -39,7 +40,7 @@ func F1Curves(r *Run) (*plot.Plot, error) {
 		drawn++
 	}
 	if drawn == 0 {
-		return nil, fmt.Errorf("F1 curves of %s: no F1 scores: %w", r.name(), ErrNoData)
+		return nil, fmt.Errorf("F1 curves of %s: no F1 scores: %w", r.Name(), ErrNoData)
 	}
 	if err := markBest(p, r); err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func F1Curves(r *Run) (*plot.Plot, error) {
 // line at the main view's best epoch. One note lists every view's best
 // above the highest ring, so that the notes of views that peak together
 // do not overprint each other.
-func markBest(p *plot.Plot, r *Run) error {
+func markBest(p *plot.Plot, r *runs.Run) error {
 	var rings plotter.XYs
 	var lines []string
 	top := plotter.XY{Y: math.Inf(-1)}

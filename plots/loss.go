@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"gonum.org/v1/plot"
+
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // ErrNoData is wrapped by a chart's error when the run holds nothing that
@@ -14,7 +16,7 @@ var ErrNoData = errors.New("nothing to plot")
 
 // LossCurves charts the training loss and every evaluated split's loss
 // per epoch: dev, and test when the run monitored it.
-func LossCurves(r *Run) (*plot.Plot, error) {
+func LossCurves(r *runs.Run) (*plot.Plot, error) {
 	if r == nil {
 		return nil, errNilRun
 	}
@@ -38,7 +40,7 @@ func LossCurves(r *Run) (*plot.Plot, error) {
 		drawn++
 	}
 	if drawn == 0 {
-		return nil, fmt.Errorf("loss curves of %s: no loss values: %w", r.name(), ErrNoData)
+		return nil, fmt.Errorf("loss curves of %s: no loss values: %w", r.Name(), ErrNoData)
 	}
 	// Losses fall, so the top right corner is the emptiest.
 	p.Legend.Top, p.Legend.Left = true, false
@@ -46,4 +48,4 @@ func LossCurves(r *Run) (*plot.Plot, error) {
 	return p, nil
 }
 
-var errNilRun = errors.New("plots: nil *Run")
+var errNilRun = errors.New("plots: nil *runs.Run")

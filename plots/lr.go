@@ -5,19 +5,21 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
+
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // LearningRate charts the learning rate per epoch. When every rate is
 // positive and the largest is more than ten times the smallest (a decay
 // schedule, or annealing on plateaus), the y axis is logarithmic so that
 // each reduction shows as a step of its own.
-func LearningRate(r *Run) (*plot.Plot, error) {
+func LearningRate(r *runs.Run) (*plot.Plot, error) {
 	if r == nil {
 		return nil, errNilRun
 	}
 	xys := finiteXYs(r.Epochs, r.LR, 1)
 	if len(xys) == 0 {
-		return nil, fmt.Errorf("learning rate of %s: no learning rates: %w", r.name(), ErrNoData)
+		return nil, fmt.Errorf("learning rate of %s: no learning rates: %w", r.Name(), ErrNoData)
 	}
 	p := newPlot("Learning rate", "epoch", "learning rate")
 	if err := addSeries(p, "learning rate", xys, trainColor, nil, circle); err != nil {

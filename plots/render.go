@@ -13,13 +13,14 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // kind is a chart Render draws, by the name a user types.
 type kind struct {
 	name, about string
-	make        func(*Run) (drawer, error)
+	make        func(*runs.Run) (drawer, error)
 }
 
 var kinds = []kind{
@@ -27,15 +28,15 @@ var kinds = []kind{
 	{"f1", "dev and test span F1 per epoch, best dev epoch marked", asDrawer(F1Curves)},
 	{"lr", "learning rate per epoch (log scale when it spans more than a decade)", asDrawer(LearningRate)},
 	{"types", "F1 per entity type at the best dev epoch, with gold-span counts", asDrawer(PerTypeF1)},
-	{"all", "the four charts above on one 2×2 dashboard", func(r *Run) (drawer, error) { return Dashboard(r) }},
+	{"all", "the four charts above on one 2×2 dashboard", func(r *runs.Run) (drawer, error) { return Dashboard(r) }},
 }
 
 // drawer is what *plot.Plot and *Grid have in common.
 type drawer interface{ Draw(draw.Canvas) }
 
 // asDrawer draws one chart inside the images' margin.
-func asDrawer(newChart func(*Run) (*plot.Plot, error)) func(*Run) (drawer, error) {
-	return func(r *Run) (drawer, error) {
+func asDrawer(newChart func(*runs.Run) (*plot.Plot, error)) func(*runs.Run) (drawer, error) {
+	return func(r *runs.Run) (drawer, error) {
 		p, err := newChart(r)
 		if err != nil {
 			return nil, err
@@ -72,7 +73,7 @@ const maxSide = 8192
 // dpi, one pixel per point; SVG carries its fonts inside. A chart with
 // nothing to show returns an error wrapping ErrNoData; a size too small
 // for the chart's axes and labels is refused.
-func Render(r *Run, what, format string, width, height vg.Length) (out []byte, err error) {
+func Render(r *runs.Run, what, format string, width, height vg.Length) (out []byte, err error) {
 	if r == nil {
 		return nil, errNilRun
 	}
@@ -97,7 +98,7 @@ func Render(r *Run, what, format string, width, height vg.Length) (out []byte, e
 	// chart that cannot be drawn must not take a REPL session down.
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("draw %s chart of %s: %v", what, r.name(), p)
+			out, err = nil, fmt.Errorf("draw %s chart of %s: %v", what, r.Name(), p)
 		}
 	}()
 	// Measuring needs only the rectangle; nothing is drawn on it.
@@ -131,7 +132,7 @@ func Render(r *Run, what, format string, width, height vg.Length) (out []byte, e
 // WriteFile renders the chart what of r at DefaultSize into path, as PNG
 // or SVG by the path's extension, replacing the file atomically, and
 // returns what it wrote.
-func WriteFile(r *Run, what, path string) ([]byte, error) {
+func WriteFile(r *runs.Run, what, path string) ([]byte, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".png" && ext != ".svg" {
 		return nil, fmt.Errorf("%s: cannot write a chart as %q; expected a .png or .svg file name", path, ext)

@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot/vg"
+
+	"github.com/nerlab/nerlab/lib/runs"
+	"github.com/nerlab/nerlab/lib/runs/runstest"
 )
 
 // decodePNG checks that data is a PNG of w×h pixels with something drawn
@@ -43,7 +46,7 @@ func decodePNG(t *testing.T, data []byte, w, h int) image.Image {
 func kindName(k string) string { name, _, _ := strings.Cut(k, ": "); return name }
 
 func TestRenderPNG(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true})
+	r := runstest.Run(t, runstest.Fixture{Test: true})
 	for _, k := range Kinds() {
 		what := kindName(k)
 		sizes := [][2]int{{640, 400}, {320, 200}}
@@ -61,7 +64,7 @@ func TestRenderPNG(t *testing.T) {
 }
 
 func TestRenderSVG(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true})
+	r := runstest.Run(t, runstest.Fixture{Test: true})
 	data, err := Render(r, "all", "svg", 1280, 800)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +85,7 @@ func TestRenderSVG(t *testing.T) {
 }
 
 func TestRenderRejects(t *testing.T) {
-	r := fixtureRun(t, fixture{})
+	r := runstest.Run(t, runstest.Fixture{})
 	cases := []struct {
 		what, format string
 		w, h         vg.Length
@@ -111,7 +114,7 @@ func TestRenderRejects(t *testing.T) {
 }
 
 func TestWriteFile(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true})
+	r := runstest.Run(t, runstest.Fixture{Test: true})
 	dir := t.TempDir()
 
 	png := filepath.Join(dir, "curves.png")
@@ -153,8 +156,8 @@ func TestWriteFile(t *testing.T) {
 
 	// A chart that cannot be drawn leaves the file that was there.
 	tsvDir := t.TempDir()
-	writeLines(t, tsvDir, LossFile, fixture{}.tsvLines(1, 3))
-	tsvRun, err := ReadRun(tsvDir)
+	runstest.WriteLines(t, tsvDir, runs.LossFile, runstest.Fixture{}.TSVLines(1, 3))
+	tsvRun, err := runs.ReadRun(tsvDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +191,7 @@ func TestKinds(t *testing.T) {
 		t.Errorf("kinds %v, want %v", names, want)
 	}
 	// Names come from users: case and surrounding blanks do not matter.
-	r := fixtureRun(t, fixture{})
+	r := runstest.Run(t, runstest.Fixture{})
 	if data, err := Render(r, " F1", "PNG", 320, 200); err != nil {
 		t.Errorf("Render(F1, PNG): %v", err)
 	} else {
@@ -203,7 +206,7 @@ func TestKinds(t *testing.T) {
 }
 
 func BenchmarkDashboardPNG(b *testing.B) {
-	r := fixtureRun(b, fixture{test: true, views: []string{Plain, "context"}})
+	r := runstest.Run(b, runstest.Fixture{Test: true, Views: []string{runs.Plain, "context"}})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Render(r, "all", "png", 1280, 800); err != nil {
@@ -232,7 +235,7 @@ func rightmostInk(img image.Image) int {
 // flush against the edge, half cut off by anti-aliasing and viewers'
 // borders.
 func TestChartsKeepClearOfTheRightEdge(t *testing.T) {
-	r := fixtureRun(t, fixture{test: true, views: []string{Plain, "context"}})
+	r := runstest.Run(t, runstest.Fixture{Test: true, Views: []string{runs.Plain, "context"}})
 	for _, what := range []string{"loss", "f1", "lr", "types", "all"} {
 		w, h := DefaultSize(what)
 		data, err := Render(r, what, "png", w, h)

@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // Font sizes chosen to stay legible on a 640×400 chart at 72 dpi, and in
@@ -48,7 +50,7 @@ var (
 
 // colorOf gives a split its colour; splits other than dev and test take
 // the spare colours in the order they first appear.
-func colorOf(split string, r *Run) color.Color {
+func colorOf(split string, r *runs.Run) color.Color {
 	if c, ok := splitColor[split]; ok {
 		return c
 	}
@@ -71,7 +73,7 @@ func lighter(c color.Color) color.Color {
 
 // viewStyle distinguishes views by dashes and glyph shape, since colour
 // already stands for the split.
-func viewStyle(view string, r *Run) (dashes []vg.Length, glyph draw.GlyphDrawer) {
+func viewStyle(view string, r *runs.Run) (dashes []vg.Length, glyph draw.GlyphDrawer) {
 	switch i := slices.Index(r.Views(), view); {
 	case i <= 0:
 		return nil, draw.CircleGlyph{}
@@ -211,7 +213,7 @@ func addSeries(p *plot.Plot, name string, xys plotter.XYs, c color.Color, dashes
 
 // seriesName is "dev" for the only view, "dev (context)" when a run has
 // several.
-func seriesName(split, view string, r *Run) string {
+func seriesName(split, view string, r *runs.Run) string {
 	if len(r.Views()) <= 1 {
 		return split
 	}

@@ -10,6 +10,8 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/text"
+
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // manyTypes is the number of entity types above which the bars lie down,
@@ -24,7 +26,7 @@ const manyTypes = 8
 // views' bars in a lighter shade of their split's colour. Types are
 // ordered by dev support, most frequent first, and each tick label gives
 // the support (gold spans) in dev and test.
-func PerTypeF1(r *Run) (*plot.Plot, error) {
+func PerTypeF1(r *runs.Run) (*plot.Plot, error) {
 	t, err := perTypeTable(r)
 	if err != nil {
 		return nil, err
@@ -66,30 +68,30 @@ type typeTable struct {
 	index  int    // into Run.Epochs
 	why    string // how the epoch was chosen: "best dev" or "last"
 	types  []string
-	splits []*EvalSeries // one per split (the first view's), for the gold counts
+	splits []*runs.EvalSeries // one per split (the first view's), for the gold counts
 	groups []barGroup
 }
 
-func perTypeTable(r *Run) (*typeTable, error) {
+func perTypeTable(r *runs.Run) (*typeTable, error) {
 	if r == nil {
 		return nil, errNilRun
 	}
 	view, i, why := typesEpoch(r)
 	if i < 0 {
 		why := "no evaluation reported them"
-		if r.Source == LossFile {
+		if r.Source == runs.LossFile {
 			why = "loss.tsv keeps none; metrics.jsonl does"
 		}
-		return nil, fmt.Errorf("per-type F1 of %s: no per-type scores (%s): %w", r.name(), why, ErrNoData)
+		return nil, fmt.Errorf("per-type F1 of %s: no per-type scores (%s): %w", r.Name(), why, ErrNoData)
 	}
 	t := &typeTable{view: view, index: i, why: why}
 	// Splits in the order of Evals, each with its views in the order of
 	// Views: dev (plain), dev (context), test (plain), test (context).
 	// Gold spans do not depend on the view, so one series per split
 	// gives the counts.
-	var series []*EvalSeries
+	var series []*runs.EvalSeries
 	for _, s := range r.Evals {
-		if s.PerType[i] == nil || slices.ContainsFunc(t.splits, func(o *EvalSeries) bool { return o.Split == s.Split }) {
+		if s.PerType[i] == nil || slices.ContainsFunc(t.splits, func(o *runs.EvalSeries) bool { return o.Split == s.Split }) {
 			continue
 		}
 		t.splits = append(t.splits, s)
@@ -119,7 +121,7 @@ func perTypeTable(r *Run) (*typeTable, error) {
 
 // typesEpoch picks the view and epoch index PerTypeF1 shows, and says
 // which epoch that is; i is -1 when no epoch has per-type scores.
-func typesEpoch(r *Run) (view string, i int, why string) {
+func typesEpoch(r *runs.Run) (view string, i int, why string) {
 	if main := r.MainView(); main != "" {
 		if best, ok := r.BestDev(main); ok && r.Series("dev", main).PerType[best] != nil {
 			return main, best, "best dev"
@@ -137,7 +139,7 @@ func typesEpoch(r *Run) (view string, i int, why string) {
 
 // sortedTypes lists every type any split scored at epoch index i, most
 // gold spans in the first split (dev) first, ties by name.
-func sortedTypes(splits []*EvalSeries, i int) []string {
+func sortedTypes(splits []*runs.EvalSeries, i int) []string {
 	var types []string
 	for _, s := range splits {
 		for typ := range s.PerType[i] {
@@ -153,7 +155,7 @@ func sortedTypes(splits []*EvalSeries, i int) []string {
 	return types
 }
 
-func splitNames(splits []*EvalSeries) string {
+func splitNames(splits []*runs.EvalSeries) string {
 	names := make([]string, len(splits))
 	for k, s := range splits {
 		names[k] = s.Split
@@ -164,7 +166,7 @@ func splitNames(splits []*EvalSeries) string {
 // typeTicks labels each category with its type name and the gold-span
 // counts of each split: on a second line under a vertical bar group, in
 // parentheses after the name down a horizontal chart.
-func typeTicks(types []string, splits []*EvalSeries, i int, bars *groupedBars) plot.ConstantTicks {
+func typeTicks(types []string, splits []*runs.EvalSeries, i int, bars *groupedBars) plot.ConstantTicks {
 	ticks := make(plot.ConstantTicks, len(types))
 	for k, typ := range types {
 		counts := make([]string, len(splits))

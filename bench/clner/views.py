@@ -40,6 +40,15 @@ def evaluate(run, data):
         return json.load(f)["f1"]
 
 
+def context_test(res):
+    """The context view's test report in results.json: in "views" since
+    results.json lists every view, as "test_context" before."""
+    for v in res.get("views", []):
+        if v["view"] == "context":
+            return v["test"]
+    return res["test_context"]
+
+
 def scores(run, plain, context, ext):
     with open(os.path.join(run, "results.json")) as f:
         res = json.load(f)
@@ -47,7 +56,7 @@ def scores(run, plain, context, ext):
         best = list(csv.DictReader(f, delimiter="\t"))[res["best_epoch"] - 1]
     if "DEV_CONTEXT_F1" in best:
         return dict(dev_plain=float(best["DEV_F1"]), dev_ctx=float(best["DEV_CONTEXT_F1"]),
-                    test_plain=res["test"]["f1"], test_ctx=res["test_context"]["f1"])
+                    test_plain=res["test"]["f1"], test_ctx=context_test(res)["f1"])
     with open(os.path.join(run, "config.yaml")) as f:
         cfg = f.read()
     trained_on_context = os.path.abspath(os.path.join(context, "train" + ext)) in cfg or \

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/corpus"
-	"github.com/nerlab/nerlab/lib/lab"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/train"
 )
 
@@ -145,7 +145,7 @@ func (a *Analysis) Worst(n int) Sentences {
 type Sentences []Sentence
 
 // HTML renders the per-type scores.
-func (a *Analysis) HTML() string { return lab.HTMLReport(a.Report) }
+func (a *Analysis) HTML() string { return render.ReportHTML(a.Report) }
 
 // String is the conlleval-style report.
 func (a *Analysis) String() string {
@@ -207,8 +207,8 @@ func (s Sentences) HTML() string {
 	for _, x := range s {
 		fmt.Fprintf(&b, `<div style="margin-bottom:1em"><p style="font-size:0.85em;margin:0">sentence %d: %d missed, %d spurious, %d mistyped</p>`,
 			x.Index, x.Missed, x.Spurious, x.Mistyped)
-		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">gold</span> %s</div>`, lab.HTMLPrediction(lab.TagsPrediction(x.Tokens, x.Gold)))
-		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">pred</span> %s</div></div>`, lab.HTMLPrediction(lab.TagsPrediction(x.Tokens, x.Pred)))
+		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">gold</span> %s</div>`, render.PredictionHTML(render.TagsPrediction(x.Tokens, x.Gold)))
+		fmt.Fprintf(&b, `<div><span style="font-size:0.8em;color:#666">pred</span> %s</div></div>`, render.PredictionHTML(render.TagsPrediction(x.Tokens, x.Pred)))
 	}
 	return b.String()
 }
@@ -218,7 +218,7 @@ func (s Sentences) String() string {
 	var b strings.Builder
 	for _, x := range s {
 		fmt.Fprintf(&b, "sentence %d (%d mistakes)\n  gold %s\n  pred %s\n", x.Index, x.Errors(),
-			lab.Highlight(lab.TagsPrediction(x.Tokens, x.Gold), false), lab.Highlight(lab.TagsPrediction(x.Tokens, x.Pred), false))
+			render.Highlight(render.TagsPrediction(x.Tokens, x.Gold), false), render.Highlight(render.TagsPrediction(x.Tokens, x.Pred), false))
 	}
 	return b.String()
 }

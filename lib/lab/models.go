@@ -21,6 +21,8 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/plots"
@@ -126,7 +128,7 @@ working directory (run from the repository root).`,
 // reportRun prints a run's outcome and makes it the session's current run
 // and model (an interrupted run too: it can be resumed or evaluated).
 func reportRun(env *Env, dir string, res *train.Result, err error) error {
-	if isRunDir(dir) && (err == nil || errors.Is(err, train.ErrInterrupted)) {
+	if runs.LooksLikeRun(dir) && (err == nil || errors.Is(err, train.ErrInterrupted)) {
 		env.Session.addRun(dir)
 	}
 	if err != nil {
@@ -234,7 +236,7 @@ are encoded but not scored.`,
 			if env.Display != nil {
 				var text strings.Builder
 				ev.Report.WriteText(&text)
-				return env.Display(map[string]any{"text/html": "<p>" + html.EscapeString(c.Path) + "</p>" + HTMLReport(ev.Report), "text/plain": text.String()})
+				return env.Display(map[string]any{"text/html": "<p>" + html.EscapeString(c.Path) + "</p>" + render.ReportHTML(ev.Report), "text/plain": text.String()})
 			}
 			fmt.Fprintf(env.Stdout, "%s\n", c.Path)
 			return ev.Report.WriteText(env.Stdout)
@@ -374,9 +376,9 @@ func predictShow(env *Env, in *Input, tg *tagger.Tagger, text string) error {
 		return writeJSON(env.Stdout, p)
 	}
 	if env.Display != nil {
-		return env.Display(map[string]any{"text/html": HTMLPrediction(p), "text/plain": Highlight(p, false)})
+		return env.Display(map[string]any{"text/html": render.PredictionHTML(p), "text/plain": render.Highlight(p, false)})
 	}
-	fmt.Fprintln(env.Stdout, Highlight(p, env.Session.Color))
+	fmt.Fprintln(env.Stdout, render.Highlight(p, env.Session.Color))
 	if len(p.Entities) == 0 {
 		fmt.Fprintln(env.Stdout, "  (no entities)")
 	}
@@ -628,7 +630,7 @@ func plotCommand() *Command {
 				}
 				dir = runs[len(runs)-1]
 			}
-			run, err := plots.ReadRun(dir)
+			run, err := runs.ReadRun(dir)
 			if err != nil {
 				return err
 			}
@@ -645,7 +647,7 @@ func plotCommand() *Command {
 				return err
 			}
 			// A PNG file is also what the screen shows; an SVG one needs a PNG drawn.
-			shown := env.Display != nil || env.Session.Images != NoImages
+			shown := env.Display != nil || env.Session.Images != render.NoImages
 			if shown && !strings.EqualFold(filepath.Ext(out), ".png") {
 				w, h := plots.DefaultSize(what)
 				if png, err = plots.Render(run, what, "png", w, h); err != nil {
@@ -656,8 +658,8 @@ func plotCommand() *Command {
 				return env.Display(map[string]any{"image/png": base64.StdEncoding.EncodeToString(png), "text/plain": out})
 			}
 			fmt.Fprintln(env.Stdout, out)
-			if p := env.Session.Images; p != NoImages {
-				return WriteInlineImage(env.Stdout, p, png)
+			if p := env.Session.Images; p != render.NoImages {
+				return render.WriteInlineImage(env.Stdout, p, png)
 			}
 			return nil
 		},

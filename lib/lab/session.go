@@ -11,6 +11,7 @@ import (
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/hint"
+	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/train"
@@ -29,7 +30,7 @@ type Session struct {
 	Color bool
 	// Images is the inline image protocol of the terminal; plot shows
 	// its chart inline when it is not NoImages.
-	Images ImageProtocol
+	Images render.ImageProtocol
 	// RunsDir is where `runs` looks for run folders besides the runs of this
 	// session; "" means "runs" in the working directory.
 	RunsDir string

@@ -3,7 +3,6 @@ package lab
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nerlab/nerlab/lib/tagger"
+	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // session runs command lines in one session, as the REPL does.
@@ -192,12 +192,12 @@ func TestSessionTrainEvalPredict(t *testing.T) {
 	if !found {
 		t.Errorf("resume does not complete the finished run %s: %v", run, cands)
 	}
-	var infos []RunInfo
+	var infos []runs.RunInfo
 	if err := json.Unmarshal([]byte(s.run("runs --json")), &infos); err != nil || len(infos) != 1 || infos[0].Epochs != 2 {
 		t.Errorf("runs --json: %v %+v", err, infos)
 	}
 	png := filepath.Join(t.TempDir(), "f1.png")
-	s.env.Session.Images = ITermImages
+	s.env.Session.Images = render.ITermImages
 	if out := s.run("plot f1 -o " + png); out == "" {
 		t.Error("plot printed nothing")
 	} else if _, err := s.try("plot " + run + " f1 -o " + png); err != nil {
@@ -332,80 +332,5 @@ func TestParseRestArgument(t *testing.T) {
 	}
 	if got := c.Synopsis(); got != "p A [REST…] [--json]" {
 		t.Errorf("synopsis %q", got)
-	}
-}
-
-func TestHighlight(t *testing.T) {
-	p := &tagger.Prediction{Tokens: strings.Fields("Angela Merkel visited Paris ."),
-		Entities: []tagger.Entity{{Start: 0, End: 2, Type: "PER"}, {Start: 3, End: 4, Type: "LOC"}}}
-	if got := Highlight(p, false); got != "[Angela Merkel]PER visited [Paris]LOC ." {
-		t.Errorf("plain: %q", got)
-	}
-	got := Highlight(p, true)
-	if !strings.Contains(got, "\x1b[30;44m Angela Merkel \x1b[1mPER \x1b[0m") || !strings.Contains(got, "\x1b[30;42m Paris") {
-		t.Errorf("colour: %q", got)
-	}
-	if colourOf("weapon") != colourOf("weapon") {
-		t.Error("colours of a type differ between calls")
-	}
-}
-
-func TestInlineImages(t *testing.T) {
-	png := bytes.Repeat([]byte{0x89, 'P', 'N', 'G', 1, 2, 3}, 2000) // base64 longer than one kitty chunk
-	var b bytes.Buffer
-	if err := WriteInlineImage(&b, KittyImages, png); err != nil {
-		t.Fatal(err)
-	}
-	// Reassemble the payload from the chunks and check the flags.
-	re := regexp.MustCompile("\x1b_G([^;]*);([^\x1b]*)\x1b\\\\")
-	chunks := re.FindAllStringSubmatch(b.String(), -1)
-	if len(chunks) < 2 {
-		t.Fatalf("%d kitty chunks", len(chunks))
-	}
-	var payload strings.Builder
-	for i, c := range chunks {
-		last := i == len(chunks)-1
-		if (i == 0) != strings.HasPrefix(c[1], "a=T,f=100,") || strings.HasSuffix(c[1], "m=1") == last || len(c[2]) > kittyChunk {
-			t.Errorf("chunk %d control %q (%d bytes)", i, c[1], len(c[2]))
-		}
-		payload.WriteString(c[2])
-	}
-	if got, err := base64.StdEncoding.DecodeString(payload.String()); err != nil || !bytes.Equal(got, png) {
-		t.Errorf("kitty payload does not decode to the image: %v", err)
-	}
-	b.Reset()
-	WriteInlineImage(&b, ITermImages, png)
-	if want := "\x1b]1337;File=inline=1;size=14000;preserveAspectRatio=1:" + base64.StdEncoding.EncodeToString(png) + "\a\n"; b.String() != want {
-		t.Error("iTerm2 escape differs")
-	}
-	b.Reset()
-	WriteInlineImage(&b, NoImages, png)
-	if b.Len() != 0 {
-		t.Error("NoImages wrote something")
-	}
-	env := func(kv ...string) func(string) string {
-		return func(k string) string {
-			for i := 0; i < len(kv); i += 2 {
-				if kv[i] == k {
-					return kv[i+1]
-				}
-			}
-			return ""
-		}
-	}
-	for _, c := range []struct {
-		env  func(string) string
-		want ImageProtocol
-	}{
-		{env("TERM", "xterm-kitty"), KittyImages},
-		{env("TERM_PROGRAM", "iTerm.app"), ITermImages},
-		{env("TERM", "xterm-256color"), NoImages},
-		{env("TERM", "xterm-kitty", "TMUX", "/tmp/x"), NoImages},
-		{env("TERM", "xterm", "NERLAB_IMAGES", "kitty"), KittyImages},
-		{env("TERM_PROGRAM", "iTerm.app", "NERLAB_IMAGES", "none"), NoImages},
-	} {
-		if got := DetectImageProtocol(c.env); got != c.want {
-			t.Errorf("%v: got %v", c.want, got)
-		}
 	}
 }

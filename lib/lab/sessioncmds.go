@@ -15,6 +15,8 @@ import (
 	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
 )
 
@@ -264,11 +266,11 @@ show datasets  the datasets and models loaded in this session`,
 			case "model":
 				return showModel(env)
 			case "runs":
-				runs, err := ListRuns(s.runsDir(), s.runs)
+				list, err := runs.List(s.runsDir(), s.runs)
 				if err != nil {
 					return err
 				}
-				writeRunsTable(env.Stdout, runs, s.runsDir(), env.Frontend)
+				writeRunsTable(env.Stdout, list, s.runsDir(), env.Frontend)
 				return nil
 			default:
 				if len(s.datasets) == 0 && len(s.models) == 0 {
@@ -343,7 +345,7 @@ func showModel(env *Env) error {
 	if dir, err := tagger.ResolveModelDir(run); err == nil && dir == run {
 		run = filepath.Dir(run)
 	}
-	if info, err := InspectRun(run); err == nil {
+	if info, err := runs.Inspect(run); err == nil {
 		fmt.Fprintf(w, "  run         %s: %s after %d epochs", info.Dir, info.Status, info.Epochs)
 		if info.BestEpoch > 0 {
 			fmt.Fprintf(w, ", best dev F1 %s (epoch %d)", metrics.Percent(info.BestDevF1), info.BestEpoch)
@@ -448,20 +450,20 @@ its finished runs.`,
 			if root == "" {
 				root = s.runsDir()
 			}
-			runs, err := ListRuns(root, s.runs)
+			list, err := runs.List(root, s.runs)
 			if err != nil {
 				return err
 			}
 			if in.Bool("seeds") {
 				// Oldest first, so that groups and seeds read in the order run.
-				slices.Reverse(runs)
-				groups, err := GroupBySeed(runs)
+				slices.Reverse(list)
+				groups, err := runs.GroupBySeed(list)
 				if err != nil {
 					return err
 				}
 				if in.Bool("json") {
 					if groups == nil {
-						groups = []SeedGroup{}
+						groups = []runs.SeedGroup{}
 					}
 					return writeJSON(env.Stdout, groups)
 				}
@@ -469,19 +471,19 @@ its finished runs.`,
 					fmt.Fprintf(env.Stdout, "no runs under %s\n", root)
 					return nil
 				}
-				writeSeedTable(env.Stdout, groups)
+				io.WriteString(env.Stdout, render.SeedsText(groups))
 				return nil
 			}
 			if in.Bool("json") {
-				if runs == nil {
-					runs = []RunInfo{}
+				if list == nil {
+					list = []runs.RunInfo{}
 				}
-				return writeJSON(env.Stdout, runs)
+				return writeJSON(env.Stdout, list)
 			}
-			if env.Display != nil && len(runs) > 0 {
-				return env.Display(RunsBundle(runs, root))
+			if env.Display != nil && len(list) > 0 {
+				return env.Display(runsBundle(list, root))
 			}
-			writeRunsTable(env.Stdout, runs, root, env.Frontend)
+			writeRunsTable(env.Stdout, list, root, env.Frontend)
 			return nil
 		},
 	}

@@ -8,23 +8,18 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // RunMarker is the first file train writes into a run folder (right after
-// taking its lock): the mark by which nerlab knows a folder as its own.
-// Names such as config.yaml, training.log, loss.tsv or checkpoints/ are
-// written by other tools too (flair, Lightning), so they prove nothing;
-// `train --out data --fresh` once deleted a project's data folder, and a
-// folder of config.yaml, metrics.jsonl and checkpoints/ was taken for a run.
-const RunMarker = "nerlab-run.json"
+// taking its lock): the mark by which nerlab knows a folder as its own
+// (see runs.Marker).
+const RunMarker = runs.Marker
 
-const runMarkerFormat = "nerlab-run"
+const runMarkerFormat = runs.MarkerFormat
 
-type runMark struct {
-	Format  string `json:"format"`
-	Version int    `json:"version"`
-}
+type runMark = runs.Mark
 
 func writeRunMarker(dir string) error {
 	data, _ := json.Marshal(runMark{Format: runMarkerFormat, Version: 1}) // a struct of a string and an int
@@ -35,9 +30,8 @@ func writeRunMarker(dir string) error {
 // marker, or (runs made before the marker) a checkpoint whose trainer
 // state reads as nerlab's.
 func IsRun(dir string) bool {
-	if data, err := os.ReadFile(filepath.Join(dir, RunMarker)); err == nil {
-		var m runMark
-		return json.Unmarshal(data, &m) == nil && m.Format == runMarkerFormat
+	if marked, err := runs.Marked(dir); err == nil {
+		return marked
 	}
 	all, err := listCheckpoints(dir)
 	if err != nil {

@@ -98,7 +98,8 @@ func TestTwoViewTraining(t *testing.T) {
 		t.Fatalf("test scores: %+v / %+v", res.Test(), testOf(res, "context"))
 	}
 	results, err := ReadResults(dir)
-	if err != nil || results.TestContext == nil || results.TestContext.Micro.F1 != testOf(res, "context").Report.Micro.F1 ||
+	if err != nil || len(results.Views) != 2 || results.Views[0].View != "plain" || results.Views[1].View != "context" ||
+		results.Views[1].Test.Micro.F1 != testOf(res, "context").Report.Micro.F1 ||
 		results.Test == nil || results.Test.Micro.F1 != res.Test().Report.Micro.F1 {
 		t.Errorf("results.json: %v %+v", err, results)
 	}

@@ -14,23 +14,22 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/safefile"
 )
 
-// Files of a run folder.
+// Files of a run folder; package runs owns their names.
 const (
-	ConfigCopy     = "config.yaml"
-	LogFile        = "training.log"
-	LossFile       = "loss.tsv"
-	MetricsFile    = "metrics.jsonl"
-	CheckpointsDir = "checkpoints"
-	BestModelDir   = "best-model"
-	FinalModelDir  = "final-model"
-	TestPredFile   = "test.conll"
-	// TestContextPredFile holds a two-view run's predictions on the
-	// context view of the test set.
-	TestContextPredFile = "test-context.conll"
-	ResultsFile         = "results.json"
+	ConfigCopy          = runs.ConfigCopy
+	LogFile             = runs.LogFile
+	LossFile            = runs.LossFile
+	MetricsFile         = runs.MetricsFile
+	CheckpointsDir      = runs.CheckpointsDir
+	BestModelDir        = runs.BestModelDir
+	FinalModelDir       = runs.FinalModelDir
+	TestPredFile        = runs.TestPredFile
+	TestContextPredFile = runs.TestContextPredFile
+	ResultsFile         = runs.ResultsFile
 )
 
 // lossColumns are flair's loss.tsv columns; the TEST_ ones only appear when

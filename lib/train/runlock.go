@@ -6,16 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
+
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // LockFile is held (flock) by the process that trains a run, so that a
 // second train or resume of the same folder is refused instead of
-// interleaving two writers, and so that `runs` can tell a run that is
-// going on from one that was interrupted. The kernel drops the lock when
-// the process dies, however it dies.
-const LockFile = "running.lock"
+// interleaving two writers (see runs.LockFile).
+const LockFile = runs.LockFile
 
 // errRunning is wrapped by the error lockRun gives for a folder in use.
 var errRunning = errors.New("run in use")
@@ -49,21 +48,5 @@ func lockRun(dir string) (release func(), err error) {
 }
 
 // Running reports whether a process is training the run in dir now, and
-// its id (0 when the lock file does not say).
-func Running(dir string) (pid int, ok bool) {
-	path := filepath.Join(dir, LockFile)
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
-		// Nobody holds it: a leftover of a process that was killed
-		// before it could remove it.
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return 0, false
-	}
-	data, _ := os.ReadFile(path)
-	pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
-	return pid, true
-}
+// its id (0 when the lock file does not say); see runs.Running.
+func Running(dir string) (pid int, ok bool) { return runs.Running(dir) }

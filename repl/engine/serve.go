@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/lab"
+	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/repl/internal/wire"
 )
@@ -43,7 +44,7 @@ func serve(req io.Reader, resp io.Writer, stdout, stderr io.Writer, interactive 
 	colour := interactive && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	sess.Color = colour && lab.IsTerminal(stdout)
 	if interactive {
-		sess.Images = lab.DetectImageProtocol(os.Getenv)
+		sess.Images = render.DetectImageProtocol(os.Getenv)
 	}
 	s := &server{lab: lab.New(), env: &lab.Env{Stdout: stdout, Stderr: stderr, Session: sess, Frontend: lab.REPL}, colour: colour && lab.IsTerminal(stderr)}
 	quit := make(chan int, 1)

@@ -1,4 +1,4 @@
-package plots
+package runs
 
 import (
 	"errors"
@@ -7,12 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
-
-// The files of a run folder that ReadRun reads.
-const (
-	MetricsFile = "metrics.jsonl"
-	LossFile    = "loss.tsv"
 )
 
 // LineError is a problem at one line of a run log. Its message reads

@@ -1,4 +1,4 @@
-package lab
+package render
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package plots
+package runs
 
 import (
 	"math"
@@ -123,9 +123,9 @@ func anyFinite(values []float64) bool {
 	return ok
 }
 
-// name is how messages refer to the run: its folder, or "the run" for a
+// Name is how messages refer to the run: its folder, or "the run" for a
 // Run built in memory.
-func (r *Run) name() string {
+func (r *Run) Name() string {
 	if r.Dir == "" {
 		return "the run"
 	}
