@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
-	"github.com/nerlab/nerlab/lib/testbin"
+	"github.com/nerlab/nerlab/internal/shareddata"
+	"github.com/nerlab/nerlab/internal/testbin"
 )
 
 // kernelBinary builds nerlab-kernel once per test process.

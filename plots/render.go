@@ -13,8 +13,8 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/runs"
-	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // kind is a chart Render draws, by the name a user types.

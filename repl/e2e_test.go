@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
-	"github.com/nerlab/nerlab/lib/testbin"
+	"github.com/nerlab/nerlab/internal/shareddata"
+	"github.com/nerlab/nerlab/internal/testbin"
 )
 
 // nerlabBinary builds the real nerlab front-end and, beside it, its

@@ -26,7 +26,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
-	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/internal/safefile"
 )
 
 func main() {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/nerlab/nerlab/lib/jsonpos"
+	"github.com/nerlab/nerlab/internal/jsonpos"
 )
 
 // Connection is a kernel connection file, as Jupyter writes it.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 // datasetsDir returns the shared datasets folder as an absolute path; the

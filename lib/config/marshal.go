@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/internal/safefile"
 )
 
 // Marshal writes the whole experiment as a native file, every key present

@@ -1,6 +1,6 @@
 package config
 
-import "github.com/nerlab/nerlab/lib/textdist"
+import "github.com/nerlab/nerlab/internal/textdist"
 
 // closest returns the candidate nearest to s in edit distance when it is
 // near enough to be a likely typo (at most a third of its length, and at

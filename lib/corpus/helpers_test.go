@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nerlab/nerlab/internal/shareddata"
 	"github.com/nerlab/nerlab/lib/corpus"
-	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
 // dataset returns the path of a file under the shared datasets folder

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/internal/safefile"
 )
 
 // Write writes c in CoNLL columns: -DOCSTART- lines (each followed by a

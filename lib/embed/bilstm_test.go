@@ -13,7 +13,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 // lstmCase is a batch of sequences of different lengths, padded to T with

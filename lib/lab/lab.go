@@ -14,8 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nerlab/nerlab/internal/textdist"
 	"github.com/nerlab/nerlab/lib/hint"
-	"github.com/nerlab/nerlab/lib/textdist"
 )
 
 // Kind is the type of a parameter's value; it drives parsing, help and

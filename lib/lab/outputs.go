@@ -3,7 +3,7 @@ package lab
 import (
 	"fmt"
 
-	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/internal/safefile"
 )
 
 // checkOutput refuses an output path that is, or lies inside, one of the

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nerlab/nerlab/internal/shareddata"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/metrics"
-	"github.com/nerlab/nerlab/lib/shareddata"
 )
 
 // readConll reads a CoNLL column file: blank lines end sentences,

@@ -8,10 +8,10 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"github.com/nerlab/nerlab/internal/shareddata"
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/optim"
-	"github.com/nerlab/nerlab/lib/shareddata"
 	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/train"
 )

@@ -11,7 +11,7 @@ import (
 
 	"github.com/sugarme/gotch"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 // pythonTorch is Debian's interpreter, the one that sees python3-torch

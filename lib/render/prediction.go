@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/nerlab/nerlab/lib/corpus"
-	"github.com/nerlab/nerlab/lib/tagger"
 )
 
 // typeColours are ANSI background colours (SGR codes) for entity types; the
@@ -48,12 +47,12 @@ func markColour(typ string) string {
 // Highlight renders a prediction as one line of text with its entities
 // marked: with colour, each entity on a background of its type's colour
 // followed by the type; without, as [text]TYPE.
-func Highlight(p *tagger.Prediction, colour bool) string {
+func Highlight(p *corpus.Prediction, colour bool) string {
 	var b strings.Builder
 	walkEntities(p, func(tok string) {
 		b.WriteString(tok)
 		b.WriteByte(' ')
-	}, func(e tagger.Entity, text string) {
+	}, func(e corpus.Entity, text string) {
 		if colour {
 			fmt.Fprintf(&b, "\x1b[30;%dm %s \x1b[1m%s \x1b[0m ", colourOf(e.Type), text, e.Type)
 		} else {
@@ -66,12 +65,12 @@ func Highlight(p *tagger.Prediction, colour bool) string {
 // PredictionHTML renders a prediction as HTML: the sentence with each
 // entity marked in its type's colour, the type beside it, and the
 // confidence in the mark's tooltip.
-func PredictionHTML(p *tagger.Prediction) string {
+func PredictionHTML(p *corpus.Prediction) string {
 	var b strings.Builder
 	b.WriteString(`<div class="nerlab-entities" style="line-height:2.4;font-family:sans-serif">`)
 	walkEntities(p, func(tok string) {
 		b.WriteString(html.EscapeString(tok) + " ")
-	}, func(e tagger.Entity, text string) {
+	}, func(e corpus.Entity, text string) {
 		fmt.Fprintf(&b, `<mark title="%s %.3f" style="background:%s;padding:0.2em 0.4em;margin:0 0.15em;border-radius:0.35em">%s`+
 			`<span style="font-size:0.7em;font-weight:bold;margin-left:0.5em;text-transform:uppercase">%s</span></mark> `,
 			html.EscapeString(e.Type), e.Confidence, markColour(e.Type), html.EscapeString(text), html.EscapeString(e.Type))
@@ -83,11 +82,11 @@ func PredictionHTML(p *tagger.Prediction) string {
 // TagsPrediction turns a tag sequence (gold, or any other) into a
 // Prediction with probability 1, so that Highlight and PredictionHTML show
 // it like a tagger's; tags of another length than tokens give no entities.
-func TagsPrediction(tokens, tags []string) *tagger.Prediction {
-	p := &tagger.Prediction{Tokens: tokens, Tags: tags}
+func TagsPrediction(tokens, tags []string) *corpus.Prediction {
+	p := &corpus.Prediction{Tokens: tokens, Tags: tags}
 	if len(tags) == len(tokens) {
 		for _, sp := range corpus.Spans(tags) {
-			p.Entities = append(p.Entities, tagger.Entity{Start: sp.Start, End: sp.End, Type: sp.Type,
+			p.Entities = append(p.Entities, corpus.Entity{Start: sp.Start, End: sp.End, Type: sp.Type,
 				Text: strings.Join(tokens[sp.Start:sp.End], " "), Confidence: 1})
 		}
 	}
@@ -98,7 +97,7 @@ func TagsPrediction(tokens, tags []string) *tagger.Prediction {
 // outside an entity, entity for each entity with its words joined.
 // Overlapping or out-of-range entities, which the tagger never produces,
 // are skipped.
-func walkEntities(p *tagger.Prediction, token func(string), entity func(tagger.Entity, string)) {
+func walkEntities(p *corpus.Prediction, token func(string), entity func(corpus.Entity, string)) {
 	next := 0
 	for _, e := range p.Entities {
 		if e.Start < next || e.End > len(p.Tokens) {

@@ -12,12 +12,11 @@ import (
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/runs"
-	"github.com/nerlab/nerlab/lib/tagger"
 )
 
 func TestPredictionHTMLMarksAndEscapes(t *testing.T) {
-	p := &tagger.Prediction{Tokens: strings.Fields("<b>Angela Merkel visited Paris &"),
-		Entities: []tagger.Entity{{Start: 0, End: 2, Type: "PER", Confidence: 0.91}, {Start: 3, End: 4, Type: "LOC", Confidence: 0.5}}}
+	p := &corpus.Prediction{Tokens: strings.Fields("<b>Angela Merkel visited Paris &"),
+		Entities: []corpus.Entity{{Start: 0, End: 2, Type: "PER", Confidence: 0.91}, {Start: 3, End: 4, Type: "LOC", Confidence: 0.5}}}
 	got := PredictionHTML(p)
 	for _, want := range []string{
 		`<mark title="PER 0.910" style="background:#aa9cfc;`, `>&lt;b&gt;Angela Merkel<span`, `>PER</span></mark>`,
@@ -48,8 +47,8 @@ func TestReportHTML(t *testing.T) {
 }
 
 func TestHighlight(t *testing.T) {
-	p := &tagger.Prediction{Tokens: strings.Fields("Angela Merkel visited Paris ."),
-		Entities: []tagger.Entity{{Start: 0, End: 2, Type: "PER"}, {Start: 3, End: 4, Type: "LOC"}}}
+	p := &corpus.Prediction{Tokens: strings.Fields("Angela Merkel visited Paris ."),
+		Entities: []corpus.Entity{{Start: 0, End: 2, Type: "PER"}, {Start: 3, End: 4, Type: "LOC"}}}
 	if got := Highlight(p, false); got != "[Angela Merkel]PER visited [Paris]LOC ." {
 		t.Errorf("plain: %q", got)
 	}
@@ -125,8 +124,8 @@ func TestInlineImages(t *testing.T) {
 // TestOf: the types of the pure packages render through adapters, values
 // with an HTML method as themselves, and nothing else.
 func TestOf(t *testing.T) {
-	p := &tagger.Prediction{Tokens: []string{"Paris"}, Entities: []tagger.Entity{{Start: 0, End: 1, Type: "LOC"}}}
-	many := make([]*tagger.Prediction, MaxPredictions+2)
+	p := &corpus.Prediction{Tokens: []string{"Paris"}, Entities: []corpus.Entity{{Start: 0, End: 1, Type: "LOC"}}}
+	many := make([]*corpus.Prediction, MaxPredictions+2)
 	for i := range many {
 		many[i] = p
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/retrieve"
 	"github.com/nerlab/nerlab/lib/runs"
-	"github.com/nerlab/nerlab/lib/tagger"
 )
 
 // HTMLer is a value that shows itself in a notebook: HTML for the page,
@@ -29,9 +28,9 @@ func Of(v any) (h HTMLer, ok bool) {
 	switch x := v.(type) {
 	case HTMLer:
 		return x, true
-	case *tagger.Prediction:
+	case *corpus.Prediction:
 		return (*Prediction)(x), true
-	case []*tagger.Prediction:
+	case []*corpus.Prediction:
 		return Predictions(x), true
 	case metrics.Report:
 		return Report(x), true
@@ -52,17 +51,17 @@ func Of(v any) (h HTMLer, ok bool) {
 }
 
 // Prediction shows a tagger's prediction with its entities marked.
-type Prediction tagger.Prediction
+type Prediction corpus.Prediction
 
 // HTML marks the entities in their types' colours.
-func (p *Prediction) HTML() string { return PredictionHTML((*tagger.Prediction)(p)) }
+func (p *Prediction) HTML() string { return PredictionHTML((*corpus.Prediction)(p)) }
 
 // String brackets the entities: [Paris]LOC.
-func (p *Prediction) String() string { return Highlight((*tagger.Prediction)(p), false) }
+func (p *Prediction) String() string { return Highlight((*corpus.Prediction)(p), false) }
 
 // Predictions shows predictions one under the other, the first
 // MaxPredictions of them.
-type Predictions []*tagger.Prediction
+type Predictions []*corpus.Prediction
 
 // MaxPredictions bounds how many predictions Predictions shows: a notebook
 // page of thousands of marked sentences helps nobody and slows the page.

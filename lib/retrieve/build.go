@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/wiki"
 )
 

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/corpus"
-	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // ViewOptions control writing context views.

@@ -5,9 +5,9 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"github.com/nerlab/nerlab/internal/shareddata"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/optim"
-	"github.com/nerlab/nerlab/lib/shareddata"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 

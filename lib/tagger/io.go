@@ -10,10 +10,10 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"github.com/nerlab/nerlab/internal/jsonpos"
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/embed"
-	"github.com/nerlab/nerlab/lib/jsonpos"
-	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 func TestSafetensorsRoundTrip(t *testing.T) {

@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/optim"
-	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/torch"
 
-	"github.com/nerlab/nerlab/lib/jsonpos"
+	"github.com/nerlab/nerlab/internal/jsonpos"
 )
 
 // stateFormat is the version of trainer.json.

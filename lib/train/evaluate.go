@@ -6,9 +6,9 @@ import (
 	"io"
 	"slices"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/metrics"
-	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 

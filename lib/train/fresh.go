@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/runs"
-	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // RunMarker is the first file train writes into a run folder (right after

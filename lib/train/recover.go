@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/internal/safefile"
 )
 
 // What a process killed at any moment (SIGKILL, a power cut) leaves in a

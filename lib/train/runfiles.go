@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/runs"
-	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // Files of a run folder; package runs owns their names.

@@ -15,9 +15,9 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
-	"github.com/nerlab/nerlab/lib/safefile"
 	"github.com/nerlab/nerlab/lib/torch"
 	. "github.com/nerlab/nerlab/lib/train"
 )

@@ -5,8 +5,8 @@ import (
 	"math"
 	"path/filepath"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/runs"
-	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // Results is results.json: a finished run's summary (see runs.Results).

@@ -26,8 +26,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/hint"
-	"github.com/nerlab/nerlab/lib/safefile"
 )
 
 // Version is the Weaviate release nerlab builds and tests against.

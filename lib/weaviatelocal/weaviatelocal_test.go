@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 func TestMakefilePinsThisRelease(t *testing.T) {

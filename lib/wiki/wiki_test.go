@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 func readAll(t *testing.T, path, format string) ([]*Article, error) {

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 // wnut17 is the shared WNUT-17 folder; without it the test skips, or fails

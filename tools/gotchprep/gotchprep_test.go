@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nerlab/nerlab/lib/shareddata"
+	"github.com/nerlab/nerlab/internal/shareddata"
 )
 
 // fakeLibtorch lays out an unpacked libtorch with the files gotchprep reads.

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nerlab/nerlab/internal/shareddata"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/retrieve"
-	"github.com/nerlab/nerlab/lib/shareddata"
 	"github.com/nerlab/nerlab/lib/weaviatelocal"
 )
 

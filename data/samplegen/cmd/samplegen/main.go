@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/nerlab/nerlab/data/samplegen"
-	"github.com/nerlab/nerlab/lib/safefile"
+	"github.com/nerlab/nerlab/internal/safefile"
 )
 
 func main() {
