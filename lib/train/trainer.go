@@ -133,7 +133,7 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 	if err := exp.Validate(); err != nil {
 		return nil, err
 	}
-	recipe, err := recipes(exp)
+	recipe, err := pick(recipes, exp)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +289,7 @@ func Resume(ctx context.Context, dir string, recipes Recipes, opts Options) (*Re
 	if len(tries) > 0 && tries[0].st != nil && tries[0].st.Finished && exists(filepath.Join(dir, ResultsFile)) {
 		return nil, fmt.Errorf("%s: the run already finished (%s); start a new one to train further", dir, tries[0].st.StopReason)
 	}
-	recipe, err := recipes(exp)
+	recipe, err := pick(recipes, exp)
 	if err != nil {
 		return nil, err
 	}
@@ -394,6 +394,19 @@ func (tr *trainer) load(c checkpoint, data corpora, device gotch.Device) error {
 	return nil
 }
 
+// pick is the recipe recipes gives exp, checked before anything is
+// written.
+func pick(recipes Recipes, exp *config.Experiment) (Recipe, error) {
+	if recipes == nil {
+		return Recipe{}, fmt.Errorf("train %s: no recipes to make its model (nerlab's are models.Recipe)", exp.Name)
+	}
+	r, err := recipes(exp)
+	if err == nil && r.Model == nil {
+		err = fmt.Errorf("train %s: the recipe has no model builder", exp.Name)
+	}
+	return r, err
+}
+
 // newTrainer opens the run's log, applies the experiment's device and
 // thread settings and reads its data.
 func newTrainer(exp *config.Experiment, recipe Recipe, opts Options, dir string) (*trainer, corpora, gotch.Device, error) {
@@ -407,9 +420,6 @@ func newTrainer(exp *config.Experiment, recipe Recipe, opts Options, dir string)
 
 // openTrainer opens the run's log.
 func openTrainer(exp *config.Experiment, recipe Recipe, opts Options, dir string) (*trainer, error) {
-	if recipe.Model == nil {
-		return nil, fmt.Errorf("%s: the recipe has no model builder", exp.Name)
-	}
 	log, err := openLog(dir, opts.Log)
 	if err != nil {
 		return nil, err
