@@ -41,9 +41,13 @@ type EvalSeries struct {
 	PerType []map[string]metrics.Score
 }
 
-// Plain is the name of the view without added context, the one used when
-// a run names no view.
-const Plain = "plain"
+// The views nerlab's runs have: Plain, the sentences alone (the view used
+// when a run names none), and Context, each sentence with <EOS> and its
+// retrieved context (CLNER).
+const (
+	Plain   = "plain"
+	Context = "context"
+)
 
 // Series returns the evaluation series of split in view, or nil when the
 // run has none.
