@@ -10,6 +10,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/nerlab/nerlab/lib/torch"
+	"github.com/nerlab/nerlab/lib/train"
 )
 
 // views are a tiny batch of both views: B=2 sentences of lengths 3 and 2,
@@ -218,5 +219,15 @@ func TestBadShapes(t *testing.T) {
 	}
 	if _, err := L2(v.plainT, v.ctT, []int{3}); err == nil {
 		t.Error("one length for two sentences accepted")
+	}
+}
+
+// TestObjectiveChecksTheModel: a model that shows no representations is
+// refused before training, with the model named.
+func TestObjectiveChecksTheModel(t *testing.T) {
+	type plainModel struct{ train.Model }
+	err := Objective{Rate: 0.5, KL: true}.Check(plainModel{})
+	if err == nil || !strings.Contains(err.Error(), "plainModel") {
+		t.Errorf("Check of a model without representations: %v", err)
 	}
 }

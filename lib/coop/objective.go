@@ -6,6 +6,7 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/train"
 )
@@ -22,7 +23,7 @@ type Model interface {
 	// emissions), [B, T, N] laid out as Representations.
 	PosteriorScores(out train.Output) (*ts.Tensor, error)
 	// Lengths are the numbers of scored tokens of the pass's sentences.
-	Lengths(out train.Output) []int
+	Lengths(out train.Output) ([]int, error)
 }
 
 // Objective is CLNER's multi-view training: a batch of the teacher view
@@ -55,13 +56,13 @@ func (o Objective) String() string {
 
 // Loss is the batch's loss.
 func (o Objective) Loss(model train.Model, b train.Batch) (*ts.Tensor, error) {
-	teacher, student := b.ViewIndex(or(o.Teacher, "context")), b.ViewIndex(or(o.Student, "plain"))
+	teacher, student := b.ViewIndex(or(o.Teacher, runs.Context)), b.ViewIndex(or(o.Student, runs.Plain))
 	if b.View != teacher || student < 0 {
 		return train.NLL{}.Loss(model, b)
 	}
-	m, ok := model.(Model)
-	if !ok {
-		return nil, fmt.Errorf("cooperative learning: the model (%T) shows no token representations or posteriors to compare", model)
+	m, err := asModel(model)
+	if err != nil {
+		return nil, err
 	}
 	batch := b.Sets[teacher]
 	out, err := m.Forward(batch, true)
@@ -94,10 +95,35 @@ func (o Objective) Loss(model train.Model, b train.Batch) (*ts.Tensor, error) {
 	return loss, nil
 }
 
+// Check refuses, before training starts, a model cooperative learning
+// cannot train.
+func (o Objective) Check(model train.Model) error {
+	_, err := asModel(model)
+	return err
+}
+
+func asModel(model train.Model) (Model, error) {
+	m, ok := model.(Model)
+	if !ok {
+		return nil, fmt.Errorf("cooperative learning: the model (%T) shows no token representations or posteriors to compare", model)
+	}
+	return m, nil
+}
+
 // agreement is the sum of the cooperative terms between the teacher's
 // output and the student's; nil when the objective has none.
 func (o Objective) agreement(m Model, teacherOut train.Output, teacherBatch []train.Example, studentOut train.Output, studentBatch []train.Example) (*ts.Tensor, error) {
-	lengths, teacherLengths := m.Lengths(studentOut), m.Lengths(teacherOut)
+	lengths, err := m.Lengths(studentOut)
+	if err != nil {
+		return nil, err
+	}
+	teacherLengths, err := m.Lengths(teacherOut)
+	if err != nil {
+		return nil, err
+	}
+	if len(lengths) != len(teacherLengths) {
+		return nil, fmt.Errorf("cooperative learning: %d sentences in the plain view's batch and %d in the context view's", len(lengths), len(teacherLengths))
+	}
 	for i, l := range lengths {
 		if teacherLengths[i] != l {
 			return nil, fmt.Errorf("cooperative learning: sentence %d has %d tokens in the plain view and %d in the context view", i, l, teacherLengths[i])

@@ -147,8 +147,10 @@ func reportRun(env *Env, dir string, res *train.Result, err error) error {
 		fmt.Fprintf(env.Stdout, "best epoch  %d (dev F1 %s%s)\n", res.BestEpoch, metrics.Percent(res.BestDevF1), view)
 	}
 	for _, v := range res.Tests {
+		// Views are named only when there are several: a one-view run on
+		// context views says "test", as it always has.
 		name := "test"
-		if len(res.Tests) > 1 || v.View != "plain" {
+		if len(res.Tests) > 1 {
 			name += " (" + v.View + " view)"
 		}
 		m := v.Report.Micro

@@ -294,6 +294,15 @@ func TestTrainSummaryOfTwoViewRun(t *testing.T) {
 	if s := out.String(); !strings.Contains(s, "best epoch  2 (dev F1 50.00)\n") || !strings.Contains(s, "test        P 40.00") || strings.Contains(s, "view") {
 		t.Errorf("one-view summary:\n%s", s)
 	}
+	// A one-view run on context views, too (make demo's world-context).
+	out.Reset()
+	res.Tests[0].View = "context"
+	if err := reportRun(env, dir, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "test        P 40.00") || strings.Contains(s, "view") {
+		t.Errorf("one-view context-view summary:\n%s", s)
+	}
 }
 
 // TestReportRunWithoutDev: the best epoch of a run without dev data is

@@ -219,10 +219,10 @@ func (m TaggerModel) PosteriorScores(out train.Output) (*ts.Tensor, error) {
 }
 
 // Lengths are the scored lengths of a forward pass.
-func (m TaggerModel) Lengths(out train.Output) []int {
+func (m TaggerModel) Lengths(out train.Output) ([]int, error) {
 	o, err := output(out)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	return o.Lengths
+	return o.Lengths, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // Event kinds, in the order a run emits them.
@@ -82,7 +83,7 @@ func Printer(w io.Writer, terminal bool) func(Event) {
 		case EventEval:
 			clearLine()
 			view := ""
-			if e.View != "" && e.View != "plain" {
+			if e.View != "" && e.View != runs.Plain {
 				view = " (" + e.View + ")"
 			}
 			note := ""

@@ -10,6 +10,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/optim"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -321,7 +322,7 @@ func (tr *trainer) scoreText(dev bool, score float64) string {
 func (tr *trainer) reportEval(epoch int, split, view string, ev *Evaluation) {
 	rep := ev.Report
 	name := split
-	if view != "plain" || len(tr.data.views) > 1 {
+	if view != runs.Plain || len(tr.data.views) > 1 {
 		name += " (" + view + ")"
 	}
 	tr.log.Printf("  %s: loss %.5f  precision %s  recall %s  F1 %s  accuracy %s", name, ev.Loss,
@@ -419,7 +420,7 @@ func (tr *trainer) finish() (*Result, error) {
 				return nil, err
 			}
 			name := "test"
-			if v.name != "plain" || len(tr.data.views) > 1 {
+			if v.name != runs.Plain || len(tr.data.views) > 1 {
 				name += " (" + v.name + " view)"
 			}
 			tr.log.Printf("%s (%s model): precision %s  recall %s  F1 %s", name, which,

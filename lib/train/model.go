@@ -12,6 +12,17 @@ import (
 // evaluation and the run folder know a model only through these methods
 // (flair's flair.nn.Model is the shape): a sequence tagger, a span
 // extractor or a toy model train alike.
+//
+// The contract beyond the signatures:
+//   - Examples are made once, by the model being trained, and are also
+//     given to the best model the Builder loads back for the final test:
+//     an example may hold ids of the model's vocabularies, since a saved
+//     model keeps them, but nothing else of one instance.
+//   - Evaluation (the best epoch, the test scores) is conlleval span F1
+//     over Decode's tags in Scheme; a model without spans to score has no
+//     dev F1 to select by.
+//   - Forward's randomness (dropout) must come from libtorch's generator,
+//     which the trainer seeds per batch: that is what makes resume exact.
 type Model interface {
 	// Examples turns the sentences of a corpus into the model's inputs,
 	// one per sentence, in order, with their gold labels when the corpus

@@ -11,6 +11,13 @@ type Objective interface {
 	String() string
 }
 
+// Checker is an Objective that can tell, before training starts, that it
+// cannot train a model (cooperative learning needs a model that shows its
+// token representations).
+type Checker interface {
+	Check(m Model) error
+}
+
 // Batch is one training batch: sentences drawn from one view, with the
 // same sentences in every view of the run, so that an objective can
 // compare views.

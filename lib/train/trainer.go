@@ -29,6 +29,7 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/optim"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -464,14 +465,14 @@ func setup(exp *config.Experiment) (corpora, gotch.Device, error) {
 // sentence against the first.
 func readData(exp *config.Experiment) (corpora, error) {
 	var c corpora
-	first := viewCorpora{name: "plain"}
+	first := viewCorpora{name: runs.Plain}
 	var err error
 	if first.train, first.dev, first.test, err = readSplits(&exp.Data); err != nil {
 		return c, err
 	}
 	c.views = append(c.views, first)
 	if exp.Data.Context != nil {
-		second := viewCorpora{name: "context"}
+		second := viewCorpora{name: runs.Context}
 		if second.train, second.dev, second.test, err = readSplits(exp.Data.Context); err != nil {
 			return c, err
 		}
@@ -491,7 +492,7 @@ func readData(exp *config.Experiment) (corpora, error) {
 		c.views = append(c.views, second)
 	} else if slices.ContainsFunc(first.train, (*corpus.Corpus).HasContext) {
 		// A one-view run on context views is scored as the context view.
-		c.views[0].name = "context"
+		c.views[0].name = runs.Context
 	}
 	if exp.Train.TrainWithDev {
 		for i := range c.views {
@@ -564,6 +565,11 @@ func (tr *trainer) prepare(c corpora) error {
 		return fmt.Errorf("%s: no training sentences", tr.exp.Data.Train)
 	}
 	tr.data = d
+	if c, ok := tr.objective.(Checker); ok {
+		if err := c.Check(tr.model); err != nil {
+			return err
+		}
+	}
 	if err := tr.buildOptimizer(); err != nil {
 		return err
 	}
