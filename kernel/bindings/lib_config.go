@@ -59,7 +59,7 @@ func init() {
 		"SplitCandidates":          "SplitCandidates lists the files of a corpus folder that flair's\nColumnCorpus would take for each split (train, dev, test): names\ncontaining \"train\"; \"dev\", \"valid\" (valid.txt, validation.txt: many\nexports, Twitter-2015) or \"testa\"; \"testb\", else \"test\". Gzipped and\nhidden files are skipped. More than one name for a split is ambiguous;\ncallers decide how to report it.",
 		"SplitsOfNames":            "SplitsOfNames places file names in the splits (train, dev, test) by the\nrules of SplitCandidates, in sorted order.",
 		"Train":                    "Train holds the optimisation recipe.",
-		"Train.GroupLRMultipliers": "GroupLRMultipliers are the learning-rate multipliers of parameter\ngroups, by the first segment of the parameters' names: the trainer\ngives each listed group its own rate. The CRF's (crf.transitions) is\ntrain.crf_lr_multiplier.",
+		"Train.GroupLRMultipliers": "GroupLRMultipliers are the learning-rate multipliers of parameter\ngroups, by the first segment of the parameters' names: the trainer\ngives each listed group its own rate. The CRF's (crf.transitions) is\ntrain.crf_lr_multiplier unless train.lr_multipliers names crf (Validate\nrefuses both).",
 		"WordEmbeddings":           "WordEmbeddings is a trainable word table, optionally initialised from a\n.vec text file.",
 	}
 }

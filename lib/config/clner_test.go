@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -60,7 +61,7 @@ func TestCLNERFile(t *testing.T) {
 	wantTrain.DistillPosterior = true
 	wantTrain.Temperature = 0.3
 	wantTrain.MultiViewRate = 0.7
-	if e.Train != wantTrain {
+	if !reflect.DeepEqual(e.Train, wantTrain) {
 		t.Errorf("train = %+v\nwant %+v", e.Train, wantTrain)
 	}
 	path := "lib/config/testdata/clner-wnut17.yaml"

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -34,7 +35,7 @@ func TestShippedConfigs(t *testing.T) {
 			if e.Path == "data/configs/clner-wnut17.yaml" {
 				def.Train.WarmupFraction = 0
 			}
-			if e.Model != def.Model || e.Train != def.Train || *e.Embeddings.Char != *def.Embeddings.Char {
+			if e.Model != def.Model || !reflect.DeepEqual(e.Train, def.Train) || *e.Embeddings.Char != *def.Embeddings.Char {
 				t.Errorf("model %+v\ntrain %+v\nchar %+v\nwant Default's", e.Model, e.Train, e.Embeddings.Char)
 			}
 			// conll03.yaml trains without external vectors (the issue's

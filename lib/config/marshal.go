@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -77,6 +78,23 @@ func nodeOf(v reflect.Value, key string) (*yaml.Node, error) {
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "none"}, nil
 		}
 		return nodeOf(v.Elem(), key)
+	case reflect.Map:
+		// A table: its entries in name order, so the run folder's copy
+		// reads the same every time; {} when empty.
+		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+		names := make([]string, 0, v.Len())
+		for _, k := range v.MapKeys() {
+			names = append(names, k.String())
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			val, err := nodeOf(v.MapIndex(reflect.ValueOf(n)), join(key, n))
+			if err != nil {
+				return nil, err
+			}
+			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: n}, val)
+		}
+		return m, nil
 	case reflect.String:
 		if !utf8.ValidString(v.String()) {
 			return nil, fmt.Errorf("marshal experiment: %s: %q is not valid UTF-8; expected text YAML can hold", key, v.String())

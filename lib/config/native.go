@@ -67,11 +67,45 @@ func (r *reader) decodeField(owner, fv reflect.Value, f *field, p pair) error {
 		return r.decodeStruct(fv.Elem(), p.val, f.key)
 	case fv.Kind() == reflect.Struct:
 		return r.decodeStruct(fv, p.val, f.key)
+	case fv.Kind() == reflect.Map:
+		return r.decodeTable(fv, p, f.key)
 	}
 	if msg := setFromNode(fv, p.val); msg != "" {
 		return r.fail(p.val, f.key, "%s", msg)
 	}
 	r.set(f.key, p.val)
+	return nil
+}
+
+// decodeTable reads a table key (train.lr_multipliers): a mapping of
+// names to numbers. Its entries replace the defaults' (there are none).
+func (r *reader) decodeTable(fv reflect.Value, p pair, key string) error {
+	d := deref(p.val)
+	if isNull(d) {
+		return nil
+	}
+	if d.Kind != yaml.MappingNode {
+		return r.fail(p.val, key, "%s is not a table; expected a mapping of names to numbers, e.g. {crf: 50}", describe(d))
+	}
+	ps, err := r.pairs(d, key)
+	if err != nil {
+		return err
+	}
+	// An empty table ({}, as Marshal writes one) is no table: nil, as in
+	// the defaults.
+	table := reflect.Zero(fv.Type())
+	if len(ps) > 0 {
+		table = reflect.MakeMap(fv.Type())
+	}
+	for _, e := range ps {
+		var x float64
+		if msg := setFromNode(reflect.ValueOf(&x).Elem(), e.val); msg != "" {
+			return r.fail(e.val, join(key, e.name()), "%s", msg)
+		}
+		table.SetMapIndex(reflect.ValueOf(e.name()), reflect.ValueOf(x))
+	}
+	fv.Set(table)
+	r.set(key, p.key)
 	return nil
 }
 

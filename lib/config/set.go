@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -25,13 +27,27 @@ func (e *Experiment) set(assign string, check bool) error {
 		return &Error{Path: "--set", Msg: fmt.Sprintf("%q is not KEY=VALUE; expected e.g. train.max_epochs=3", assign)}
 	}
 	f, ok := fieldByKey[key]
-	if !ok {
-		return &Error{Path: "--set", Key: key, Msg: "unknown key; " + suggestKey(key)}
-	}
 	fail := func(format string, args ...any) error {
 		return &Error{Path: "--set", Key: key, Msg: fmt.Sprintf(format, args...)}
 	}
+	if table, entry, isEntry := tableEntry(key); !ok && isEntry {
+		// Named by the table: its rules name the entry themselves.
+		return e.setEntry(table, entry, value, check, func(format string, args ...any) error {
+			return &Error{Path: "--set", Key: table, Msg: fmt.Sprintf(format, args...)}
+		})
+	}
+	if !ok {
+		return &Error{Path: "--set", Key: key, Msg: "unknown key; " + suggestKey(key)}
+	}
 	switch {
+	case f.kind == reflect.Map:
+		if !strings.EqualFold(strings.TrimSpace(value), "none") {
+			return fail("is a table; expected %s.NAME=VALUE for one entry, or none to empty it", key)
+		}
+		v, _ := locate(e, key, true)
+		v.Set(reflect.Zero(v.Type()))
+		e.forget(key)
+		return nil
 	case f.group:
 		return fail("is a group of keys; expected one of its keys, e.g. %s.%s", key, childNames(key)[0])
 	case f.section:
@@ -57,6 +73,38 @@ func (e *Experiment) set(assign string, check bool) error {
 		return fail("%s", msg)
 	}
 	e.forget(key)
+	return nil
+}
+
+// tableEntry splits a key such as train.lr_multipliers.crf into its table
+// key and entry name, when its parent is a table.
+func tableEntry(key string) (table, entry string, ok bool) {
+	i := strings.LastIndex(key, ".")
+	if i < 0 {
+		return "", "", false
+	}
+	f, known := fieldByKey[key[:i]]
+	return key[:i], key[i+1:], known && f.kind == reflect.Map && key[i+1:] != ""
+}
+
+// setEntry sets one entry of a table key (a group's learning-rate
+// multiplier), parsed as a number and checked with the table's rules.
+func (e *Experiment) setEntry(table, entry, value string, check bool, fail func(string, ...any) error) error {
+	var x float64
+	if msg := setFromText(reflect.ValueOf(&x).Elem(), value); msg != "" {
+		return fail("%s", msg)
+	}
+	v, _ := locate(e, table, true)
+	old := maps.Clone(v.Interface().(map[string]float64))
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	v.SetMapIndex(reflect.ValueOf(entry), reflect.ValueOf(x))
+	if msg := e.keyProblem(table); check && msg != "" {
+		v.Set(reflect.ValueOf(old))
+		return fail("%s", msg)
+	}
+	e.forget(table)
 	return nil
 }
 
@@ -127,6 +175,7 @@ func (e *Experiment) Clone() *Experiment {
 		cx := *ctx
 		c.Data.Context = &cx
 	}
+	c.Train.LRMultipliers = maps.Clone(e.Train.LRMultipliers)
 	c.Warnings = append([]string(nil), e.Warnings...)
 	c.Lines = maps.Clone(e.Lines)
 	return &c
@@ -152,6 +201,19 @@ func (e *Experiment) Get(key string) (string, error) {
 			return "none", nil
 		}
 		return "(section)", nil
+	case f.kind == reflect.Map:
+		return tableText(v.Interface().(map[string]float64)), nil
 	}
 	return fmt.Sprint(v.Interface()), nil
+}
+
+// tableText is a table key's value as Get shows it: {crf: 50, word: 0.1},
+// entries in name order; {} when empty.
+func tableText(m map[string]float64) string {
+	names := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + ": " + strconv.FormatFloat(m[n], 'g', -1, 64)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

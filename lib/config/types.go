@@ -93,15 +93,20 @@ type Train struct {
 	ClipNorm        float64 `yaml:"clip_norm" json:"clip_norm"` // 0: no clipping
 	Accumulate      int     `yaml:"accumulate" json:"accumulate"`
 	CRFLRMultiplier float64 `yaml:"crf_lr_multiplier" json:"crf_lr_multiplier"` // CLNER multiplies the transitions' LR
-	SortByLength    bool    `yaml:"sort_by_length" json:"sort_by_length"`
-	Shuffle         bool    `yaml:"shuffle" json:"shuffle"`
-	Seed            int64   `yaml:"seed" json:"seed"`
-	MonitorTest     bool    `yaml:"monitor_test" json:"monitor_test"`
-	TrainWithDev    bool    `yaml:"train_with_dev" json:"train_with_dev"`
-	Threads         int     `yaml:"threads" json:"threads"`                   // 0: libtorch's default
-	Device          string  `yaml:"device" json:"device"`                     // cpu, cuda, cuda:N, auto
-	KeepCheckpoints int     `yaml:"keep_checkpoints" json:"keep_checkpoints"` // 0: keep all
-	SaveFinalModel  bool    `yaml:"save_final_model" json:"save_final_model"`
+	// LRMultipliers give parameter groups their own learning rate: the
+	// group of a parameter is the first segment of its name (word, char,
+	// rnn, out, crf, …), and a group listed here trains at the schedule's
+	// rate times its multiplier. crf_lr_multiplier is the crf entry.
+	LRMultipliers   map[string]float64 `yaml:"lr_multipliers" json:"lr_multipliers,omitempty"`
+	SortByLength    bool               `yaml:"sort_by_length" json:"sort_by_length"`
+	Shuffle         bool               `yaml:"shuffle" json:"shuffle"`
+	Seed            int64              `yaml:"seed" json:"seed"`
+	MonitorTest     bool               `yaml:"monitor_test" json:"monitor_test"`
+	TrainWithDev    bool               `yaml:"train_with_dev" json:"train_with_dev"`
+	Threads         int                `yaml:"threads" json:"threads"`                   // 0: libtorch's default
+	Device          string             `yaml:"device" json:"device"`                     // cpu, cuda, cuda:N, auto
+	KeepCheckpoints int                `yaml:"keep_checkpoints" json:"keep_checkpoints"` // 0: keep all
+	SaveFinalModel  bool               `yaml:"save_final_model" json:"save_final_model"`
 
 	// CLNER's cooperative learning (CLNER files set the first five under
 	// model.FastSequenceTagger and multi_view_rate under train).

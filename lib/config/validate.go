@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -169,6 +171,18 @@ func (v *validator) train() {
 	if t.CRFLRMultiplier <= 0 {
 		v.fail("train.crf_lr_multiplier", "%g is not positive; expected 1 for no change", t.CRFLRMultiplier)
 	}
+	for _, group := range slices.Sorted(maps.Keys(t.LRMultipliers)) {
+		x := t.LRMultipliers[group]
+		switch {
+		case !validGroupName(group):
+			v.fail("train.lr_multipliers", "%q is not a parameter group; expected the first segment of parameter names, such as word, char, rnn, out or crf", group)
+		case x <= 0 || math.IsNaN(x) || math.IsInf(x, 0):
+			v.fail("train.lr_multipliers", "%s: %g is not a positive number; expected 1 for no change", group, x)
+		}
+	}
+	if _, both := t.LRMultipliers["crf"]; both && t.CRFLRMultiplier != 1 {
+		v.relation("train.lr_multipliers", "names crf, and train.crf_lr_multiplier is %g; expected one of them (crf_lr_multiplier is lr_multipliers.crf)", t.CRFLRMultiplier)
+	}
 	if t.Threads < 0 {
 		v.fail("train.threads", "%d is negative; expected 0 (libtorch's default) or more", t.Threads)
 	}
@@ -263,4 +277,18 @@ func (e *Experiment) Inputs() []string {
 	}
 	paths = append(paths, e.Train.InitFrom, e.Path)
 	return slices.DeleteFunc(paths, func(p string) bool { return p == "" })
+}
+
+// validGroupName reports whether name can be the first segment of a
+// parameter name: letters, digits and underscores.
+func validGroupName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
