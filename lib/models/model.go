@@ -133,6 +133,16 @@ func unwrap(batch []train.Example) ([]*tagger.Example, error) {
 	return out, nil
 }
 
+// pass is a forward pass and its batch as the tagger's own.
+func pass(out train.Output, batch []train.Example) (*tagger.Output, []*tagger.Example, error) {
+	o, err := output(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	exs, err := unwrap(batch)
+	return o, exs, err
+}
+
 func output(out train.Output) (*tagger.Output, error) {
 	o, ok := out.(*tagger.Output)
 	if !ok {
@@ -156,11 +166,7 @@ func (m TaggerModel) Forward(batch []train.Example, training bool) (train.Output
 
 // Loss is the batch's mean NLL (CRF) or cross-entropy (softmax).
 func (m TaggerModel) Loss(out train.Output, batch []train.Example) (*ts.Tensor, error) {
-	o, err := output(out)
-	if err != nil {
-		return nil, err
-	}
-	exs, err := unwrap(batch)
+	o, exs, err := pass(out, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -169,11 +175,7 @@ func (m TaggerModel) Loss(out train.Output, batch []train.Example) (*ts.Tensor, 
 
 // Decode is Viterbi (CRF) or the most probable tag per token (softmax).
 func (m TaggerModel) Decode(out train.Output, batch []train.Example) ([]*corpus.Prediction, error) {
-	o, err := output(out)
-	if err != nil {
-		return nil, err
-	}
-	exs, err := unwrap(batch)
+	o, exs, err := pass(out, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -189,11 +191,7 @@ func (m TaggerModel) Device() gotch.Device { return m.Tagger.Device }
 // Representations are the token representations at the scored positions
 // (the sentence's own tokens of a context view), compacted to the front.
 func (m TaggerModel) Representations(out train.Output, batch []train.Example) (*ts.Tensor, error) {
-	o, err := output(out)
-	if err != nil {
-		return nil, err
-	}
-	exs, err := unwrap(batch)
+	o, exs, err := pass(out, batch)
 	if err != nil {
 		return nil, err
 	}
