@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,18 +129,17 @@ func (f Fixture) JSONLLines(t testing.TB, from, to int) []string {
 	return lines
 }
 
-// TSVHeader and TSVRow write flair's loss.tsv layout.
+// TSVHeader and TSVRow write loss.tsv as nerlab's trainer does, with the
+// names package runs defines: flair's columns, then each view's dev and
+// test evaluations, the first view's under flair's names.
 func (f Fixture) TSVHeader() string {
-	cols := []string{"EPOCH", "TIMESTAMP", "BAD_EPOCHS", "LEARNING_RATE", "TRAIN_LOSS"}
-	for _, view := range f.ViewList() {
-		prefix := ""
-		if view != runs.Plain {
-			prefix = strings.ToUpper(view) + "_"
+	cols := slices.Clone(runs.LossColumns)
+	for i, view := range f.ViewList() {
+		if i == 0 {
+			view = ""
 		}
 		for _, split := range f.Splits() {
-			for _, m := range []string{"LOSS", "PRECISION", "RECALL", "F1", "ACCURACY"} {
-				cols = append(cols, prefix+strings.ToUpper(split)+"_"+m)
-			}
+			cols = append(cols, runs.EvalColumns(split, view)...)
 		}
 	}
 	return strings.Join(cols, "\t")
