@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/runs"
 )
@@ -187,6 +188,23 @@ func Run(t testing.TB, f Fixture) *runs.Run {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// SeedRun writes a run folder under root holding only its copy of the
+// experiment, written as training writes it (the defaults with the given
+// seed and learning rate): what grouping runs by seed reads.
+func SeedRun(t testing.TB, root, name string, seed int64, lr float64) string {
+	t.Helper()
+	e := config.Default()
+	e.Train.Seed, e.Train.LearningRate = seed, lr
+	dir := filepath.Join(root, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WriteFile(filepath.Join(dir, runs.ConfigCopy)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // FormatFloat writes v in the shortest form that reads back as v.
