@@ -42,6 +42,8 @@ func init() {
 			"Status":              r.ValueOf(p.Status),
 			"TestContextPredFile": r.ValueOf(p.TestContextPredFile),
 			"TestPredFile":        r.ValueOf(p.TestPredFile),
+			"ViewPredFile":        r.ValueOf(p.ViewPredFile),
+			"ViewPredPattern":     r.ValueOf(p.ViewPredPattern),
 		},
 		Types: map[string]r.Type{
 			"EvalSeries": r.TypeOf((*p.EvalSeries)(nil)).Elem(),
@@ -72,6 +74,7 @@ func init() {
 			"ResultsFile":         "string:results.json",
 			"TestContextPredFile": "string:test-context.conll",
 			"TestPredFile":        "string:test.conll",
+			"ViewPredPattern":     "string:test-*.conll",
 		},
 	}
 	docs["github.com/nerlab/nerlab/lib/runs"] = map[string]string{
@@ -125,6 +128,8 @@ func init() {
 		"Status":                "Status is a run's status from its files and its lock alone (no metrics\nread): finished, running, interrupted or started.",
 		"TestContextPredFile":   "The files and folders of a run folder.",
 		"TestPredFile":          "The files and folders of a run folder.",
+		"ViewPredFile":          "ViewPredFile names the test predictions of a run's further view (the\nfirst view's are TestPredFile): test-VIEW.conll.",
+		"ViewPredPattern":       "ViewPredPattern matches (filepath.Match) every name ViewPredFile gives,\nso that what clears or cleans a run folder knows the predictions of a\nview it has never heard of.",
 		"ViewResult":            "ViewResult is the test evaluation of one view.",
 		"ViewScore":             "ViewScore is a test F1 on one view.",
 		"ViewSpread":            "ViewSpread is the spread of the test F1 on one view.",

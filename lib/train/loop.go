@@ -10,6 +10,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/optim"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -457,5 +458,5 @@ func predFile(index int, name string) string {
 	if index == 0 {
 		return TestPredFile
 	}
-	return "test-" + name + ".conll"
+	return runs.ViewPredFile(name)
 }
