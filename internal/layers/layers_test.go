@@ -66,6 +66,14 @@ func TestTaggerDoesNotReadTheExperimentSchema(t *testing.T) {
 	forbid(t, "lib/tagger/...", "the experiment is translated in lib/models", module+"lib/config/")
 }
 
+// TestRunsSitsBelowTheTagger: the tagger finds a run's saved model
+// through package runs' names (best-model, final-model, config.yaml), so
+// runs may depend neither on the tagger nor on the experiment schema the
+// tagger may not read.
+func TestRunsSitsBelowTheTagger(t *testing.T) {
+	forbid(t, "lib/runs", "the tagger imports it", module+"lib/config/", module+"lib/tagger/")
+}
+
 // TestCheckSeesImports makes sure the check above can fail: lib/lab does
 // import lib/train.
 func TestCheckSeesImports(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/tagger"
 )
 
 // A session's datasets and models show themselves as small tables in a
@@ -34,7 +35,7 @@ func (d *Dataset) String() string { return d.table().String() }
 // table shows the model's name, where it lives and its saved weights.
 func (m *Model) table() render.Table {
 	t := render.Table{Caption: "model " + m.Name, Rows: [][]string{{"path", m.Path}, {"model folder", m.Dir()}}}
-	weights := filepath.Join(m.Dir(), "model.safetensors")
+	weights := filepath.Join(m.Dir(), tagger.WeightsFile)
 	if st, err := os.Stat(weights); err == nil {
 		t.Rows = append(t.Rows, []string{"weights", fmt.Sprintf("%.1f MB, saved %s", float64(st.Size())/1e6, st.ModTime().Format("2006-01-02 15:04:05"))})
 	} else {

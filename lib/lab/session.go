@@ -97,10 +97,10 @@ func (m *Model) Tagger(device string) (*tagger.Tagger, error) {
 	if _, err := tagger.ResolveModelDir(m.Path); err != nil {
 		return nil, err
 	}
-	st, err := os.Stat(filepath.Join(m.Dir(), "model.safetensors"))
+	st, err := os.Stat(filepath.Join(m.Dir(), tagger.WeightsFile))
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%s: no saved model (model.safetensors) in %s", m.Path, m.Dir())
+			return nil, fmt.Errorf("%s: no saved model (%s) in %s", m.Path, tagger.WeightsFile, m.Dir())
 		}
 		return nil, err
 	}

@@ -2,14 +2,12 @@ package render
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/runs"
+	"github.com/nerlab/nerlab/lib/runs/runstest"
 )
 
 // scores is a run's test F1 per view, its main view first.
@@ -61,28 +59,15 @@ func TestRunsHTML(t *testing.T) {
 	}
 }
 
-// seedRun writes a run folder holding only the experiment copy.
-func seedRun(t *testing.T, root, name string, seed int64, lr float64) string {
-	t.Helper()
-	e := config.Default()
-	e.Train.Seed, e.Train.LearningRate = seed, lr
-	dir := filepath.Join(root, name)
-	os.MkdirAll(dir, 0o755)
-	if err := e.WriteFile(filepath.Join(dir, runs.ConfigCopy)); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func TestSeedsText(t *testing.T) {
 	root := t.TempDir()
 	nan := math.NaN()
 	groups, err := runs.GroupBySeed([]runs.RunInfo{
-		{Dir: seedRun(t, root, "ctx-s2", 2, 0.1), Status: "finished", BestDevF1: 0.50, Tests: scores("plain", 0.40)},
-		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.30, Tests: scores("plain", 0.20)},
-		{Dir: seedRun(t, root, "ctx-s1", 1, 0.1), Status: "finished", BestDevF1: 0.40, Tests: scores("plain", 0.30)},
-		{Dir: seedRun(t, root, "ctx-s3", 3, 0.1), Status: "finished", BestDevF1: 0.60, Tests: scores("plain", 0.35)},
-		{Dir: seedRun(t, root, "ctx-s4", 4, 0.1), Status: "interrupted", BestDevF1: 0.90},
+		{Dir: runstest.SeedRun(t, root, "ctx-s2", 2, 0.1), Status: "finished", BestDevF1: 0.50, Tests: scores("plain", 0.40)},
+		{Dir: runstest.SeedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.30, Tests: scores("plain", 0.20)},
+		{Dir: runstest.SeedRun(t, root, "ctx-s1", 1, 0.1), Status: "finished", BestDevF1: 0.40, Tests: scores("plain", 0.30)},
+		{Dir: runstest.SeedRun(t, root, "ctx-s3", 3, 0.1), Status: "finished", BestDevF1: 0.60, Tests: scores("plain", 0.35)},
+		{Dir: runstest.SeedRun(t, root, "ctx-s4", 4, 0.1), Status: "interrupted", BestDevF1: 0.90},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,10 +84,10 @@ func TestSeedsText(t *testing.T) {
 	// Two-view groups add the context view's test F1.
 	root = t.TempDir()
 	groups, err = runs.GroupBySeed([]runs.RunInfo{
-		{Dir: seedRun(t, root, "cl-s1", 1, 0.1), Status: "finished", BestDevF1: 0.5, Tests: scores("plain", 0.4, "context", 0.6)},
-		{Dir: seedRun(t, root, "cl-s2", 2, 0.1), Status: "finished", BestDevF1: 0.5, Tests: scores("plain", 0.4, "context", 0.8)},
-		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.3, Tests: scores("plain", 0.2)},
-		{Dir: seedRun(t, root, "other-s1", 1, 0.2), Status: "finished", BestDevF1: nan},
+		{Dir: runstest.SeedRun(t, root, "cl-s1", 1, 0.1), Status: "finished", BestDevF1: 0.5, Tests: scores("plain", 0.4, "context", 0.6)},
+		{Dir: runstest.SeedRun(t, root, "cl-s2", 2, 0.1), Status: "finished", BestDevF1: 0.5, Tests: scores("plain", 0.4, "context", 0.8)},
+		{Dir: runstest.SeedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.3, Tests: scores("plain", 0.2)},
+		{Dir: runstest.SeedRun(t, root, "other-s1", 1, 0.2), Status: "finished", BestDevF1: nan},
 	})
 	if err != nil {
 		t.Fatal(err)

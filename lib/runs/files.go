@@ -20,10 +20,19 @@ const (
 	FinalModelDir  = "final-model"
 	TestPredFile   = "test.conll"
 	// TestContextPredFile holds a two-view run's predictions on the
-	// context view of the test set.
+	// context view of the test set: ViewPredFile(Context).
 	TestContextPredFile = "test-context.conll"
 	ResultsFile         = "results.json"
 )
+
+// ViewPredFile names the test predictions of a run's further view (the
+// first view's are TestPredFile): test-VIEW.conll.
+func ViewPredFile(view string) string { return "test-" + view + ".conll" }
+
+// ViewPredPattern matches (filepath.Match) every name ViewPredFile gives,
+// so that what clears or cleans a run folder knows the predictions of a
+// view it has never heard of.
+const ViewPredPattern = "test-*.conll"
 
 // Marker is the first file training writes into a run folder (right after
 // taking its lock): the mark by which nerlab knows a folder as its own.

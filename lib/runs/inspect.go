@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nerlab/nerlab/lib/config"
+	"gopkg.in/yaml.v3"
 )
 
 // RunInfo summarises a run folder for the runs table.
@@ -280,20 +280,14 @@ func GroupBySeed(runs []RunInfo) ([]SeedGroup, error) {
 	var groups []SeedGroup
 	index := map[string]int{}
 	for _, r := range runs {
-		e, err := config.Load(filepath.Join(r.Dir, ConfigCopy))
+		key, seed, err := seedKey(filepath.Join(r.Dir, ConfigCopy))
 		if err != nil {
 			return nil, err
 		}
-		seed := e.Train.Seed
-		e.Train.Seed, e.Path = 0, "" // the copy's own path differs from run to run
-		key, err := e.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		i, ok := index[string(key)]
+		i, ok := index[key]
 		if !ok {
 			i = len(groups)
-			index[string(key)] = i
+			index[key] = i
 			groups = append(groups, SeedGroup{})
 		}
 		g := &groups[i]
@@ -304,6 +298,45 @@ func GroupBySeed(runs []RunInfo) ([]SeedGroup, error) {
 		summarise(&groups[i])
 	}
 	return groups, nil
+}
+
+// seedKey reads a run's copy of its experiment: its train.seed, and the
+// rest as a key that two runs share when their experiments differ only in
+// the seed. The copy is read as plain YAML, not through lib/config: this
+// package sits below the tagger, which finds its model in a run folder
+// through these names and may not depend on the experiment schema. The copy
+// is what training marshalled from the resolved experiment, every key
+// written, so no defaults need filling in; decoding it to maps and
+// encoding it again sorts the keys and drops the comments (the head
+// comment names the file the experiment was read from, which may differ
+// between the seeds' runs).
+func seedKey(path string) (key string, seed int64, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer func() {
+		// yaml.v3 has panicked on malformed input; a damaged copy must not
+		// take the runs table down with it.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: unreadable YAML (%v)", path, p)
+		}
+	}()
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return "", 0, fmt.Errorf("%s: %w", path, err)
+	}
+	train, _ := doc["train"].(map[string]any)
+	s, ok := train["seed"].(int)
+	if !ok {
+		return "", 0, fmt.Errorf("%s: no whole-number train.seed; expected the copy of the experiment that training writes", path)
+	}
+	delete(train, "seed")
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return string(out), int64(s), nil
 }
 
 // summarise orders a group's runs by seed and fills in its name and

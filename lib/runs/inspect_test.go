@@ -6,27 +6,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 
-	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/runs/runstest"
 )
-
-// seedRun writes a run folder holding only the experiment copy.
-func seedRun(t *testing.T, root, name string, seed int64, lr float64) string {
-	t.Helper()
-	e := config.Default()
-	e.Train.Seed, e.Train.LearningRate = seed, lr
-	dir := filepath.Join(root, name)
-	os.MkdirAll(dir, 0o755)
-	if err := e.WriteFile(filepath.Join(dir, runs.ConfigCopy)); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 func tests(viewF1 ...any) []runs.ViewScore {
 	var out []runs.ViewScore
@@ -39,11 +26,11 @@ func tests(viewF1 ...any) []runs.ViewScore {
 func TestGroupBySeed(t *testing.T) {
 	root := t.TempDir()
 	list := []runs.RunInfo{
-		{Dir: seedRun(t, root, "ctx-s2", 2, 0.1), Status: "finished", BestDevF1: 0.50, Tests: tests("plain", 0.40)},
-		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.30, Tests: tests("plain", 0.20)},
-		{Dir: seedRun(t, root, "ctx-s1", 1, 0.1), Status: "finished", BestDevF1: 0.40, Tests: tests("plain", 0.30)},
-		{Dir: seedRun(t, root, "ctx-s3", 3, 0.1), Status: "finished", BestDevF1: 0.60, Tests: tests("plain", 0.35)},
-		{Dir: seedRun(t, root, "ctx-s4", 4, 0.1), Status: "interrupted", BestDevF1: 0.90},
+		{Dir: runstest.SeedRun(t, root, "ctx-s2", 2, 0.1), Status: "finished", BestDevF1: 0.50, Tests: tests("plain", 0.40)},
+		{Dir: runstest.SeedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.30, Tests: tests("plain", 0.20)},
+		{Dir: runstest.SeedRun(t, root, "ctx-s1", 1, 0.1), Status: "finished", BestDevF1: 0.40, Tests: tests("plain", 0.30)},
+		{Dir: runstest.SeedRun(t, root, "ctx-s3", 3, 0.1), Status: "finished", BestDevF1: 0.60, Tests: tests("plain", 0.35)},
+		{Dir: runstest.SeedRun(t, root, "ctx-s4", 4, 0.1), Status: "interrupted", BestDevF1: 0.90},
 	}
 	groups, err := runs.GroupBySeed(list)
 	if err != nil {
@@ -70,13 +57,50 @@ func TestGroupBySeed(t *testing.T) {
 	}
 }
 
+// TestGroupBySeedReadsTheCopyAsYAML: runs reads the experiment copy as
+// plain YAML (it may not depend on lib/config), so what tells two copies
+// apart must be the experiment alone: a head comment naming another file
+// the experiment was read from, or another key order, does not split a
+// group, and a copy without its seed is an error naming the file.
+func TestGroupBySeedReadsTheCopyAsYAML(t *testing.T) {
+	root := t.TempDir()
+	a, b := runstest.SeedRun(t, root, "x-s1", 1, 0.1), runstest.SeedRun(t, root, "x-s2", 2, 0.1)
+	copyB := filepath.Join(b, runs.ConfigCopy)
+	data, err := os.ReadFile(copyB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The train section first and a comment on top: the same experiment.
+	text := string(data)
+	train := regexp.MustCompile(`(?m)^train:\n(?:(?:  .*)?\n)*`).FindString(text)
+	if train == "" || strings.HasPrefix(text, train) {
+		t.Fatalf("no train section after another in\n%s", text)
+	}
+	text = "# read from elsewhere.yaml\n" + train + strings.Replace(text, train, "", 1)
+	if err := os.WriteFile(copyB, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	groups, err := runs.GroupBySeed([]runs.RunInfo{{Dir: a}, {Dir: b}})
+	if err != nil || len(groups) != 1 || len(groups[0].Seeds) != 2 || groups[0].Seeds[1] != 2 {
+		t.Errorf("groups %+v, %v; want one group of seeds 1 and 2", groups, err)
+	}
+	noSeed := regexp.MustCompile(`(?m)^  seed: .*\n`).ReplaceAllString(text, "")
+	if noSeed == text {
+		t.Fatalf("no train.seed line in\n%s", text)
+	}
+	os.WriteFile(copyB, []byte(noSeed), 0o644)
+	if _, err := runs.GroupBySeed([]runs.RunInfo{{Dir: a}, {Dir: b}}); err == nil || !strings.Contains(err.Error(), copyB) {
+		t.Errorf("a copy without train.seed: %v", err)
+	}
+}
+
 // TestGroupBySeedTwoViews: two-view groups summarise each view's test F1.
 func TestGroupBySeedTwoViews(t *testing.T) {
 	root := t.TempDir()
 	groups, err := runs.GroupBySeed([]runs.RunInfo{
-		{Dir: seedRun(t, root, "cl-s1", 1, 0.1), Status: "finished", BestDevF1: 0.5, Tests: tests("plain", 0.4, "context", 0.6)},
-		{Dir: seedRun(t, root, "cl-s2", 2, 0.1), Status: "finished", BestDevF1: 0.5, Tests: tests("plain", 0.4, "context", 0.8)},
-		{Dir: seedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.3, Tests: tests("plain", 0.2)},
+		{Dir: runstest.SeedRun(t, root, "cl-s1", 1, 0.1), Status: "finished", BestDevF1: 0.5, Tests: tests("plain", 0.4, "context", 0.6)},
+		{Dir: runstest.SeedRun(t, root, "cl-s2", 2, 0.1), Status: "finished", BestDevF1: 0.5, Tests: tests("plain", 0.4, "context", 0.8)},
+		{Dir: runstest.SeedRun(t, root, "base-s1", 1, 0.05), Status: "finished", BestDevF1: 0.3, Tests: tests("plain", 0.2)},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,15 +3,57 @@ package runs
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// evalColumn matches the evaluation columns of loss.tsv: DEV_F1,
-// TEST_LOSS, and, for a second view, CONTEXT_DEV_F1 and the like.
-var evalColumn = regexp.MustCompile(`^(?:([A-Z0-9_]+)_)?(DEV|TEST)_(LOSS|PRECISION|RECALL|F1|ACCURACY)$`)
+// LossColumns begin every row of loss.tsv, in flair's order; the
+// evaluations' columns (EvalColumns) follow them.
+var LossColumns = []string{"EPOCH", "TIMESTAMP", "BAD_EPOCHS", "LEARNING_RATE", "TRAIN_LOSS"}
+
+// evalMeasures are the measures of one evaluation, in the order of their
+// columns.
+var evalMeasures = []string{"LOSS", "PRECISION", "RECALL", "F1", "ACCURACY"}
+
+// EvalColumns returns the loss.tsv columns of one evaluation, its loss
+// then precision, recall, F1 and accuracy. A run's first view (view "")
+// keeps flair's names, DEV_LOSS … DEV_ACCURACY, so that flair's readers
+// still find them; a further view puts its name after the split:
+// EvalColumns("dev", "context") gives DEV_CONTEXT_LOSS … DEV_CONTEXT_ACCURACY.
+// The trainer writes loss.tsv with these names and the reader parses them
+// back (parseEvalColumn), so the two cannot drift apart.
+func EvalColumns(split, view string) []string {
+	prefix := strings.ToUpper(split) + "_"
+	if view != "" {
+		prefix += strings.ToUpper(view) + "_"
+	}
+	cols := make([]string, len(evalMeasures))
+	for i, m := range evalMeasures {
+		cols[i] = prefix + m
+	}
+	return cols
+}
+
+// parseEvalColumn reads a column EvalColumns names back: its split, its
+// view (Plain for the first view's unprefixed columns, which is what a
+// one-view run evaluates) and the index of its measure in evalMeasures.
+// Only dev and test columns are evaluations; TRAIN_LOSS is not.
+func parseEvalColumn(name string) (split, view string, measure int, ok bool) {
+	split, rest, found := strings.Cut(name, "_")
+	if !found || (split != "DEV" && split != "TEST") {
+		return "", "", 0, false
+	}
+	for i, m := range evalMeasures {
+		if rest == m {
+			return strings.ToLower(split), Plain, i, true
+		}
+		if v, found := strings.CutSuffix(rest, "_"+m); found && v != "" {
+			return strings.ToLower(split), strings.ToLower(v), i, true
+		}
+	}
+	return "", "", 0, false
+}
 
 // tsvColumns says where each known value sits in a loss.tsv row; columns
 // it does not know (TIMESTAMP, BAD_EPOCHS, later additions) are read past.
@@ -27,8 +69,6 @@ type evalColumns struct {
 	key evalKey
 	at  [5]int
 }
-
-var evalMeasures = []string{"LOSS", "PRECISION", "RECALL", "F1", "ACCURACY"}
 
 func parseTSVHeader(fields []string) (*tsvColumns, error) {
 	c := &tsvColumns{epoch: -1, lr: -1, trainLoss: -1, names: fields}
@@ -47,21 +87,17 @@ func parseTSVHeader(fields []string) (*tsvColumns, error) {
 		case "TRAIN_LOSS":
 			c.trainLoss = i
 		}
-		m := evalColumn.FindStringSubmatch(name)
-		if m == nil {
+		split, view, measure, ok := parseEvalColumn(name)
+		if !ok {
 			continue
 		}
-		view := Plain
-		if m[1] != "" {
-			view = strings.ToLower(m[1])
-		}
-		key := evalKey{strings.ToLower(m[2]), view}
+		key := evalKey{split, view}
 		k := slices.IndexFunc(c.evals, func(e evalColumns) bool { return e.key == key })
 		if k < 0 {
 			k = len(c.evals)
 			c.evals = append(c.evals, evalColumns{key, [5]int{-1, -1, -1, -1, -1}})
 		}
-		c.evals[k].at[slices.Index(evalMeasures, m[3])] = i
+		c.evals[k].at[measure] = i
 	}
 	if c.epoch < 0 {
 		return nil, fmt.Errorf("no EPOCH column; expected flair's header (EPOCH TIMESTAMP LEARNING_RATE TRAIN_LOSS DEV_LOSS ...)")

@@ -14,6 +14,7 @@ import (
 	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -143,10 +144,10 @@ func ResolveModelDir(dir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
 		return dir, nil
 	}
-	best, final := filepath.Join(dir, "best-model"), filepath.Join(dir, "final-model")
+	best, final := filepath.Join(dir, runs.BestModelDir), filepath.Join(dir, runs.FinalModelDir)
 	_, errBest := os.Stat(best)
 	_, errFinal := os.Stat(final)
-	_, errRun := os.Stat(filepath.Join(dir, "config.yaml"))
+	_, errRun := os.Stat(filepath.Join(dir, runs.ConfigCopy))
 	switch {
 	case errBest == nil:
 		if _, err := os.Stat(filepath.Join(best, ConfigFile)); err != nil {

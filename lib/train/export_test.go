@@ -14,8 +14,6 @@ var (
 	WriteRunMarker   = writeRunMarker
 	LatestCheckpoint = latestCheckpoint
 	WriteState       = writeState
-	LossColumns      = lossColumns
-	TestColumns      = testColumns
 )
 
 type MetricsLine = metricsLine

@@ -45,10 +45,23 @@ func IsRun(dir string) bool {
 	return false
 }
 
-// runEntries are the names training writes into a run folder. --fresh
-// removes these and nothing else.
+// runEntries are the names training writes into a run folder, with each
+// further view's predictions (isRunEntry). --fresh removes these and
+// nothing else.
 var runEntries = []string{RunMarker, ConfigCopy, LogFile, LossFile, MetricsFile, CheckpointsDir,
-	BestModelDir, FinalModelDir, TestPredFile, TestContextPredFile, ResultsFile, LockFile}
+	BestModelDir, FinalModelDir, TestPredFile, ResultsFile, LockFile}
+
+// isRunEntry reports whether training writes name into a run folder. A
+// view's predictions are matched by pattern, not listed: predFile names
+// them after the view, and a list of test-context.conll alone made --fresh
+// refuse (as holding a file of the user's) a run of any other view.
+func isRunEntry(name string) bool {
+	if slices.Contains(runEntries, name) {
+		return true
+	}
+	ok, _ := filepath.Match(runs.ViewPredPattern, name)
+	return ok
+}
 
 // isPlotEntry reports the charts `nerlab plot` writes into a run folder by
 // default: kept by --fresh (they may be the user's), but no reason to refuse.
@@ -78,7 +91,7 @@ func checkFresh(dir string) (charts []string, err error) {
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case slices.Contains(runEntries, name) || isTemp(name):
+		case isRunEntry(name) || isTemp(name):
 		case isPlotEntry(name) && !e.IsDir():
 			charts = append(charts, name)
 		default:
@@ -101,7 +114,7 @@ func clearForFresh(dir string) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if name != LockFile && (slices.Contains(runEntries, name) || isTemp(name)) {
+		if name != LockFile && (isRunEntry(name) || isTemp(name)) {
 			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 				return err
 			}

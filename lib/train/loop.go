@@ -458,5 +458,5 @@ func predFile(index int, name string) string {
 	if index == 0 {
 		return TestPredFile
 	}
-	return "test-" + name + ".conll"
+	return runs.ViewPredFile(name)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nerlab/nerlab/internal/safefile"
+	"github.com/nerlab/nerlab/lib/runs"
 )
 
 // What a process killed at any moment (SIGKILL, a power cut) leaves in a
@@ -34,7 +35,8 @@ var tempPatterns = []string{
 	"." + MetricsFile + ".tmp-*",
 	"." + ResultsFile + ".tmp-*",
 	"." + TestPredFile + ".tmp-*",
-	"." + TestContextPredFile + ".tmp-*",
+	// Every view's predictions, as predFile names them.
+	"." + runs.ViewPredPattern + ".tmp-*",
 	"." + RunMarker + ".tmp-*",
 }
 

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,41 +33,27 @@ const (
 	ResultsFile         = runs.ResultsFile
 )
 
-// lossColumns are flair's loss.tsv columns; the TEST_ ones only appear when
-// the test set is monitored.
-var (
-	lossColumns = []string{"EPOCH", "TIMESTAMP", "BAD_EPOCHS", "LEARNING_RATE", "TRAIN_LOSS",
-		"DEV_LOSS", "DEV_PRECISION", "DEV_RECALL", "DEV_F1", "DEV_ACCURACY"}
-	testColumns = []string{"TEST_LOSS", "TEST_PRECISION", "TEST_RECALL", "TEST_F1", "TEST_ACCURACY"}
-)
-
-// evalColumns are the columns of one evaluation: PREFIX_LOSS and its
-// scores.
-func evalColumns(prefix string) []string {
-	var cols []string
-	for _, c := range []string{"LOSS", "PRECISION", "RECALL", "F1", "ACCURACY"} {
-		cols = append(cols, prefix+"_"+c)
-	}
-	return cols
-}
-
 // tsvLayout says which evaluations loss.tsv has columns for: the first
 // view's under flair's names, then each further view's as
-// DEV_<VIEW>_… (and TEST_<VIEW>_…): DEV_CONTEXT_F1.
+// DEV_<VIEW>_… (and TEST_<VIEW>_…): DEV_CONTEXT_F1. The names are package
+// runs', whose reader parses them back.
 type tsvLayout struct {
 	test  bool
 	views []string
 }
 
 func (l tsvLayout) columns() []string {
-	cols := append([]string(nil), lossColumns...)
+	cols := slices.Clone(runs.LossColumns)
+	// The first view's columns stand even in a layout without views, as
+	// flair's header always has DEV_LOSS … DEV_ACCURACY.
+	cols = append(cols, runs.EvalColumns("dev", "")...)
 	if l.test {
-		cols = append(cols, testColumns...)
+		cols = append(cols, runs.EvalColumns("test", "")...)
 	}
 	for _, v := range l.views[min(1, len(l.views)):] {
-		cols = append(cols, evalColumns("DEV_"+strings.ToUpper(v))...)
+		cols = append(cols, runs.EvalColumns("dev", v)...)
 		if l.test {
-			cols = append(cols, evalColumns("TEST_"+strings.ToUpper(v))...)
+			cols = append(cols, runs.EvalColumns("test", v)...)
 		}
 	}
 	return cols

@@ -82,7 +82,9 @@ func TestTrainWritesRunFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := readLossRows(t, dir)
-	wantHeader := append(append([]string(nil), LossColumns...), TestColumns...)
+	// flair's header, spelled out: loss.tsv's bytes must not move.
+	wantHeader := strings.Fields("EPOCH TIMESTAMP BAD_EPOCHS LEARNING_RATE TRAIN_LOSS DEV_LOSS DEV_PRECISION DEV_RECALL DEV_F1 DEV_ACCURACY " +
+		"TEST_LOSS TEST_PRECISION TEST_RECALL TEST_F1 TEST_ACCURACY")
 	if strings.Join(rows[0], " ") != strings.Join(wantHeader, " ") {
 		t.Errorf("loss.tsv header %v", rows[0])
 	}
@@ -349,6 +351,11 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	}
 	write(filepath.Join(run, "curves.png"), "png")
 	write(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123", "x"), "leftover")
+	// Any view's predictions are training's (test-VIEW.conll), and so is a
+	// temporary file of them: --fresh once knew test-context.conll alone
+	// and refused these as the user's.
+	write(filepath.Join(run, "test-wiki.conll"), "predictions")
+	write(filepath.Join(run, ".test-wiki.conll.tmp-7"), "half written")
 	var start string
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: run, Fresh: true, Events: func(e Event) {
 		if e.Kind == EventStart {
@@ -365,6 +372,11 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123")); err == nil {
 		t.Error("--fresh kept the old checkpoints")
+	}
+	for _, name := range []string{"test-wiki.conll", ".test-wiki.conll.tmp-7"} {
+		if _, err := os.Stat(filepath.Join(run, name)); err == nil {
+			t.Errorf("--fresh kept the old run's %s", name)
+		}
 	}
 	write(filepath.Join(run, "notes.txt"), "mine")
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: run, Fresh: true}); err == nil || !strings.Contains(err.Error(), "notes.txt") {

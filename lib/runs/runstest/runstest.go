@@ -11,10 +11,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/runs"
 )
@@ -128,18 +130,17 @@ func (f Fixture) JSONLLines(t testing.TB, from, to int) []string {
 	return lines
 }
 
-// TSVHeader and TSVRow write flair's loss.tsv layout.
+// TSVHeader and TSVRow write loss.tsv as nerlab's trainer does, with the
+// names package runs defines: flair's columns, then each view's dev and
+// test evaluations, the first view's under flair's names.
 func (f Fixture) TSVHeader() string {
-	cols := []string{"EPOCH", "TIMESTAMP", "BAD_EPOCHS", "LEARNING_RATE", "TRAIN_LOSS"}
-	for _, view := range f.ViewList() {
-		prefix := ""
-		if view != runs.Plain {
-			prefix = strings.ToUpper(view) + "_"
+	cols := slices.Clone(runs.LossColumns)
+	for i, view := range f.ViewList() {
+		if i == 0 {
+			view = ""
 		}
 		for _, split := range f.Splits() {
-			for _, m := range []string{"LOSS", "PRECISION", "RECALL", "F1", "ACCURACY"} {
-				cols = append(cols, prefix+strings.ToUpper(split)+"_"+m)
-			}
+			cols = append(cols, runs.EvalColumns(split, view)...)
 		}
 	}
 	return strings.Join(cols, "\t")
@@ -187,6 +188,23 @@ func Run(t testing.TB, f Fixture) *runs.Run {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// SeedRun writes a run folder under root holding only its copy of the
+// experiment, written as training writes it (the defaults with the given
+// seed and learning rate): what grouping runs by seed reads.
+func SeedRun(t testing.TB, root, name string, seed int64, lr float64) string {
+	t.Helper()
+	e := config.Default()
+	e.Train.Seed, e.Train.LearningRate = seed, lr
+	dir := filepath.Join(root, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WriteFile(filepath.Join(dir, runs.ConfigCopy)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // FormatFloat writes v in the shortest form that reads back as v.
