@@ -166,3 +166,14 @@ func TestConfigErrorLines(t *testing.T) {
 		t.Errorf("embeddings[1] read as %+v", cfg.Embeddings[1].Config)
 	}
 }
+
+// FuzzDecodeConfig checks that no model.json, however malformed, makes
+// decoding panic (it finds each embedding's place in the file by itself).
+func FuzzDecodeConfig(f *testing.F) {
+	f.Add([]byte(`{"format": 2, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": [{"dim": 4, "kind": "word"}, {"kind": "char", "hidden": 2}]}`))
+	f.Add([]byte(`{"format": 2, "Embeddings": [{"kind": "char"}], "embeddings": [{"kind": "word", "kind": "char"}]}`))
+	f.Add([]byte(`{"format": 1, "word": {"dim": 3}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		decodeConfig("model.json", data)
+	})
+}
