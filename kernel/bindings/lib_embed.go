@@ -97,7 +97,7 @@ func init() {
 		"Register":            "Register makes a kind of encoder known to Spec's JSON decoding: blank\nreturns a new, empty Config of that kind to decode into. A file that\ndefines a kind registers it in its init function; it panics when the\nkind is already registered (a programming error).",
 		"Spec":                "Spec is one encoder of a saved stack: a Config whose JSON carries its\nkind beside the kind's own fields, {\"kind\": \"word\", \"dim\": 100, …}, so\nthat a list of Specs decodes without knowing the kinds in advance.",
 		"Spec.MarshalJSON":    "MarshalJSON writes the kind first, then the Config's fields.",
-		"Spec.UnmarshalJSON":  "UnmarshalJSON reads a Spec written by MarshalJSON. An unknown kind, or\na field the kind does not have, is an error (a misread model would\notherwise train or tag with defaults in place of its settings).",
+		"Spec.UnmarshalJSON":  "UnmarshalJSON reads a Spec written by MarshalJSON. An unknown kind, or\na field the kind does not have, is an error (a misread model would\notherwise train or tag with defaults in place of its settings). A\ndecoding error's offset (json.SyntaxError, json.UnmarshalTypeError) is\nan offset into data, so a caller that knows where data sits in a file\ncan name the line.",
 		"Stack":               "Stack concatenates the outputs of several embedders along the last\ndimension, as flair's StackedEmbeddings (word vectors then characters,\nfor instance).",
 		"Stack.Dim":           "Dim is the sum of the parts' sizes.",
 		"Stack.Forward":       "Forward runs every part and concatenates: [B, T, Dim()].",

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/sugarme/gotch/nn"
+
+	"github.com/nerlab/nerlab/internal/jsonpos"
 )
 
 // Config is the saved configuration of one kind of token encoder:
@@ -100,7 +102,10 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a Spec written by MarshalJSON. An unknown kind, or
 // a field the kind does not have, is an error (a misread model would
-// otherwise train or tag with defaults in place of its settings).
+// otherwise train or tag with defaults in place of its settings). A
+// decoding error's offset (json.SyntaxError, json.UnmarshalTypeError) is
+// an offset into data, so a caller that knows where data sits in a file
+// can name the line.
 func (s *Spec) UnmarshalJSON(data []byte) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
@@ -116,10 +121,9 @@ func (s *Spec) UnmarshalJSON(data []byte) error {
 	if blank == nil {
 		return fmt.Errorf("embedding kind %q; this nerlab knows %s", kind, strings.Join(Kinds(), ", "))
 	}
-	delete(fields, "kind")
-	rest, err := json.Marshal(fields)
+	rest, err := withoutKind(data)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s embedding: %w", kind, err)
 	}
 	cfg := blank()
 	dec := json.NewDecoder(bytes.NewReader(rest))
@@ -129,4 +133,32 @@ func (s *Spec) UnmarshalJSON(data []byte) error {
 	}
 	s.Config = cfg
 	return nil
+}
+
+// withoutKind returns the object data holds without its "kind" members,
+// for the kind's Config to decode strictly (kind is none of its fields).
+// The other members stay at their offsets, with spaces where the kind
+// and the separators were, so that json's error offsets in the result
+// are offsets in data.
+func withoutKind(data []byte) ([]byte, error) {
+	members, err := jsonpos.Members(data)
+	if err != nil {
+		return nil, err
+	}
+	out := bytes.Repeat([]byte{' '}, len(data))
+	open := bytes.IndexByte(data, '{')
+	end := bytes.LastIndexByte(data, '}')
+	out[open], out[end] = '{', '}'
+	comma := int64(-1) // where the comma after the last member kept goes
+	for _, m := range members {
+		if m.Key == "kind" {
+			continue
+		}
+		if comma >= 0 {
+			out[comma] = ','
+		}
+		copy(out[m.KeyOff:m.End], data[m.KeyOff:m.End])
+		comma = m.End // a separator or space in data: the next key is after it
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package embed
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -48,6 +49,32 @@ func TestSpecJSONErrors(t *testing.T) {
 	}
 	if _, err := json.Marshal(Spec{}); err == nil {
 		t.Error("a Spec without a Config marshalled")
+	}
+}
+
+// TestSpecErrorOffsets checks that a type error's offset is an offset in
+// the Spec's own text wherever "kind" is among its fields, so a caller can
+// name the line of the file.
+func TestSpecErrorOffsets(t *testing.T) {
+	for _, text := range []string{
+		"{\"kind\": \"char\",\n\"dim\": 3,\n\"hidden\": \"x\"}",
+		"{\"dim\": 3, \"kind\": \"char\",\n\n\"hidden\": \"x\"}",
+		"{\"dim\": 3,\n\n\"hidden\": \"x\", \"kind\": \"char\"}",
+	} {
+		var s Spec
+		err := s.UnmarshalJSON([]byte(text))
+		var typ *json.UnmarshalTypeError
+		if !errors.As(err, &typ) {
+			t.Errorf("%q: error %v; want a type error", text, err)
+			continue
+		}
+		if line := 1 + strings.Count(text[:typ.Offset], "\n"); line != 3 || typ.Field != "hidden" {
+			t.Errorf("%q: %v at line %d; want hidden's line, 3", text, err, line)
+		}
+	}
+	var s Spec
+	if err := s.UnmarshalJSON([]byte(`{"encoder": "cnn", "kind": "char", "dim": 5}`)); err != nil || s.Config.(*CharConfig).Dim != 5 || s.Config.(*CharConfig).Encoder != "cnn" {
+		t.Errorf("kind between fields: %v %+v", err, s.Config)
 	}
 }
 

@@ -221,6 +221,17 @@ func TestReadResultsOldOneViewRun(t *testing.T) {
 	if _, err := runs.ReadResults(dir); err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, runs.ResultsFile)+": ") {
 		t.Errorf("a broken results.json: %v; want an error naming the file", err)
 	}
+	// A wrong type is named with its line and field, and no Go type
+	// made up to decode the file shows in the message.
+	os.WriteFile(filepath.Join(dir, runs.ResultsFile), []byte("\n{\n \"run_dir\": \"x\",\n \"epochs\": \"3\"\n}\n"), 0o644)
+	want := filepath.Join(dir, runs.ResultsFile) + ": line 4: json: cannot unmarshal string into Go struct field results.epochs of type int"
+	if _, err := runs.ReadResults(dir); err == nil || err.Error() != want {
+		t.Errorf("a string for epochs: error\n %v\nwant\n %s", err, want)
+	}
+	os.WriteFile(filepath.Join(dir, runs.ResultsFile), []byte("{\n \"run_dir\": \"x\",\n\n \"test_context_loss\": \"2\"\n}\n"), 0o644)
+	if _, err := runs.ReadResults(dir); err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, runs.ResultsFile)+": line 4: ") || !strings.Contains(err.Error(), "test_context_loss") {
+		t.Errorf("a string for the old layout's test_context_loss: %v", err)
+	}
 	if _, err := runs.ReadResults(t.TempDir()); !os.IsNotExist(err) {
 		t.Errorf("no results.json: %v", err)
 	}

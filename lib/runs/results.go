@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/nerlab/nerlab/internal/jsonpos"
 	"github.com/nerlab/nerlab/lib/metrics"
 )
 
@@ -57,16 +58,25 @@ func (r *Results) View(name string) *ViewResult {
 // views, whose two-view runs wrote the context view's evaluation as
 // test_context and test_context_loss: those become Views.
 func (r *Results) UnmarshalJSON(data []byte) error {
-	type fields Results // without this method
-	var in struct {
-		fields
-		TestContextLoss float64         `json:"test_context_loss"`
-		TestContext     *metrics.Report `json:"test_context"`
-	}
+	// results is Results without this method. It is a named type, not a
+	// field of an anonymous struct, because json names the struct and the
+	// field path in its type errors ("Go struct field results.epochs"):
+	// an embedded field's name would show up there.
+	type results Results
+	var in results
 	if err := json.Unmarshal(data, &in); err != nil {
 		return err
 	}
-	*r = Results(in.fields)
+	// The fields of the layout from before views, read from the same text.
+	type resultsBeforeViews struct {
+		TestContextLoss float64         `json:"test_context_loss"`
+		TestContext     *metrics.Report `json:"test_context"`
+	}
+	var old resultsBeforeViews
+	if err := json.Unmarshal(data, &old); err != nil {
+		return err
+	}
+	*r = Results(in)
 	if r.Views != nil {
 		return nil
 	}
@@ -75,10 +85,10 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		// may have been trained on context views, which only its
 		// metrics.jsonl tells.
 		r.Views = append(r.Views, ViewResult{View: Plain, TestLoss: r.TestLoss, Test: *r.Test})
-		r.mainGuessed = in.TestContext == nil
+		r.mainGuessed = old.TestContext == nil
 	}
-	if in.TestContext != nil {
-		r.Views = append(r.Views, ViewResult{View: contextView, TestLoss: in.TestContextLoss, Test: *in.TestContext})
+	if old.TestContext != nil {
+		r.Views = append(r.Views, ViewResult{View: contextView, TestLoss: old.TestContextLoss, Test: *old.TestContext})
 	}
 	return nil
 }
@@ -98,9 +108,13 @@ func ReadResults(dir string) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	// UnmarshalJSON is called on the whole file, not through
+	// json.Unmarshal, which would hand it the object without the white
+	// space before it: json's error offsets must be offsets in data for
+	// jsonpos to name the line.
 	var r Results
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+	if err := r.UnmarshalJSON(data); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, jsonpos.Describe(data, err))
 	}
 	if r.mainGuessed {
 		if view := finalTestView(filepath.Join(dir, MetricsFile)); view != "" {

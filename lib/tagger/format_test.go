@@ -102,7 +102,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"format": 2, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": [{"kind": "char", "hiden": 3}]}`, `char embedding: json: unknown field "hiden"`},
 		{`{"format": 1, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": []}`, `unknown field "embeddings"`},
 	} {
-		_, err := decodeConfig([]byte(tc.json))
+		_, err := decodeConfig("model.json", []byte(tc.json))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v; expected one containing %q", tc.json, err, tc.want)
 		}
@@ -116,4 +116,64 @@ func TestConfigErrors(t *testing.T) {
 	if _, _, err := Build(cfg, []*corpus.Corpus{sampleCorpus(t)}, nil, gotch.CPU); err == nil || !strings.Contains(err.Error(), "no embeddings") {
 		t.Errorf("no encoders: error %v", err)
 	}
+}
+
+// TestConfigErrorLines checks that a malformed format-2 model.json is
+// reported at the line of the file that is wrong, with the embedding's
+// index, and that a file of a newer format is refused as one, before its
+// unknown fields are looked at.
+func TestConfigErrorLines(t *testing.T) {
+	const head = "{\n \"format\": 2,\n \"tag_scheme\": \"bio\",\n \"tags\": [\"O\"],\n \"model\": {},\n \"embeddings\": [\n  {\"kind\": \"word\", \"dim\": 4},\n  {\n" // lines 1-8
+	for _, tc := range []struct{ name, json, want string }{
+		{"type", head + "   \"kind\": \"char\",\n   \"dim\": \"eight\"\n  }\n ]\n}",
+			`model.json:10: embeddings[1]: char embedding: json: cannot unmarshal string into Go struct field CharConfig.dim of type int`},
+		{"unknown field", head + "   \"kind\": \"char\",\n\n   \"hiden\": 3\n  }\n ]\n}",
+			`model.json:11: embeddings[1]: char embedding: json: unknown field "hiden"`},
+		{"unknown field before kind", head + "   \"hiden\": 3,\n   \"kind\": \"char\"\n  }\n ]\n}",
+			`model.json:9: embeddings[1]: char embedding: json: unknown field "hiden"`},
+		{"unknown kind", head + "   \"dim\": 3,\n   \"kind\": \"elmo\"\n  }\n ]\n}",
+			`model.json:10: embeddings[1]: embedding kind "elmo"; this nerlab knows char, word`},
+		{"no kind", head + "   \"dim\": 3\n  }\n ]\n}",
+			`model.json:8: embeddings[1]: embedding without a "kind" string`},
+		{"top-level unknown field", strings.Replace(head, `"model": {},`, "\"model\": {\n  \"use_crf\": true,\n  \"use_cfr\": true},", 1) + "  \"kind\": \"char\"}\n ]\n}",
+			`model.json:7: json: unknown field "use_cfr"`},
+		{"newer format", "{\n \"format\": 3,\n \"decoder\": \"beam\"\n}",
+			`model.json: format 3 was written by a newer nerlab; this nerlab reads formats 1 and 2`},
+		{"no format", "{\n \"tag_scheme\": \"bio\"\n}",
+			`model.json: no "format"; this nerlab reads formats 1 and 2`},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(tc.json), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(dir, gotch.CPU)
+		want := filepath.Join(dir, tc.want)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: error\n %v\nexpected one starting\n %s", tc.name, err, want)
+		}
+	}
+	// A well-formed format-2 file, with "kind" anywhere among an
+	// embedding's fields, still decodes.
+	good := "{\"format\": 2, \"tag_scheme\": \"bio\", \"tags\": [\"O\"], \"model\": {}, \"embeddings\": [{\"dim\": 4, \"kind\": \"word\", \"frozen\": true}, {\"encoder\": \"cnn\", \"kind\": \"char\"}]}"
+	cfg, err := decodeConfig("model.json", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, ok := cfg.Embeddings[0].Config.(*embed.WordConfig); !ok || w.Dim != 4 || !w.Frozen {
+		t.Errorf("embeddings[0] read as %+v", cfg.Embeddings[0].Config)
+	}
+	if c, ok := cfg.Embeddings[1].Config.(*embed.CharConfig); !ok || c.Encoder != "cnn" {
+		t.Errorf("embeddings[1] read as %+v", cfg.Embeddings[1].Config)
+	}
+}
+
+// FuzzDecodeConfig checks that no model.json, however malformed, makes
+// decoding panic (it finds each embedding's place in the file by itself).
+func FuzzDecodeConfig(f *testing.F) {
+	f.Add([]byte(`{"format": 2, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": [{"dim": 4, "kind": "word"}, {"kind": "char", "hidden": 2}]}`))
+	f.Add([]byte(`{"format": 2, "Embeddings": [{"kind": "char"}], "embeddings": [{"kind": "word", "kind": "char"}]}`))
+	f.Add([]byte(`{"format": 1, "word": {"dim": 3}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		decodeConfig("model.json", data)
+	})
 }

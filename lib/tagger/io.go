@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/sugarme/gotch"
 
@@ -57,9 +58,9 @@ func Load(dir string, device gotch.Device) (*Tagger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
-	cfg, err := decodeConfig(data)
+	cfg, err := decodeConfig(cfgPath, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", cfgPath, jsonpos.Describe(data, err))
+		return nil, err
 	}
 	t, err := New(cfg, device)
 	if err != nil {
@@ -82,29 +83,110 @@ func Load(dir string, device gotch.Device) (*Tagger, error) {
 	return t, nil
 }
 
-// decodeConfig reads a model.json of the current format or of format 1,
-// which it upgrades; unknown fields are errors in both.
-func decodeConfig(data []byte) (Config, error) {
+// decodeConfig reads model.json (data, read from path) of the current
+// format or of format 1, which it upgrades; unknown fields are errors in
+// both. Its errors name path and, where they can, the line:
+// "path:LINE: embeddings[1]: char embedding: …".
+func decodeConfig(path string, data []byte) (Config, error) {
+	fail := func(off int64, err error) error {
+		if off < 0 {
+			return fmt.Errorf("%s: %v", path, err)
+		}
+		return fmt.Errorf("%s:%d: %v", path, jsonpos.Line(data, off), err)
+	}
+	// The format is read first, and by itself: a newer format has fields
+	// this nerlab does not know, and "unknown field" would hide that the
+	// file is simply too new.
 	var version struct {
-		Format int `json:"format"`
+		Format *int `json:"format"`
 	}
 	if err := json.Unmarshal(data, &version); err != nil {
-		return Config{}, err
+		return Config{}, fail(jsonpos.Offset(data, err), err)
+	}
+	reads := fmt.Sprintf("this nerlab reads formats 1 and %d", FormatVersion)
+	switch {
+	case version.Format == nil:
+		return Config{}, fail(-1, fmt.Errorf("no \"format\"; %s", reads))
+	case *version.Format > FormatVersion:
+		return Config{}, fail(-1, fmt.Errorf("format %d was written by a newer nerlab; %s", *version.Format, reads))
+	case *version.Format != 1 && *version.Format != FormatVersion:
+		return Config{}, fail(-1, fmt.Errorf("format %d, which no nerlab writes; %s", *version.Format, reads))
 	}
 	strict := func(v any) error {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
-		return dec.Decode(v)
+		if err := dec.Decode(v); err != nil {
+			return fail(jsonpos.Offset(data, err), err)
+		}
+		return nil
 	}
-	if version.Format == 1 {
+	if *version.Format == 1 {
 		var old configV1
 		if err := strict(&old); err != nil {
 			return Config{}, err
 		}
 		return old.upgrade(), nil
 	}
-	var cfg Config
-	return cfg, strict(&cfg)
+	// The embeddings are decoded one by one from their own text, each
+	// with its kind's Config, so an error in one is placed at its line
+	// of the file (and named by its index) rather than at an offset in
+	// a fragment.
+	var wire struct {
+		Config
+		Embeddings []json.RawMessage `json:"embeddings"` // shadows Config's
+	}
+	if err := strict(&wire); err != nil {
+		return Config{}, err
+	}
+	cfg := wire.Config
+	if wire.Embeddings == nil {
+		return cfg, nil
+	}
+	base, elems, err := embeddingElements(data)
+	if err != nil || len(elems) != len(wire.Embeddings) {
+		return Config{}, fail(-1, fmt.Errorf("cannot place the embeddings in the file (%v)", err))
+	}
+	cfg.Embeddings = make([]embed.Spec, len(elems))
+	for i, e := range elems {
+		text := data[base+e[0] : base+e[1]]
+		if err := cfg.Embeddings[i].UnmarshalJSON(text); err != nil {
+			off := jsonpos.Offset(text, err)
+			if off < 0 {
+				off = kindOffset(text)
+			}
+			return Config{}, fail(base+e[0]+off, fmt.Errorf("embeddings[%d]: %v", i, err))
+		}
+	}
+	return cfg, nil
+}
+
+// embeddingElements finds the "embeddings" array of model.json: the
+// offset of its text in data, and each element's offsets in that text.
+// The last key that json would match wins, as in json's own decoding.
+func embeddingElements(data []byte) (int64, [][2]int64, error) {
+	members, err := jsonpos.Members(data)
+	if err != nil {
+		return 0, nil, err
+	}
+	for i := len(members) - 1; i >= 0; i-- {
+		if m := members[i]; strings.EqualFold(m.Key, "embeddings") {
+			elems, err := jsonpos.Elements(data[m.ValOff:m.End])
+			return m.ValOff, elems, err
+		}
+	}
+	return 0, nil, fmt.Errorf("no \"embeddings\"")
+}
+
+// kindOffset returns where an embedding's "kind" is in its text (an
+// error about the kind is placed there), or 0, the embedding's start.
+func kindOffset(text []byte) int64 {
+	members, _ := jsonpos.Members(text)
+	for _, m := range members {
+		if m.Key == "kind" {
+			return m.KeyOff
+		}
+	}
+	return 0
 }
 
 // configV1 is model.json in format 1 (nerlab before its encoders became

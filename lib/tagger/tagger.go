@@ -84,7 +84,8 @@ type Tagger struct {
 // order of random draws, so it fixes the initial weights of a seed.
 func New(cfg Config, device gotch.Device) (*Tagger, error) {
 	if cfg.Format != FormatVersion {
-		return nil, fmt.Errorf("model format %d; this nerlab reads format %d", cfg.Format, FormatVersion)
+		// Load upgrades a format-1 model.json, so only format 2 gets here.
+		return nil, fmt.Errorf("model format %d; a tagger is built from a format-%d config (Load reads formats 1 and %d)", cfg.Format, FormatVersion, FormatVersion)
 	}
 	scheme, err := corpus.ParseScheme(cfg.TagScheme)
 	if err != nil || (scheme != corpus.BIO && scheme != corpus.BIOES) {

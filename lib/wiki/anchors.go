@@ -19,9 +19,13 @@ const (
 // it: the link's text stays, and an anchor records where it is and what
 // it links to. A line without links comes back trimmed and otherwise as it
 // was. An opening tag that is not exactly <a href="…"> is text, not a
-// link; a link without </a> on its line, or one inside another, is an
-// error.
-func linkedText(line string) (string, []Anchor, error) {
+// link. A link without </a> on its line, one inside another, or one whose
+// target is not URL-escaped is an error when strict (WikiExtractor's
+// output, where the markup is the format and such a line means a broken
+// file); otherwise its opening tag is text like any other, and reading
+// goes on after it (a line of a plain-text or JSONL knowledge corpus may
+// hold markup that was never a link, and it is indexed as it is).
+func linkedText(line string, strict bool) (string, []Anchor, error) {
 	line = strings.TrimSpace(line)
 	if !strings.Contains(line, linkOpen) {
 		return line, nil, nil
@@ -46,16 +50,26 @@ func linkedText(line string) (string, []Anchor, error) {
 		href := tag[len(linkOpen) : len(linkOpen)+q]
 		body := tag[len(linkOpen)+q+2:]
 		end := strings.Index(body, linkClose)
-		if end < 0 {
-			return "", nil, fmt.Errorf("link %s%s\"> has no %s on its line", linkOpen, clip(href), linkClose)
+		var label, target string
+		var err error
+		switch {
+		case end < 0:
+			err = fmt.Errorf("link %s%s\"> has no %s on its line", linkOpen, clip(href), linkClose)
+		case strings.Contains(body[:end], linkOpen):
+			err = fmt.Errorf("a link inside the text of link %s%s\">; expected %s first", linkOpen, clip(href), linkClose)
+		default:
+			label = body[:end]
+			if target, err = url.PathUnescape(href); err != nil {
+				err = fmt.Errorf("link target %q: %v; expected a URL-escaped title", clip(href), err)
+			}
 		}
-		label := body[:end]
-		if strings.Contains(label, linkOpen) {
-			return "", nil, fmt.Errorf("a link inside the text of link %s%s\">; expected %s first", linkOpen, clip(href), linkClose)
-		}
-		target, err := url.PathUnescape(href)
 		if err != nil {
-			return "", nil, fmt.Errorf("link target %q: %v; expected a URL-escaped title", clip(href), err)
+			if strict {
+				return "", nil, err
+			}
+			b.WriteString(linkOpen) // malformed: the tag is kept as text
+			rest = tag[len(linkOpen):]
+			continue
 		}
 		start := b.Len()
 		b.WriteString(label)

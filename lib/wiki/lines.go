@@ -47,7 +47,7 @@ func (d *docReader) Next() (*Article, error) {
 		case strings.HasPrefix(line, "<doc "):
 			return nil, d.errorf("a new <doc> inside article %q (line %d), which has no </doc>", a.Title, a.Line)
 		default:
-			t, anchors, err := linkedText(line)
+			t, anchors, err := linkedText(line, true)
 			if err != nil {
 				return nil, d.errorf("%v", err)
 			}
@@ -65,7 +65,8 @@ func (d *docReader) Close() error { return d.closer.Close() }
 
 // jsonlReader reads one {"title", "text"} object per line; text is split
 // into paragraphs at blank lines (or newlines). Links in the text are
-// read as WikiExtractor writes them (its --json output).
+// read as WikiExtractor writes them (its --json output); as the format is
+// also any knowledge corpus's, malformed link markup is kept as text.
 type jsonlReader struct {
 	lineReader
 	closer io.Closer
@@ -103,7 +104,7 @@ func (j *jsonlReader) Next() (*Article, error) {
 			a.ID = fmt.Sprintf("%d", j.line)
 		}
 		for i, p := range strings.Split(*rec.Text, "\n") {
-			t, anchors, err := linkedText(p)
+			t, anchors, err := linkedText(p, false)
 			if err != nil {
 				return nil, j.errorf("text line %d: %v", i+1, err)
 			}
@@ -118,7 +119,8 @@ func (j *jsonlReader) Next() (*Article, error) {
 func (j *jsonlReader) Close() error { return j.closer.Close() }
 
 // textReader reads one passage per line, each its own article; links are
-// read as WikiExtractor writes them.
+// read as WikiExtractor writes them, and malformed link markup is kept as
+// text (a plain-text corpus is not WikiExtractor's).
 type textReader struct {
 	lineReader
 	closer io.Closer
@@ -133,7 +135,7 @@ func (t *textReader) Next() (*Article, error) {
 		if !ok {
 			return nil, io.EOF
 		}
-		p, anchors, err := linkedText(line)
+		p, anchors, err := linkedText(line, false)
 		if err != nil {
 			return nil, t.errorf("%v", err)
 		}
