@@ -118,6 +118,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./lib/config
 	$(GO) test -run '^$$' -fuzz FuzzParseState -fuzztime 60s ./lib/train
 	$(GO) test -run '^$$' -fuzz FuzzParseSafetensors -fuzztime 60s ./lib/torch
+	$(GO) test -run '^$$' -fuzz FuzzParseStateDict -fuzztime 60s ./lib/torch
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./kernel/jupyter
 	$(GO) test -run '^$$' -fuzz FuzzWikiExtractor -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzJSONL -fuzztime 60s ./lib/wiki

@@ -42,6 +42,7 @@ type tensorEntry struct {
 var dtypeNames = map[gotch.DType]string{
 	gotch.Float: "F32", gotch.Double: "F64", gotch.Int64: "I64", gotch.Int: "I32",
 	gotch.Uint8: "U8", gotch.Int8: "I8", gotch.Bool: "BOOL", gotch.Int16: "I16",
+	gotch.Half: "F16", gotch.BFloat16: "BF16", // Hugging Face's half-precision checkpoints
 }
 
 func dtypeByName(name string) (gotch.DType, bool) {
