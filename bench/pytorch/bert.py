@@ -1,0 +1,120 @@
+"""BERT in plain PyTorch, written from the published architecture (Devlin et
+al. 2019, as Hugging Face's BertModel computes it), the reference nerlab's
+Go BERT (lib/embed/bert.go) is checked against. Debian 12 has no
+`transformers`; this file needs only torch.
+
+usage: bert.py tiny DIR
+  writes a tiny random-initialised BERT in Hugging Face layout (DIR/config.json,
+  DIR/pytorch_model.bin with BertModel's tensor names) and DIR/reference.json:
+  a batch of token ids of mixed lengths, its attention mask and token types,
+  and the last hidden states this implementation computes for it.
+"""
+import json
+import math
+import os
+import sys
+from collections import OrderedDict
+
+import torch
+import torch.nn.functional as F
+
+ACT = {"gelu": lambda x: F.gelu(x), "gelu_new": lambda x: F.gelu(x, approximate="tanh"), "relu": F.relu}
+
+
+class Bert(torch.nn.Module):
+    """BertModel's encoder: embeddings, then post-norm transformer layers."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        H, I = c["hidden_size"], c["intermediate_size"]
+        eps = c["layer_norm_eps"]
+        self.word = torch.nn.Embedding(c["vocab_size"], H)
+        self.pos = torch.nn.Embedding(c["max_position_embeddings"], H)
+        self.typ = torch.nn.Embedding(c["type_vocab_size"], H)
+        self.emb_norm = torch.nn.LayerNorm(H, eps=eps)
+        self.layers = torch.nn.ModuleList()
+        for _ in range(c["num_hidden_layers"]):
+            layer = torch.nn.Module()
+            layer.q, layer.k, layer.v = (torch.nn.Linear(H, H) for _ in range(3))
+            layer.o = torch.nn.Linear(H, H)
+            layer.attn_norm = torch.nn.LayerNorm(H, eps=eps)
+            layer.fc1, layer.fc2 = torch.nn.Linear(H, I), torch.nn.Linear(I, H)
+            layer.out_norm = torch.nn.LayerNorm(H, eps=eps)
+            self.layers.append(layer)
+
+    def state_dict_hf(self):
+        """The tensors under BertModel's names."""
+        sd = OrderedDict()
+        sd["embeddings.word_embeddings.weight"] = self.word.weight
+        sd["embeddings.position_embeddings.weight"] = self.pos.weight
+        sd["embeddings.token_type_embeddings.weight"] = self.typ.weight
+        sd["embeddings.LayerNorm.weight"] = self.emb_norm.weight
+        sd["embeddings.LayerNorm.bias"] = self.emb_norm.bias
+        for i, l in enumerate(self.layers):
+            p = "encoder.layer.%d." % i
+            for name, mod in [("attention.self.query", l.q), ("attention.self.key", l.k), ("attention.self.value", l.v),
+                              ("attention.output.dense", l.o), ("attention.output.LayerNorm", l.attn_norm),
+                              ("intermediate.dense", l.fc1), ("output.dense", l.fc2), ("output.LayerNorm", l.out_norm)]:
+                sd[p + name + ".weight"] = mod.weight
+                sd[p + name + ".bias"] = mod.bias
+        return OrderedDict((k, v.detach().clone()) for k, v in sd.items())
+
+    def forward(self, ids, mask, types):
+        c = self.c
+        B, T = ids.shape
+        H, heads = c["hidden_size"], c["num_attention_heads"]
+        d = H // heads
+        x = self.word(ids) + self.pos(torch.arange(T)) + self.typ(types)
+        x = F.dropout(self.emb_norm(x), c["hidden_dropout_prob"], self.training)
+        bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        for l in self.layers:
+            def split(t):
+                return t.view(B, T, heads, d).transpose(1, 2)
+            q, k, v = split(l.q(x)), split(l.k(x)), split(l.v(x))
+            probs = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d) + bias, dim=-1)
+            probs = F.dropout(probs, c["attention_probs_dropout_prob"], self.training)
+            ctx = (probs @ v).transpose(1, 2).reshape(B, T, H)
+            a = l.attn_norm(x + F.dropout(l.o(ctx), c["hidden_dropout_prob"], self.training))
+            y = l.fc2(ACT[c["hidden_act"]](l.fc1(a)))
+            x = l.out_norm(a + F.dropout(y, c["hidden_dropout_prob"], self.training))
+        return x
+
+
+def tiny(out):
+    torch.manual_seed(11)
+    c = {"model_type": "bert", "vocab_size": 50, "hidden_size": 16, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "intermediate_size": 24, "hidden_act": "gelu",
+         "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 32,
+         "type_vocab_size": 2, "layer_norm_eps": 1e-12, "pad_token_id": 0}
+    m = Bert(c)
+    with torch.no_grad():  # LayerNorms away from 1 and 0, so that a mix-up shows
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.LayerNorm):
+                mod.weight.uniform_(0.5, 1.5)
+                mod.bias.uniform_(-0.5, 0.5)
+    m.eval()
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(c, f, indent=2)
+    torch.save(m.state_dict_hf(), os.path.join(out, "pytorch_model.bin"))
+    lengths = [7, 3, 5]
+    T = max(lengths)
+    ids = torch.zeros(len(lengths), T, dtype=torch.long)
+    mask = torch.zeros(len(lengths), T, dtype=torch.long)
+    types = torch.zeros(len(lengths), T, dtype=torch.long)
+    for b, n in enumerate(lengths):
+        ids[b, :n] = torch.randint(1, c["vocab_size"], (n,))
+        mask[b, :n] = 1
+        types[b, n // 2:n] = 1
+    with torch.no_grad():
+        hidden = m(ids, mask, types)
+    with open(os.path.join(out, "reference.json"), "w") as f:
+        json.dump({"ids": ids.tolist(), "mask": mask.tolist(), "types": types.tolist(),
+                   "hidden": hidden.reshape(-1).tolist(), "shape": list(hidden.shape)}, f)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "tiny":
+        sys.exit(__doc__)
+    tiny(sys.argv[2])

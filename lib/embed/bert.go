@@ -1,0 +1,275 @@
+package embed
+
+// BERT (Devlin et al., 2019) as Hugging Face's BertModel computes it, so
+// that a model folder's weights load name for name: token, position and
+// token-type embeddings, then num_hidden_layers post-norm transformer
+// layers of multi-head self-attention and a GELU feed-forward block.
+// Attention is matmul and softmax (libtorch 1.13 has no fused attention).
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/nerlab/nerlab/internal/jsonpos"
+	"github.com/nerlab/nerlab/lib/torch"
+)
+
+// BertConfig is the part of a Hugging Face config.json that BERT's
+// computation depends on.
+type BertConfig struct {
+	ModelType             string  `json:"model_type"`
+	VocabSize             int64   `json:"vocab_size"`
+	HiddenSize            int64   `json:"hidden_size"`
+	NumHiddenLayers       int     `json:"num_hidden_layers"`
+	NumAttentionHeads     int64   `json:"num_attention_heads"`
+	IntermediateSize      int64   `json:"intermediate_size"`
+	HiddenAct             string  `json:"hidden_act"`
+	HiddenDropoutProb     float64 `json:"hidden_dropout_prob"`
+	AttentionDropoutProb  float64 `json:"attention_probs_dropout_prob"`
+	MaxPositionEmbeddings int64   `json:"max_position_embeddings"`
+	TypeVocabSize         int64   `json:"type_vocab_size"`
+	LayerNormEps          float64 `json:"layer_norm_eps"`
+}
+
+// ReadBertConfig reads dir/config.json and checks that it describes a
+// BERT that can be built.
+func ReadBertConfig(dir string) (BertConfig, error) {
+	path := filepath.Join(dir, "config.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return BertConfig{}, err
+	}
+	c := BertConfig{HiddenAct: "gelu", LayerNormEps: 1e-12, TypeVocabSize: 2}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("%s: %s", path, jsonpos.Describe(data, err))
+	}
+	if c.ModelType != "bert" {
+		return c, fmt.Errorf("%s: model_type %q; this reader builds bert", path, c.ModelType)
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"vocab_size", c.VocabSize}, {"hidden_size", c.HiddenSize}, {"num_hidden_layers", int64(c.NumHiddenLayers)},
+		{"num_attention_heads", c.NumAttentionHeads}, {"intermediate_size", c.IntermediateSize},
+		{"max_position_embeddings", c.MaxPositionEmbeddings}, {"type_vocab_size", c.TypeVocabSize}} {
+		if f.v <= 0 {
+			return c, fmt.Errorf("%s: %s is %d; expected a positive number", path, f.name, f.v)
+		}
+	}
+	if c.HiddenSize%c.NumAttentionHeads != 0 {
+		return c, fmt.Errorf("%s: hidden_size %d is not a multiple of num_attention_heads %d", path, c.HiddenSize, c.NumAttentionHeads)
+	}
+	if _, ok := activations[c.HiddenAct]; !ok {
+		return c, fmt.Errorf("%s: hidden_act %q; expected one of gelu, gelu_new, relu", path, c.HiddenAct)
+	}
+	return c, nil
+}
+
+// activations are the feed-forward nonlinearities config.json names.
+var activations = map[string]func(*ts.Tensor) *ts.Tensor{
+	"gelu":     func(x *ts.Tensor) *ts.Tensor { return x.MustGelu("none", true) }, // exact, with erf
+	"gelu_new": func(x *ts.Tensor) *ts.Tensor { return x.MustGelu("tanh", true) }, // the tanh approximation
+	"relu":     func(x *ts.Tensor) *ts.Tensor { return x.MustRelu(true) },
+}
+
+// Bert is a BERT encoder with its weights.
+type Bert struct {
+	Config BertConfig
+	VS     *nn.VarStore
+
+	wordEmb, posEmb, typeEmb *ts.Tensor
+	embNorm                  *nn.LayerNorm
+	layers                   []bertLayer
+}
+
+type bertLayer struct {
+	query, key, value, attnOut *nn.Linear
+	attnNorm                   *nn.LayerNorm
+	intermediate, out          *nn.Linear
+	outNorm                    *nn.LayerNorm
+}
+
+// NewBert builds a BERT of the given shape on device, its parameters
+// named as BertModel's state dict names them.
+func NewBert(c BertConfig, device gotch.Device) *Bert {
+	vs := nn.NewVarStore(device)
+	root := vs.Root()
+	norm := func(p *nn.Path) *nn.LayerNorm {
+		cfg := nn.DefaultLayerNormConfig()
+		cfg.Eps = c.LayerNormEps
+		return nn.NewLayerNorm(p.Sub("LayerNorm"), []int64{c.HiddenSize}, cfg)
+	}
+	linear := func(p *nn.Path, in, out int64) *nn.Linear {
+		return nn.NewLinear(p, in, out, nn.DefaultLinearConfig())
+	}
+	b := &Bert{Config: c, VS: vs}
+	emb := root.Sub("embeddings")
+	b.wordEmb = emb.Sub("word_embeddings").MustZeros("weight", []int64{c.VocabSize, c.HiddenSize})
+	b.posEmb = emb.Sub("position_embeddings").MustZeros("weight", []int64{c.MaxPositionEmbeddings, c.HiddenSize})
+	b.typeEmb = emb.Sub("token_type_embeddings").MustZeros("weight", []int64{c.TypeVocabSize, c.HiddenSize})
+	b.embNorm = norm(emb)
+	for i := 0; i < c.NumHiddenLayers; i++ {
+		p := root.Sub("encoder").Sub("layer").Sub(fmt.Sprint(i))
+		self := p.Sub("attention").Sub("self")
+		out := p.Sub("attention").Sub("output")
+		b.layers = append(b.layers, bertLayer{
+			query:        linear(self.Sub("query"), c.HiddenSize, c.HiddenSize),
+			key:          linear(self.Sub("key"), c.HiddenSize, c.HiddenSize),
+			value:        linear(self.Sub("value"), c.HiddenSize, c.HiddenSize),
+			attnOut:      linear(out.Sub("dense"), c.HiddenSize, c.HiddenSize),
+			attnNorm:     norm(out),
+			intermediate: linear(p.Sub("intermediate").Sub("dense"), c.HiddenSize, c.IntermediateSize),
+			out:          linear(p.Sub("output").Sub("dense"), c.IntermediateSize, c.HiddenSize),
+			outNorm:      norm(p.Sub("output")),
+		})
+	}
+	return b
+}
+
+// LoadBert builds the BERT that dir's config.json describes and copies in
+// the weights of its model folder (torch.ReadModelWeights). The weights
+// may carry a head's prefix (bert., as BertForMaskedLM saves them); the
+// names of a head's own tensors are returned as unused. A tensor the model
+// needs that the folder lacks, or one of another shape, is an error
+// naming it.
+func LoadBert(dir string, device gotch.Device) (*Bert, []string, error) {
+	c, err := ReadBertConfig(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	weights, files, err := torch.ReadModelWeights(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		for _, t := range weights {
+			t.MustDrop()
+		}
+	}()
+	b := NewBert(c, device)
+	prefix := ""
+	if _, ok := weights["embeddings.word_embeddings.weight"]; !ok {
+		if _, ok := weights["bert.embeddings.word_embeddings.weight"]; ok {
+			prefix = "bert."
+		}
+	}
+	used := map[string]bool{}
+	vars := b.VS.Variables()
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		v := vars[name]
+		w, ok := weights[prefix+name]
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: no tensor %s, which a BERT of this config.json needs", strings.Join(files, ", "), prefix+name)
+		}
+		if got, want := w.MustSize(), v.MustSize(); !slices.Equal(got, want) {
+			return nil, nil, fmt.Errorf("%s: tensor %s has shape %v; config.json makes it %v", strings.Join(files, ", "), prefix+name, got, want)
+		}
+		torch.NoGrad(func() {
+			src := w.MustTotype(v.DType(), false).MustTo(device, true)
+			v.Copy_(src)
+			src.MustDrop()
+		})
+		used[prefix+name] = true
+	}
+	var unused []string
+	for n := range weights {
+		if !used[n] {
+			unused = append(unused, n)
+		}
+	}
+	slices.Sort(unused)
+	return b, unused, nil
+}
+
+// Forward encodes a batch of token ids ([B, T] int64, padded) whose
+// attention mask ([B, T], 1 for tokens and 0 for padding) hides the
+// padding from every query; tokenTypes may be nil (all segment 0). It
+// returns the last layer's hidden states, [B, T, hidden_size]. With train,
+// dropout is active.
+func (b *Bert) Forward(ids, mask, tokenTypes *ts.Tensor, train bool) *ts.Tensor {
+	c := b.Config
+	size := ids.MustSize()
+	B, T := size[0], size[1]
+	device := ids.MustDevice()
+	positions := ts.MustArange(ts.IntScalar(T), gotch.Int64, device)
+	if tokenTypes == nil {
+		tokenTypes = ts.MustZeros([]int64{B, T}, gotch.Int64, device)
+		defer tokenTypes.MustDrop()
+	}
+	// E = LayerNorm(word[ids] + position[t] + type[segment]).
+	x := ts.MustEmbedding(b.wordEmb, ids, -1, false, false)
+	pos := ts.MustEmbedding(b.posEmb, positions, -1, false, false)
+	positions.MustDrop()
+	x = x.MustAdd(pos, true)
+	pos.MustDrop()
+	typ := ts.MustEmbedding(b.typeEmb, tokenTypes, -1, false, false)
+	x = x.MustAdd(typ, true)
+	typ.MustDrop()
+	x = swapT(x, b.embNorm.Forward(x))
+	x = swapT(x, ts.MustDropout(x, c.HiddenDropoutProb, train))
+	// The mask as an additive bias on the attention scores, [B, 1, 1, T]:
+	// 0 for tokens, the most negative float for padding (as BertModel).
+	bias := mask.MustTotype(gotch.Float, false).MustView([]int64{B, 1, 1, T}, true)
+	bias = bias.MustSubScalar(ts.FloatScalar(1), true).MustMulScalar(ts.FloatScalar(math.MaxFloat32), true) // (m − 1)·max
+	defer bias.MustDrop()
+	for _, l := range b.layers {
+		x = swapT(x, b.layer(l, x, bias, train))
+	}
+	return x
+}
+
+// layer is one post-norm transformer layer:
+// A = LayerNorm(x + Dropout(W_o · MultiHead(x)))
+// y = LayerNorm(A + Dropout(W_2 · act(W_1 · A))).
+func (b *Bert) layer(l bertLayer, x, bias *ts.Tensor, train bool) *ts.Tensor {
+	c := b.Config
+	size := x.MustSize()
+	B, T, H := size[0], size[1], size[2]
+	heads, d := c.NumAttentionHeads, c.HiddenSize/c.NumAttentionHeads
+	split := func(t *ts.Tensor) *ts.Tensor { // [B, T, H] → [B, heads, T, d]
+		return t.MustView([]int64{B, T, heads, d}, true).MustPermute([]int64{0, 2, 1, 3}, true)
+	}
+	q, k, v := split(l.query.Forward(x)), split(l.key.Forward(x)), split(l.value.Forward(x))
+	// softmax(Q Kᵀ / √d + bias) V, per head.
+	kt := k.MustTranspose(-1, -2, true)
+	scores := q.MustMatmul(kt, true).MustDivScalar(ts.FloatScalar(math.Sqrt(float64(d))), true).MustAdd(bias, true)
+	kt.MustDrop()
+	probs := scores.MustSoftmax(-1, gotch.Float, true)
+	probs = swapT(probs, ts.MustDropout(probs, c.AttentionDropoutProb, train))
+	ctx := probs.MustMatmul(v, true).MustPermute([]int64{0, 2, 1, 3}, true).MustContiguous(true).MustView([]int64{B, T, H}, true)
+	v.MustDrop()
+	attn := l.attnOut.Forward(ctx)
+	ctx.MustDrop()
+	attn = swapT(attn, ts.MustDropout(attn, c.HiddenDropoutProb, train))
+	attn = attn.MustAdd(x, true)
+	a := l.attnNorm.Forward(attn)
+	attn.MustDrop()
+	h := activations[c.HiddenAct](l.intermediate.Forward(a))
+	y := l.out.Forward(h)
+	h.MustDrop()
+	y = swapT(y, ts.MustDropout(y, c.HiddenDropoutProb, train))
+	y = y.MustAdd(a, true)
+	out := l.outNorm.Forward(y)
+	y.MustDrop()
+	a.MustDrop()
+	return out
+}
+
+// swapT returns next and frees prev unless they are the same tensor
+// (dropout returns its input when inactive).
+func swapT(prev, next *ts.Tensor) *ts.Tensor {
+	if next != prev {
+		prev.MustDrop()
+	}
+	return next
+}
