@@ -78,7 +78,7 @@ func isPlotEntry(name string) bool {
 // It returns the charts, which --fresh keeps. It changes nothing.
 func checkFresh(dir string) (charts []string, err error) {
 	entries, err := os.ReadDir(dir)
-	if os.IsNotExist(err) || (err == nil && onlyStaleLock(entries)) {
+	if os.IsNotExist(err) || (err == nil && nothingToKeep(entries)) {
 		return nil, nil
 	}
 	if err != nil {

@@ -253,11 +253,18 @@ func restartRecords(dir string) error {
 	return nil
 }
 
-// onlyStaleLock reports whether a folder's entries are none, or only the
-// lock file of a process killed right after taking it (the caller checked
-// that nobody holds it): an empty folder as far as train is concerned.
-func onlyStaleLock(entries []os.DirEntry) bool {
-	return len(entries) == 0 || (len(entries) == 1 && entries[0].Name() == LockFile)
+// nothingToKeep reports whether a folder's entries are none, or only what
+// a process killed while starting a run leaves: the lock file (the caller
+// checked that nobody holds it) and nerlab's temporary files, such as the
+// run marker's before its rename. Such a folder is empty as far as train
+// is concerned.
+func nothingToKeep(entries []os.DirEntry) bool {
+	for _, e := range entries {
+		if e.Name() != LockFile && !isTemp(e.Name()) {
+			return false
+		}
+	}
+	return true
 }
 
 func exists(path string) bool {

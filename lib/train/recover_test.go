@@ -211,6 +211,19 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 		t.Errorf("a run that could not read its data left %s behind", dir)
 	}
 
+	// Killed while writing its marker: the lock and the marker's temporary
+	// file (the chaos test found it). Nothing to keep; train starts.
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, LockFile), nil, 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "."+RunMarker+".tmp-7"), []byte("{"), 0o644))
+	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
+		t.Fatalf("train on a folder killed while writing its marker: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "."+RunMarker+".tmp-7")); err == nil {
+		t.Errorf("the marker's temporary file is still there")
+	}
+	must(t, os.RemoveAll(dir))
+
 	leftovers := func(t *testing.T, extra ...string) {
 		must(t, os.MkdirAll(dir, 0o755))
 		must(t, WriteRunMarker(dir))

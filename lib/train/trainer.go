@@ -148,7 +148,7 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 	// A folder that stopped before its first checkpoint may be started
 	// again: it holds nothing a user would miss.
 	restart := !opts.Fresh && restartable(dir)
-	if entries, err := os.ReadDir(dir); err == nil && !onlyStaleLock(entries) && !opts.Fresh && !restart {
+	if entries, err := os.ReadDir(dir); err == nil && !nothingToKeep(entries) && !opts.Fresh && !restart {
 		if !IsRun(dir) {
 			return nil, fmt.Errorf("%s already exists and is not a run folder nerlab made (no %s); choose another with --out", dir, RunMarker)
 		}
@@ -182,6 +182,17 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 			return nil, err
 		}
 		if err := clearForFresh(dir); err != nil {
+			return nil, err
+		}
+	}
+	if !opts.Fresh && !restart {
+		// A start killed before its marker was in place left at most
+		// the lock and temporary files; under the lock, they go (and a
+		// folder another process filled since the first look is kept).
+		if entries, err := os.ReadDir(dir); err != nil || !nothingToKeep(entries) {
+			return nil, fmt.Errorf("%s already exists and is not a run folder nerlab made (no %s); choose another with --out", dir, RunMarker)
+		}
+		if _, err := cleanTemp(dir); err != nil {
 			return nil, err
 		}
 	}
