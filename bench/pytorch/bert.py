@@ -1,10 +1,12 @@
-"""BERT in plain PyTorch, written from the published architecture (Devlin et
-al. 2019, as Hugging Face's BertModel computes it), the reference nerlab's
-Go BERT (lib/embed/bert.go) is checked against. Debian 12 has no
-`transformers`; this file needs only torch.
+"""BERT and RoBERTa in plain PyTorch, written from the published
+architectures (Devlin et al. 2019; Liu et al. 2019, whose positions count
+from the padding index; as Hugging Face's BertModel and RobertaModel compute
+them), the reference nerlab's Go encoders (lib/embed/bert.go, roberta.go)
+are checked against. Debian 12 has no `transformers`; this file needs only
+torch.
 
-usage: bert.py tiny DIR
-  writes a tiny random-initialised BERT in Hugging Face layout (DIR/config.json,
+usage: bert.py tiny DIR [bert|roberta|xlm-roberta]
+  writes a tiny random-initialised model in Hugging Face layout (DIR/config.json,
   DIR/pytorch_model.bin with BertModel's tensor names) and DIR/reference.json:
   a batch of token ids of mixed lengths, its attention mask and token types,
   and the last hidden states this implementation computes for it.
@@ -65,7 +67,12 @@ class Bert(torch.nn.Module):
         B, T = ids.shape
         H, heads = c["hidden_size"], c["num_attention_heads"]
         d = H // heads
-        x = self.word(ids) + self.pos(torch.arange(T)) + self.typ(types)
+        if c["model_type"] == "bert":
+            positions = torch.arange(T)
+        else:  # RoBERTa: padding at padding_idx, tokens from padding_idx + 1
+            is_token = (ids != c["pad_token_id"]).long()
+            positions = torch.cumsum(is_token, dim=1) * is_token + c["pad_token_id"]
+        x = self.word(ids) + self.pos(positions) + self.typ(types)
         x = F.dropout(self.emb_norm(x), c["hidden_dropout_prob"], self.training)
         bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for l in self.layers:
@@ -81,12 +88,15 @@ class Bert(torch.nn.Module):
         return x
 
 
-def tiny(out):
+def tiny(out, model_type="bert"):
     torch.manual_seed(11)
-    c = {"model_type": "bert", "vocab_size": 50, "hidden_size": 16, "num_hidden_layers": 2,
+    c = {"model_type": model_type, "vocab_size": 50, "hidden_size": 16, "num_hidden_layers": 2,
          "num_attention_heads": 4, "intermediate_size": 24, "hidden_act": "gelu",
          "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 32,
          "type_vocab_size": 2, "layer_norm_eps": 1e-12, "pad_token_id": 0}
+    if model_type != "bert":  # RoBERTa's shape: pad 1, one token type, positions offset by it
+        c.update({"type_vocab_size": 1, "pad_token_id": 1, "layer_norm_eps": 1e-5,
+                  "max_position_embeddings": 34, "hidden_act": "gelu_new"})
     m = Bert(c)
     with torch.no_grad():  # LayerNorms away from 1 and 0, so that a mix-up shows
         for mod in m.modules():
@@ -100,13 +110,14 @@ def tiny(out):
     torch.save(m.state_dict_hf(), os.path.join(out, "pytorch_model.bin"))
     lengths = [7, 3, 5]
     T = max(lengths)
-    ids = torch.zeros(len(lengths), T, dtype=torch.long)
+    ids = torch.full((len(lengths), T), c["pad_token_id"], dtype=torch.long)
     mask = torch.zeros(len(lengths), T, dtype=torch.long)
     types = torch.zeros(len(lengths), T, dtype=torch.long)
     for b, n in enumerate(lengths):
-        ids[b, :n] = torch.randint(1, c["vocab_size"], (n,))
+        ids[b, :n] = torch.randint(2, c["vocab_size"], (n,))
         mask[b, :n] = 1
-        types[b, n // 2:n] = 1
+        if c["type_vocab_size"] > 1:
+            types[b, n // 2:n] = 1
     with torch.no_grad():
         hidden = m(ids, mask, types)
     with open(os.path.join(out, "reference.json"), "w") as f:
@@ -115,6 +126,6 @@ def tiny(out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "tiny":
+    if len(sys.argv) not in (3, 4) or sys.argv[1] != "tiny":
         sys.exit(__doc__)
-    tiny(sys.argv[2])
+    tiny(sys.argv[2], *sys.argv[3:])

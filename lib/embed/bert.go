@@ -39,10 +39,18 @@ type BertConfig struct {
 	MaxPositionEmbeddings int64   `json:"max_position_embeddings"`
 	TypeVocabSize         int64   `json:"type_vocab_size"`
 	LayerNormEps          float64 `json:"layer_norm_eps"`
+	// PadTokenID is the padding token: RoBERTa's positions count from it
+	// (roberta.go).
+	PadTokenID int64 `json:"pad_token_id"`
 }
 
+// weightPrefixes are the prefixes under which a task head's checkpoint
+// (BertForMaskedLM, RobertaForTokenClassification, …) keeps the encoder,
+// by model type.
+var weightPrefixes = map[string]string{"bert": "bert.", "roberta": "roberta.", "xlm-roberta": "roberta."}
+
 // ReadBertConfig reads dir/config.json and checks that it describes a
-// BERT that can be built.
+// BERT, RoBERTa or XLM-R that can be built.
 func ReadBertConfig(dir string) (BertConfig, error) {
 	path := filepath.Join(dir, "config.json")
 	data, err := os.ReadFile(path)
@@ -53,8 +61,8 @@ func ReadBertConfig(dir string) (BertConfig, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return c, fmt.Errorf("%s: %s", path, jsonpos.Describe(data, err))
 	}
-	if c.ModelType != "bert" {
-		return c, fmt.Errorf("%s: model_type %q; this reader builds bert", path, c.ModelType)
+	if _, ok := weightPrefixes[c.ModelType]; !ok {
+		return c, fmt.Errorf("%s: model_type %q; this reader builds bert, roberta and xlm-roberta", path, c.ModelType)
 	}
 	for _, f := range []struct {
 		name string
@@ -159,8 +167,8 @@ func LoadBert(dir string, device gotch.Device) (*Bert, []string, error) {
 	b := NewBert(c, device)
 	prefix := ""
 	if _, ok := weights["embeddings.word_embeddings.weight"]; !ok {
-		if _, ok := weights["bert.embeddings.word_embeddings.weight"]; ok {
-			prefix = "bert."
+		if p := weightPrefixes[c.ModelType]; weights[p+"embeddings.word_embeddings.weight"] != nil {
+			prefix = p
 		}
 	}
 	used := map[string]bool{}
@@ -191,6 +199,15 @@ func LoadBert(dir string, device gotch.Device) (*Bert, []string, error) {
 	return b, unused, nil
 }
 
+// positions are the position ids of a batch, [T] for BERT (0, 1, …) and
+// [B, T] for RoBERTa (see roberta.go).
+func (b *Bert) positions(ids *ts.Tensor) *ts.Tensor {
+	if b.Config.ModelType != "bert" {
+		return robertaPositions(ids, b.Config.PadTokenID)
+	}
+	return ts.MustArange(ts.IntScalar(ids.MustSize()[1]), gotch.Int64, ids.MustDevice())
+}
+
 // Forward encodes a batch of token ids ([B, T] int64, padded) whose
 // attention mask ([B, T], 1 for tokens and 0 for padding) hides the
 // padding from every query; tokenTypes may be nil (all segment 0). It
@@ -201,7 +218,10 @@ func (b *Bert) Forward(ids, mask, tokenTypes *ts.Tensor, train bool) *ts.Tensor 
 	size := ids.MustSize()
 	B, T := size[0], size[1]
 	device := ids.MustDevice()
-	positions := ts.MustArange(ts.IntScalar(T), gotch.Int64, device)
+	if T > c.MaxPositionEmbeddings {
+		panic(fmt.Sprintf("embed: %d tokens in a BERT of max_position_embeddings %d (callers cut long inputs into windows)", T, c.MaxPositionEmbeddings))
+	}
+	positions := b.positions(ids)
 	if tokenTypes == nil {
 		tokenTypes = ts.MustZeros([]int64{B, T}, gotch.Int64, device)
 		defer tokenTypes.MustDrop()

@@ -18,24 +18,29 @@ import (
 
 // tinyBert has bench/pytorch/bert.py write a tiny random BERT in Hugging
 // Face layout with its reference hidden states, and returns the folder.
-func tinyBert(t *testing.T) string {
+func tinyBert(t *testing.T, modelType ...string) string {
 	t.Helper()
 	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err != nil {
 		shareddata.Missing(t, "/usr/bin/python3 with torch is needed (python3-torch): %v\n%s", err, out)
 	}
 	dir := t.TempDir()
-	if out, err := exec.Command("/usr/bin/python3", "../../bench/pytorch/bert.py", "tiny", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command("/usr/bin/python3", append([]string{"../../bench/pytorch/bert.py", "tiny", dir}, modelType...)...).CombinedOutput(); err != nil {
 		t.Fatalf("bert.py: %v\n%s", err, out)
 	}
 	return dir
 }
 
-// TestBertMatchesPyTorch: the Go BERT, loaded from a folder PyTorch wrote
-// (pytorch_model.bin through the pickle reader), gives the reference's
-// last hidden states within 1e-5 on a batch of mixed lengths with padding
-// and two segments.
+// TestBertMatchesPyTorch: the Go BERT, RoBERTa and XLM-R, loaded from
+// folders PyTorch wrote (pytorch_model.bin through the pickle reader), give
+// the reference's last hidden states within 1e-5 on a batch of mixed
+// lengths with padding (and, for BERT, two segments).
 func TestBertMatchesPyTorch(t *testing.T) {
-	dir := tinyBert(t)
+	for _, kind := range []string{"bert", "roberta", "xlm-roberta"} {
+		t.Run(kind, func(t *testing.T) { matchesPyTorch(t, tinyBert(t, kind)) })
+	}
+}
+
+func matchesPyTorch(t *testing.T, dir string) {
 	b, unused, err := LoadBert(dir, gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
