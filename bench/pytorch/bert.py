@@ -10,6 +10,13 @@ usage: bert.py tiny DIR [bert|roberta|xlm-roberta]
   DIR/pytorch_model.bin with BertModel's tensor names) and DIR/reference.json:
   a batch of token ids of mixed lengths, its attention mask and token types,
   and the last hidden states this implementation computes for it.
+
+usage: bert.py step DIR [bert|roberta|xlm-roberta]
+  writes the same tiny model without dropout, with a token-classification
+  head (BertForTokenClassification's names: bert.* or roberta.*, then
+  classifier.*), and DIR/step.json: a labelled batch, the mean token
+  cross-entropy over its tokens, and every tensor after one AdamW step
+  (lr 1e-3, weight decay 0.01, torch.optim.AdamW).
 """
 import json
 import math
@@ -88,8 +95,7 @@ class Bert(torch.nn.Module):
         return x
 
 
-def tiny(out, model_type="bert"):
-    torch.manual_seed(11)
+def tiny_config(model_type):
     c = {"model_type": model_type, "vocab_size": 50, "hidden_size": 16, "num_hidden_layers": 2,
          "num_attention_heads": 4, "intermediate_size": 24, "hidden_act": "gelu",
          "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 32,
@@ -97,6 +103,69 @@ def tiny(out, model_type="bert"):
     if model_type != "bert":  # RoBERTa's shape: pad 1, one token type, positions offset by it
         c.update({"type_vocab_size": 1, "pad_token_id": 1, "layer_norm_eps": 1e-5,
                   "max_position_embeddings": 34, "hidden_act": "gelu_new"})
+    return c
+
+
+def batch(c, lengths):
+    """Token ids of the given lengths, padded, with mask and token types."""
+    T = max(lengths)
+    ids = torch.full((len(lengths), T), c["pad_token_id"], dtype=torch.long)
+    mask = torch.zeros(len(lengths), T, dtype=torch.long)
+    types = torch.zeros(len(lengths), T, dtype=torch.long)
+    for b, n in enumerate(lengths):
+        ids[b, :n] = torch.randint(2, c["vocab_size"], (n,))
+        mask[b, :n] = 1
+        if c["type_vocab_size"] > 1:
+            types[b, n // 2:n] = 1
+    return ids, mask, types
+
+
+def step(out, model_type="bert"):
+    """One fine-tuning step of a token classifier over the encoder."""
+    torch.manual_seed(12)
+    c = tiny_config(model_type)
+    c["hidden_dropout_prob"] = c["attention_probs_dropout_prob"] = 0.0
+    labels_n = 5
+    m = Bert(c)
+    head = torch.nn.Linear(c["hidden_size"], labels_n)
+    ids, mask, types = batch(c, [6, 4, 2])
+    labels = torch.randint(0, labels_n, ids.shape)
+    labels[mask == 0] = -100
+    prefix = "bert." if model_type == "bert" else "roberta."
+    sd = OrderedDict((prefix + k, v) for k, v in m.state_dict_hf().items())
+    sd["classifier.weight"] = head.weight.detach().clone()
+    sd["classifier.bias"] = head.bias.detach().clone()
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(c, f, indent=2)
+    torch.save(sd, os.path.join(out, "pytorch_model.bin"))
+    # The tensors as named in the file, as the optimizer's parameters.
+    params = OrderedDict((k, torch.nn.Parameter(v.clone())) for k, v in sd.items())
+    m.word.weight = params[prefix + "embeddings.word_embeddings.weight"]
+    m.pos.weight = params[prefix + "embeddings.position_embeddings.weight"]
+    m.typ.weight = params[prefix + "embeddings.token_type_embeddings.weight"]
+    m.emb_norm.weight, m.emb_norm.bias = params[prefix + "embeddings.LayerNorm.weight"], params[prefix + "embeddings.LayerNorm.bias"]
+    for i, l in enumerate(m.layers):
+        p = prefix + "encoder.layer.%d." % i
+        for name, mod in [("attention.self.query", l.q), ("attention.self.key", l.k), ("attention.self.value", l.v),
+                          ("attention.output.dense", l.o), ("attention.output.LayerNorm", l.attn_norm),
+                          ("intermediate.dense", l.fc1), ("output.dense", l.fc2), ("output.LayerNorm", l.out_norm)]:
+            mod.weight, mod.bias = params[p + name + ".weight"], params[p + name + ".bias"]
+    head.weight, head.bias = params["classifier.weight"], params["classifier.bias"]
+    opt = torch.optim.AdamW(list(params.values()), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    logits = head(m(ids, mask, types))
+    loss = F.cross_entropy(logits.reshape(-1, labels_n), labels.reshape(-1), ignore_index=-100)
+    loss.backward()
+    opt.step()
+    with open(os.path.join(out, "step.json"), "w") as f:
+        json.dump({"ids": ids.tolist(), "mask": mask.tolist(), "types": types.tolist(), "labels": labels.tolist(),
+                   "loss": loss.item(),
+                   "after": {k: v.detach().reshape(-1).tolist() for k, v in params.items()}}, f)
+
+
+def tiny(out, model_type="bert"):
+    torch.manual_seed(11)
+    c = tiny_config(model_type)
     m = Bert(c)
     with torch.no_grad():  # LayerNorms away from 1 and 0, so that a mix-up shows
         for mod in m.modules():
@@ -108,16 +177,7 @@ def tiny(out, model_type="bert"):
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(c, f, indent=2)
     torch.save(m.state_dict_hf(), os.path.join(out, "pytorch_model.bin"))
-    lengths = [7, 3, 5]
-    T = max(lengths)
-    ids = torch.full((len(lengths), T), c["pad_token_id"], dtype=torch.long)
-    mask = torch.zeros(len(lengths), T, dtype=torch.long)
-    types = torch.zeros(len(lengths), T, dtype=torch.long)
-    for b, n in enumerate(lengths):
-        ids[b, :n] = torch.randint(2, c["vocab_size"], (n,))
-        mask[b, :n] = 1
-        if c["type_vocab_size"] > 1:
-            types[b, n // 2:n] = 1
+    ids, mask, types = batch(c, [7, 3, 5])
     with torch.no_grad():
         hidden = m(ids, mask, types)
     with open(os.path.join(out, "reference.json"), "w") as f:
@@ -126,6 +186,6 @@ def tiny(out, model_type="bert"):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (3, 4) or sys.argv[1] != "tiny":
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("tiny", "step"):
         sys.exit(__doc__)
-    tiny(sys.argv[2], *sys.argv[3:])
+    {"tiny": tiny, "step": step}[sys.argv[1]](sys.argv[2], *sys.argv[3:])

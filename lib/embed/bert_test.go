@@ -2,17 +2,21 @@ package embed
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/nerlab/nerlab/internal/shareddata"
+	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -124,4 +128,135 @@ func TestLoadBertErrors(t *testing.T) {
 			t.Errorf("%s: %v; want %q", c.to, err, c.want)
 		}
 	}
+}
+
+// TestBertFineTuningStepMatchesPyTorch: one AdamW step of a token
+// classifier over the encoder (weights from a BertForTokenClassification
+// style file, bert./roberta. prefixed) gives PyTorch's loss and updated
+// tensors, every one of them, within 1e-5.
+func TestBertFineTuningStepMatchesPyTorch(t *testing.T) {
+	for _, kind := range []string{"bert", "roberta"} {
+		t.Run(kind, func(t *testing.T) { fineTuningStep(t, kind) })
+	}
+}
+
+func fineTuningStep(t *testing.T, kind string) {
+	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err != nil {
+		shareddata.Missing(t, "/usr/bin/python3 with torch is needed (python3-torch): %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("/usr/bin/python3", "../../bench/pytorch/bert.py", "step", dir, kind).CombinedOutput(); err != nil {
+		t.Fatalf("bert.py step: %v\n%s", err, out)
+	}
+	var ref struct {
+		IDs, Mask, Types, Labels [][]int64
+		Loss                     float64
+		After                    map[string][]float64
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "step.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	b, unused, err := LoadBert(dir, gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(unused, " ") != "classifier.bias classifier.weight" {
+		t.Fatalf("unused %v; want the classifier's tensors", unused)
+	}
+	prefix := map[string]string{"bert": "bert.", "roberta": "roberta."}[kind]
+	// The head: logits = h·Wᵀ + b, from the file's classifier tensors.
+	weights, _, err := torch.ReadModelWeights(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	headVS := nn.NewVarStore(gotch.CPU)
+	w := headVS.Root().MustZeros("weight", weights["classifier.weight"].MustSize())
+	bias := headVS.Root().MustZeros("bias", weights["classifier.bias"].MustSize())
+	torch.NoGrad(func() { w.Copy_(weights["classifier.weight"]); bias.Copy_(weights["classifier.bias"]) })
+	params := map[string]*ts.Tensor{"classifier.weight": w, "classifier.bias": bias}
+	for _, p := range b.VS.TrainableVariables() {
+		for name, v := range b.VS.Variables() {
+			if v.Ctensor() == p.Ctensor() {
+				params[prefix+name] = p
+			}
+		}
+	}
+	if len(params) != len(ref.After) {
+		t.Fatalf("%d parameters; PyTorch has %d", len(params), len(ref.After))
+	}
+	var group []optim.Param
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		group = append(group, optim.Param{Name: name, Tensor: params[name]})
+	}
+	opt := optim.NewAdamW([]optim.Group{{Name: "all", LRScale: 1, WeightDecay: 0.01, Params: group}}, 0.9, 0.999, 1e-8)
+	flat := func(rows [][]int64) *ts.Tensor {
+		var v []int64
+		for _, r := range rows {
+			v = append(v, r...)
+		}
+		return torch.MustFromInt64s(v, []int64{int64(len(rows)), int64(len(rows[0]))}, gotch.CPU)
+	}
+	hidden := b.Forward(flat(ref.IDs), flat(ref.Mask), flat(ref.Types), true) // dropout 0 in this config
+	logits := hidden.MustMatmul(w.MustT(false), true).MustAdd(bias, true)
+	n := logits.MustSize()
+	logp := logits.MustView([]int64{n[0] * n[1], n[2]}, true).MustLogSoftmax(1, gotch.Float, true)
+	loss := logp.MustNllLoss(flat(ref.Labels).MustView([]int64{n[0] * n[1]}, true), ts.NewTensor(), 1, -100, true)
+	if got := loss.Float64Values()[0]; math.Abs(got-ref.Loss) > 1e-5 {
+		t.Errorf("loss %.8f, PyTorch %.8f", got, ref.Loss)
+	}
+	loss.MustBackward()
+	// The attention keys' biases get no gradient in exact arithmetic (a
+	// bias on every key adds q·b to a query's scores alike, and softmax
+	// ignores it); in floats theirs is rounding noise, which Adam's first
+	// step divides by its own size. Those are checked to be noise, not
+	// compared.
+	noise := map[string]bool{}
+	for name, p := range params {
+		if !strings.HasSuffix(name, "attention.self.key.bias") {
+			continue
+		}
+		g := p.MustGrad(false)
+		vals, _ := torch.Float32s(g)
+		g.MustDrop()
+		for _, v := range vals {
+			if math.Abs(float64(v)) > 1e-6 {
+				t.Errorf("%s has gradient %g; in exact arithmetic it is 0", name, v)
+				break
+			}
+		}
+		noise[name] = true
+	}
+	if len(noise) != 2 {
+		t.Errorf("%d key biases; the tiny model has 2 layers", len(noise))
+	}
+	if err := opt.Step(1e-3); err != nil {
+		t.Fatal(err)
+	}
+	worst, where := 0.0, ""
+	for name, p := range params {
+		if noise[name] {
+			continue
+		}
+		got, err := torch.Float32s(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ref.After[name]
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d values, PyTorch %d", name, len(got), len(want))
+		}
+		for i := range got {
+			if d := math.Abs(float64(got[i]) - want[i]); d > worst {
+				worst, where = d, name
+			}
+		}
+	}
+	if worst > 1e-5 {
+		t.Errorf("after one step, %s differs from PyTorch's by %.3g; want ≤ 1e-5", where, worst)
+	}
+	t.Logf("loss %.6f; largest difference of an updated weight from PyTorch %.3g", ref.Loss, worst)
 }
