@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,7 +68,7 @@ func TestReadTorchZipMatchesPyTorch(t *testing.T) {
 			if g.DType() != dtypes[want.DType] {
 				t.Errorf("%s: %s has dtype %v, want %s", file, name, g.DType(), want.DType)
 			}
-			if shape := g.MustSize(); !equalInt64s(shape, want.Shape) {
+			if shape := g.MustSize(); !slices.Equal(shape, want.Shape) {
 				t.Errorf("%s: %s has shape %v, want %v", file, name, shape, want.Shape)
 			}
 			f := g.MustTotype(gotch.Float, false)
@@ -88,18 +89,6 @@ func TestReadTorchZipMatchesPyTorch(t *testing.T) {
 			}
 		}
 	}
-}
-
-func equalInt64s(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestReadTorchZipRefusesCode: a pickle that would call os.system is
