@@ -144,21 +144,30 @@ func NewBert(c BertConfig, device gotch.Device) *Bert {
 	return b
 }
 
+// Loaded says what LoadBert found in a model folder.
+type Loaded struct {
+	Files  []string // the weight files read
+	Prefix string   // the prefix of the encoder's tensors ("" or a head's, such as bert.)
+	Unused []string // tensors of the files the encoder does not use (a task head's)
+}
+
 // LoadBert builds the BERT that dir's config.json describes and copies in
 // the weights of its model folder (torch.ReadModelWeights). The weights
 // may carry a head's prefix (bert., as BertForMaskedLM saves them); the
-// names of a head's own tensors are returned as unused. A tensor the model
-// needs that the folder lacks, or one of another shape, is an error
+// names of a head's own tensors are reported as unused. A tensor the
+// model needs that the folder lacks, or one of another shape, is an error
 // naming it.
-func LoadBert(dir string, device gotch.Device) (*Bert, []string, error) {
+func LoadBert(dir string, device gotch.Device) (*Bert, Loaded, error) {
+	var found Loaded
 	c, err := ReadBertConfig(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, found, err
 	}
 	weights, files, err := torch.ReadModelWeights(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, found, err
 	}
+	found.Files = files
 	defer func() {
 		for _, t := range weights {
 			t.MustDrop()
@@ -177,10 +186,10 @@ func LoadBert(dir string, device gotch.Device) (*Bert, []string, error) {
 		v := vars[name]
 		w, ok := weights[prefix+name]
 		if !ok {
-			return nil, nil, fmt.Errorf("%s: no tensor %s, which a BERT of this config.json needs", strings.Join(files, ", "), prefix+name)
+			return nil, found, fmt.Errorf("%s: no tensor %s, which a BERT of this config.json needs", strings.Join(files, ", "), prefix+name)
 		}
 		if got, want := w.MustSize(), v.MustSize(); !slices.Equal(got, want) {
-			return nil, nil, fmt.Errorf("%s: tensor %s has shape %v; config.json makes it %v", strings.Join(files, ", "), prefix+name, got, want)
+			return nil, found, fmt.Errorf("%s: tensor %s has shape %v; config.json makes it %v", strings.Join(files, ", "), prefix+name, got, want)
 		}
 		torch.NoGrad(func() {
 			src := w.MustTotype(v.DType(), false).MustTo(device, true)
@@ -189,14 +198,14 @@ func LoadBert(dir string, device gotch.Device) (*Bert, []string, error) {
 		})
 		used[prefix+name] = true
 	}
-	var unused []string
 	for n := range weights {
 		if !used[n] {
-			unused = append(unused, n)
+			found.Unused = append(found.Unused, n)
 		}
 	}
-	slices.Sort(unused)
-	return b, unused, nil
+	slices.Sort(found.Unused)
+	found.Prefix = prefix
+	return b, found, nil
 }
 
 // positions are the position ids of a batch, [T] for BERT (0, 1, …) and
@@ -206,6 +215,15 @@ func (b *Bert) positions(ids *ts.Tensor) *ts.Tensor {
 		return robertaPositions(ids, b.Config.PadTokenID)
 	}
 	return ts.MustArange(ts.IntScalar(ids.MustSize()[1]), gotch.Int64, ids.MustDevice())
+}
+
+// Parameters is the number of the encoder's weights.
+func (b *Bert) Parameters() int64 {
+	var n int64
+	for _, v := range b.VS.Variables() {
+		n += int64(v.Numel())
+	}
+	return n
 }
 
 // Forward encodes a batch of token ids ([B, T] int64, padded) whose

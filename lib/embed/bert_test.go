@@ -45,12 +45,12 @@ func TestBertMatchesPyTorch(t *testing.T) {
 }
 
 func matchesPyTorch(t *testing.T, dir string) {
-	b, unused, err := LoadBert(dir, gotch.CPU)
+	b, found, err := LoadBert(dir, gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(unused) != 0 {
-		t.Errorf("unused tensors %v", unused)
+	if len(found.Unused) != 0 || found.Prefix != "" || len(found.Files) != 1 {
+		t.Errorf("found %+v; want one file, no prefix, nothing unused", found)
 	}
 	var ref struct {
 		IDs, Mask, Types [][]int64
@@ -160,14 +160,17 @@ func fineTuningStep(t *testing.T, kind string) {
 	if err := json.Unmarshal(data, &ref); err != nil {
 		t.Fatal(err)
 	}
-	b, unused, err := LoadBert(dir, gotch.CPU)
+	b, found, err := LoadBert(dir, gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(unused, " ") != "classifier.bias classifier.weight" {
-		t.Fatalf("unused %v; want the classifier's tensors", unused)
+	if strings.Join(found.Unused, " ") != "classifier.bias classifier.weight" {
+		t.Fatalf("unused %v; want the classifier's tensors", found.Unused)
 	}
 	prefix := map[string]string{"bert": "bert.", "roberta": "roberta."}[kind]
+	if found.Prefix != prefix {
+		t.Errorf("prefix %q; want %q", found.Prefix, prefix)
+	}
 	// The head: logits = h·Wᵀ + b, from the file's classifier tensors.
 	weights, _, err := torch.ReadModelWeights(dir)
 	if err != nil {
