@@ -18,18 +18,7 @@ func readString(t testing.TB, format, body string) ([]*Article, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	var out []*Article
-	for {
-		a, err := r.Next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, a)
-	}
+	return drain(r)
 }
 
 // checkAnchors fails unless every anchor's offsets cut its text out of its

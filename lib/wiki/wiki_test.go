@@ -19,6 +19,11 @@ func readAll(t *testing.T, path, format string) ([]*Article, error) {
 	if err != nil {
 		return nil, err
 	}
+	return drain(r)
+}
+
+// drain reads every article of r and closes it.
+func drain(r Reader) ([]*Article, error) {
 	defer r.Close()
 	var out []*Article
 	for {
