@@ -1,7 +1,8 @@
 // Package shareddata finds the data that tests and benchmarks read from
-// beside the checkout (../shared: datasets, vectors), and decides what a
-// test does when something it needs is missing: skip with a message
-// locally, fail under CI=true, where everything must be there.
+// beside the checkout (../shared: datasets, vectors) and the PyTorch
+// their references run on, and decides what a test does when something it
+// needs is missing: skip with a message locally, fail under CI=true,
+// where everything must be there.
 //
 // NERLAB_DATASETS names the datasets folder when it lives elsewhere; the
 // other shared folders (vectors) are then looked up beside it.
@@ -10,8 +11,10 @@ package shareddata
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -56,4 +59,20 @@ func Missing(tb testing.TB, format string, args ...any) {
 		tb.Fatal(msg)
 	}
 	tb.Skip(msg)
+}
+
+// Python is Debian's python3, the one with python3-torch (not the pyenv
+// python that may come first on PATH).
+const Python = "/usr/bin/python3"
+
+// PythonTorch returns Python when it can import torch and the other
+// modules named (numpy, …), the PyTorch references' needs; otherwise the
+// test ends as Missing says.
+func PythonTorch(tb testing.TB, modules ...string) string {
+	tb.Helper()
+	imports := "import " + strings.Join(append([]string{"torch"}, modules...), ", ")
+	if out, err := exec.Command(Python, "-c", imports).CombinedOutput(); err != nil {
+		Missing(tb, "%s cannot run %q (%v; Debian's python3-torch is needed)\n%s", Python, imports, err, out)
+	}
+	return Python
 }

@@ -527,9 +527,7 @@ func TestNLLRejectsBadInput(t *testing.T) {
 // (testdata/crf_reference.py, Debian's torch on the same libtorch) on the
 // same numbers and compares the NLL, its gradients and the marginals.
 func TestAgainstPyTorch(t *testing.T) {
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err != nil {
-		shareddata.Missing(t, "/usr/bin/python3 cannot import torch: %v\n%s", err, out)
-	}
+	python := shareddata.PythonTorch(t)
 	rng := rand.New(rand.NewPCG(17, 18))
 	p := randomProblem(rng, 5, 7, []int{7, 3, 5, 1}, 2)
 	for _, i := range []int{3, 9, 20} {
@@ -550,7 +548,7 @@ func TestAgainstPyTorch(t *testing.T) {
 	data, _ := json.Marshal(in)
 	path := filepath.Join(t.TempDir(), "in.json")
 	os.WriteFile(path, data, 0o644)
-	out, err := exec.Command("/usr/bin/python3", "testdata/crf_reference.py", path).Output()
+	out, err := exec.Command(python, "testdata/crf_reference.py", path).Output()
 	if err != nil {
 		t.Fatalf("reference: %v", err)
 	}

@@ -20,16 +20,16 @@ import (
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
-// tinyBert has bench/pytorch/bert.py write a tiny random BERT in Hugging
-// Face layout with its reference hidden states, and returns the folder.
-func tinyBert(t *testing.T, modelType ...string) string {
+// bertPy has bench/pytorch/bert.py write a tiny random model of kind
+// (bert, roberta, xlm-roberta) in Hugging Face layout with its reference
+// (mode tiny: hidden states; mode step: one fine-tuning step), and
+// returns the folder.
+func bertPy(t *testing.T, mode, kind string) string {
 	t.Helper()
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err != nil {
-		shareddata.Missing(t, "/usr/bin/python3 with torch is needed (python3-torch): %v\n%s", err, out)
-	}
+	python := shareddata.PythonTorch(t)
 	dir := t.TempDir()
-	if out, err := exec.Command("/usr/bin/python3", append([]string{"../../bench/pytorch/bert.py", "tiny", dir}, modelType...)...).CombinedOutput(); err != nil {
-		t.Fatalf("bert.py: %v\n%s", err, out)
+	if out, err := exec.Command(python, "../../bench/pytorch/bert.py", mode, dir, kind).CombinedOutput(); err != nil {
+		t.Fatalf("bert.py %s: %v\n%s", mode, err, out)
 	}
 	return dir
 }
@@ -40,7 +40,7 @@ func tinyBert(t *testing.T, modelType ...string) string {
 // lengths with padding (and, for BERT, two segments).
 func TestBertMatchesPyTorch(t *testing.T) {
 	for _, kind := range []string{"bert", "roberta", "xlm-roberta"} {
-		t.Run(kind, func(t *testing.T) { matchesPyTorch(t, tinyBert(t, kind)) })
+		t.Run(kind, func(t *testing.T) { matchesPyTorch(t, bertPy(t, "tiny", kind)) })
 	}
 }
 
@@ -108,7 +108,7 @@ func matchesPyTorch(t *testing.T, dir string) {
 // TestLoadBertErrors: a config that does not fit the weights, and a
 // config that cannot be built, are errors naming file and tensor.
 func TestLoadBertErrors(t *testing.T) {
-	dir := tinyBert(t)
+	dir := bertPy(t, "tiny", "bert")
 	cfgPath := filepath.Join(dir, "config.json")
 	orig, _ := os.ReadFile(cfgPath)
 	for _, c := range []struct{ from, to, want string }{
@@ -141,13 +141,7 @@ func TestBertFineTuningStepMatchesPyTorch(t *testing.T) {
 }
 
 func fineTuningStep(t *testing.T, kind string) {
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err != nil {
-		shareddata.Missing(t, "/usr/bin/python3 with torch is needed (python3-torch): %v\n%s", err, out)
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("/usr/bin/python3", "../../bench/pytorch/bert.py", "step", dir, kind).CombinedOutput(); err != nil {
-		t.Fatalf("bert.py step: %v\n%s", err, out)
-	}
+	dir := bertPy(t, "step", kind)
 	var ref struct {
 		IDs, Mask, Types, Labels [][]int64
 		Loss                     float64

@@ -150,16 +150,6 @@ func TestBiLSTMWeightNamesFollowPyTorch(t *testing.T) {
 	}
 }
 
-// pythonTorch returns /usr/bin/python3 when it can import torch and numpy.
-func pythonTorch(t *testing.T) string {
-	t.Helper()
-	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import torch, numpy").Run(); err != nil {
-		shareddata.Missing(t, "%s cannot import torch and numpy (%v); the PyTorch comparison needs Debian's python3-torch", python, err)
-	}
-	return python
-}
-
 func writeFloats(t *testing.T, path string, tensors ...*ts.Tensor) {
 	t.Helper()
 	var buf []byte
@@ -190,7 +180,7 @@ func readFloats(t *testing.T, path string) []float32 {
 // torch.nn.LSTM with pack_padded_sequence and compares outputs, final
 // states and the gradients of a weighted sum of both.
 func TestBiLSTMMatchesPyTorch(t *testing.T) {
-	python := pythonTorch(t)
+	python := shareddata.PythonTorch(t, "numpy")
 	c := mixedLengths
 	b := int64(len(c.lengths))
 	h2 := int64(2 * c.hidden)

@@ -15,11 +15,9 @@ import (
 // (a token classifier over BERT, weights in pytorch_model.bin), as text and
 // JSON, and refuses what it cannot describe with the reason.
 func TestModelInfo(t *testing.T) {
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err != nil {
-		shareddata.Missing(t, "/usr/bin/python3 with torch is needed (python3-torch): %v\n%s", err, out)
-	}
+	python := shareddata.PythonTorch(t)
 	dir := t.TempDir()
-	if out, err := exec.Command("/usr/bin/python3", repoFile("bench", "pytorch", "bert.py"), "step", dir, "bert").CombinedOutput(); err != nil {
+	if out, err := exec.Command(python, repoFile("bench", "pytorch", "bert.py"), "step", dir, "bert").CombinedOutput(); err != nil {
 		t.Fatalf("bert.py: %v\n%s", err, out)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte("[PAD]\n"), 0o644); err != nil {

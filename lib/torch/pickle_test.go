@@ -21,11 +21,9 @@ import (
 // folder and returns it.
 func torchSaved(t *testing.T) string {
 	t.Helper()
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch").CombinedOutput(); err != nil {
-		shareddata.Missing(t, "/usr/bin/python3 with torch is needed (python3-torch): %v\n%s", err, out)
-	}
+	python := shareddata.PythonTorch(t)
 	dir := t.TempDir()
-	if out, err := exec.Command("/usr/bin/python3", "testdata/torch_save.py", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(python, "testdata/torch_save.py", dir).CombinedOutput(); err != nil {
 		t.Fatalf("torch_save.py: %v\n%s", err, out)
 	}
 	return dir
