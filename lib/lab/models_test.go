@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/nerlab/nerlab/lib/metrics"
+	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/train"
 )
 
@@ -214,13 +215,13 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 // and predict once used final-model silently.
 func TestDamagedBestModelRefused(t *testing.T) {
 	run := trainDemo(t)
-	if err := os.Remove(filepath.Join(run, train.BestModelDir, "model.json")); err != nil {
+	if err := os.Remove(filepath.Join(run, runs.BestModelDir, "model.json")); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"eval", "--model", run, "--data", "data/sample/test.conll"}, {"predict", "--model", run, "--text", "Stedian Restous left ."}} {
 		var out, errOut bytes.Buffer
 		err := New().Exec(context.Background(), &Env{Stdout: &out, Stderr: &errOut, Session: &Session{}}, args)
-		if err == nil || !strings.Contains(err.Error(), filepath.Join(train.BestModelDir, "model.json")) {
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(runs.BestModelDir, "model.json")) {
 			t.Errorf("%s: %v, want a refusal naming best-model/model.json", args[0], err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/nerlab/nerlab/lib/runs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,7 +64,7 @@ type State struct {
 // checkpoints/<name>, atomically (a temp directory renamed into place),
 // then points checkpoints/latest at it.
 func saveCheckpoint(runDir, name string, m Model, opt optim.Optimizer, st *State) (string, error) {
-	root := filepath.Join(runDir, CheckpointsDir)
+	root := filepath.Join(runDir, runs.CheckpointsDir)
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", err
 	}
@@ -109,7 +110,7 @@ func writeState(dir string, st *State) error {
 
 // latestCheckpoint returns the directory named by checkpoints/latest.
 func latestCheckpoint(runDir string) (string, error) {
-	root := filepath.Join(runDir, CheckpointsDir)
+	root := filepath.Join(runDir, runs.CheckpointsDir)
 	data, err := os.ReadFile(filepath.Join(root, latestFile))
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -192,7 +193,7 @@ func pruneCheckpoints(runDir string, keep int) error {
 	if keep <= 0 {
 		return nil
 	}
-	root := filepath.Join(runDir, CheckpointsDir)
+	root := filepath.Join(runDir, runs.CheckpointsDir)
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/runs"
 	. "github.com/nerlab/nerlab/lib/train"
 	"os"
 	"path/filepath"
@@ -72,7 +73,7 @@ func TestProgressLines(t *testing.T) {
 		if lines != c.want {
 			t.Errorf("every %v: %d progress lines, want %d:\n%s", c.every, lines, c.want, out.String())
 		}
-		log, err := os.ReadFile(filepath.Join(dir, LogFile))
+		log, err := os.ReadFile(filepath.Join(dir, runs.LogFile))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,18 +12,12 @@ import (
 	"github.com/nerlab/nerlab/lib/runs"
 )
 
-// RunMarker is the first file train writes into a run folder (right after
-// taking its lock): the mark by which nerlab knows a folder as its own
-// (see runs.Marker).
-const RunMarker = runs.Marker
-
-const runMarkerFormat = runs.MarkerFormat
-
-type runMark = runs.Mark
-
+// writeRunMarker writes the run marker (runs.Marker), the first file train
+// writes into a run folder (right after taking its lock): the mark by which
+// nerlab knows a folder as its own.
 func writeRunMarker(dir string) error {
-	data, _ := json.Marshal(runMark{Format: runMarkerFormat, Version: 1}) // a struct of a string and an int
-	return safefile.WriteBytes(filepath.Join(dir, RunMarker), append(data, '\n'))
+	data, _ := json.Marshal(runs.Mark{Format: runs.MarkerFormat, Version: 1}) // a struct of a string and an int
+	return safefile.WriteBytes(filepath.Join(dir, runs.Marker), append(data, '\n'))
 }
 
 // IsRun reports whether dir is a run folder nerlab made: it holds the run
@@ -48,8 +42,8 @@ func IsRun(dir string) bool {
 // runEntries are the names training writes into a run folder, with each
 // further view's predictions (isRunEntry). --fresh removes these and
 // nothing else.
-var runEntries = []string{RunMarker, ConfigCopy, LogFile, LossFile, MetricsFile, CheckpointsDir,
-	BestModelDir, FinalModelDir, TestPredFile, ResultsFile, LockFile}
+var runEntries = []string{runs.Marker, runs.ConfigCopy, runs.LogFile, runs.LossFile, runs.MetricsFile, runs.CheckpointsDir,
+	runs.BestModelDir, runs.FinalModelDir, runs.TestPredFile, runs.ResultsFile, runs.LockFile}
 
 // isRunEntry reports whether training writes name into a run folder. A
 // view's predictions are matched by pattern, not listed: predFile names
@@ -85,7 +79,7 @@ func checkFresh(dir string) (charts []string, err error) {
 		return nil, err
 	}
 	if !IsRun(dir) {
-		return nil, fmt.Errorf("%s is not a run folder nerlab made (no %s; it holds %s); --fresh only replaces those: choose another --out", dir, RunMarker, listSome(entryNames(entries)))
+		return nil, fmt.Errorf("%s is not a run folder nerlab made (no %s; it holds %s); --fresh only replaces those: choose another --out", dir, runs.Marker, listSome(entryNames(entries)))
 	}
 	var foreign []string
 	for _, e := range entries {
@@ -114,7 +108,7 @@ func clearForFresh(dir string) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if name != LockFile && (isRunEntry(name) || isTemp(name)) {
+		if name != runs.LockFile && (isRunEntry(name) || isTemp(name)) {
 			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 				return err
 			}

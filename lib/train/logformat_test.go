@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/runs"
 	. "github.com/nerlab/nerlab/lib/train"
 	"os"
 	"path/filepath"
@@ -24,7 +25,7 @@ func TestTrainingLogShowsPercentages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, LogFile))
+	data, err := os.ReadFile(filepath.Join(dir, runs.LogFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestTrainingLogShowsPercentages(t *testing.T) {
 	if !dev.MatchString(log) {
 		t.Errorf("no dev line with percentages in training.log:\n%s", log)
 	}
-	jsonl, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	jsonl, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	if !regexp.MustCompile(`"f1":0\.\d+`).Match(jsonl) || !regexp.MustCompile(`"accuracy":0\.\d+`).Match(jsonl) {
 		t.Errorf("metrics.jsonl does not keep scores as fractions:\n%s", jsonl)
 	}

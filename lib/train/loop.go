@@ -206,12 +206,12 @@ func (tr *trainer) keepBest(epoch int, row *epochRow) error {
 	}
 	if st.BestEpoch == 0 || score > st.BestScore {
 		st.BestScore, st.BestEpoch = score, epoch
-		if err := tr.saveModel(BestModelDir); err != nil {
+		if err := tr.saveModel(runs.BestModelDir); err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("new best model (epoch %d, %s) saved to %s", epoch, tr.scoreText(dev != nil, score), filepath.Join(tr.dir, BestModelDir))
+		msg := fmt.Sprintf("new best model (epoch %d, %s) saved to %s", epoch, tr.scoreText(dev != nil, score), filepath.Join(tr.dir, runs.BestModelDir))
 		tr.log.Printf("%s", msg)
-		tr.emit(Event{Kind: EventBest, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Path: filepath.Join(tr.dir, BestModelDir), Message: msg})
+		tr.emit(Event{Kind: EventBest, Epoch: epoch, MaxEpochs: tr.exp.Train.MaxEpochs, Path: filepath.Join(tr.dir, runs.BestModelDir), Message: msg})
 	}
 	if st.Anneal != nil {
 		before := st.Anneal.LR
@@ -388,14 +388,14 @@ func (tr *trainer) finish() (*Result, error) {
 		res.BestDevF1 = tr.st.BestScore
 	}
 	if t.SaveFinalModel {
-		if err := tr.saveModel(FinalModelDir); err != nil {
+		if err := tr.saveModel(runs.FinalModelDir); err != nil {
 			return nil, err
 		}
 	}
 	if len(tr.data.first().test) > 0 {
 		model := tr.model
 		which := "final"
-		if best := filepath.Join(tr.dir, BestModelDir); tr.builder.Saved(best) {
+		if best := filepath.Join(tr.dir, runs.BestModelDir); tr.builder.Saved(best) {
 			m, err := tr.builder.Load(best, tr.model.Device())
 			if err != nil {
 				return nil, err
@@ -456,7 +456,7 @@ func (tr *trainer) finish() (*Result, error) {
 // run's first view, test-NAME.conll for the others (test-context.conll).
 func predFile(index int, name string) string {
 	if index == 0 {
-		return TestPredFile
+		return runs.TestPredFile
 	}
 	return runs.ViewPredFile(name)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/runs"
 	. "github.com/nerlab/nerlab/lib/train"
 	"math"
 	"os"
@@ -97,16 +98,16 @@ func TestTwoViewTraining(t *testing.T) {
 	if res.Test() == nil || testOf(res, "context") == nil || res.Test().Report.Micro.F1 < 0.3 || testOf(res, "context").Report.Micro.F1 < 0.3 {
 		t.Fatalf("test scores: %+v / %+v", res.Test(), testOf(res, "context"))
 	}
-	results, err := ReadResults(dir)
+	results, err := runs.ReadResults(dir)
 	if err != nil || len(results.Views) != 2 || results.Views[0].View != "plain" || results.Views[1].View != "context" ||
 		results.Views[1].Test.Micro.F1 != testOf(res, "context").Report.Micro.F1 ||
 		results.Test == nil || results.Test.Micro.F1 != res.Test().Report.Micro.F1 {
 		t.Errorf("results.json: %v %+v", err, results)
 	}
-	if _, err := os.Stat(filepath.Join(dir, TestContextPredFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, runs.TestContextPredFile)); err != nil {
 		t.Error(err)
 	}
-	metrics, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	metrics, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	if n := strings.Count(string(metrics), `"view":"context"`); n != 2*2+1 {
 		t.Errorf("metrics.jsonl has %d context-view evaluations, want 5", n)
 	}
@@ -171,7 +172,7 @@ func TestOneViewRunOnContextViews(t *testing.T) {
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	metrics, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	metrics, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	if strings.Count(string(metrics), `"view":"context"`) != 2 || strings.Contains(string(metrics), `"view":"plain"`) {
 		t.Errorf("metrics.jsonl:\n%s", metrics)
 	}
@@ -207,7 +208,7 @@ func TestSelectView(t *testing.T) {
 			t.Errorf("select_view %s: best epoch %d (dev F1 %.4f, view %q); loss.tsv's best is epoch %d (%.4f)",
 				view, res.BestEpoch, res.BestDevF1, res.SelectView, bestEpoch, best)
 		}
-		if r, err := ReadResults(dir); err != nil || r.SelectView != view {
+		if r, err := runs.ReadResults(dir); err != nil || r.SelectView != view {
 			t.Errorf("results.json: %v %+v", err, r)
 		}
 	}

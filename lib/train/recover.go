@@ -28,16 +28,16 @@ import (
 // folder (saveCheckpoint's MkdirTemp, safefile's CreateTemp), relative to
 // the run folder. Nothing else is ever removed by cleanTemp.
 var tempPatterns = []string{
-	filepath.Join(CheckpointsDir, ".epoch-*.tmp-*"),
-	filepath.Join(CheckpointsDir, "."+latestFile+".tmp-*"),
-	"." + ConfigCopy + ".tmp-*",
-	"." + LossFile + ".tmp-*",
-	"." + MetricsFile + ".tmp-*",
-	"." + ResultsFile + ".tmp-*",
-	"." + TestPredFile + ".tmp-*",
+	filepath.Join(runs.CheckpointsDir, ".epoch-*.tmp-*"),
+	filepath.Join(runs.CheckpointsDir, "."+latestFile+".tmp-*"),
+	"." + runs.ConfigCopy + ".tmp-*",
+	"." + runs.LossFile + ".tmp-*",
+	"." + runs.MetricsFile + ".tmp-*",
+	"." + runs.ResultsFile + ".tmp-*",
+	"." + runs.TestPredFile + ".tmp-*",
 	// Every view's predictions, as predFile names them.
 	"." + runs.ViewPredPattern + ".tmp-*",
-	"." + RunMarker + ".tmp-*",
+	"." + runs.Marker + ".tmp-*",
 }
 
 // cleanTemp removes the temporary files and folders an interrupted write
@@ -47,7 +47,7 @@ var tempPatterns = []string{
 // pattern characters.)
 func cleanTemp(dir string) ([]string, error) {
 	var removed []string
-	for _, sub := range []string{".", CheckpointsDir} {
+	for _, sub := range []string{".", runs.CheckpointsDir} {
 		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
@@ -94,7 +94,7 @@ type checkpoint struct {
 // batch 0 is the position of the previous epoch's end) go to the one
 // latest names, then to the later name.
 func listCheckpoints(runDir string) ([]checkpoint, error) {
-	root := filepath.Join(runDir, CheckpointsDir)
+	root := filepath.Join(runDir, runs.CheckpointsDir)
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -141,7 +141,7 @@ func listCheckpoints(runDir string) ([]checkpoint, error) {
 // findCheckpoint resolves resume's --checkpoint: a folder name in the
 // run's checkpoints, or a path to one of them.
 func findCheckpoint(runDir, want string, all []checkpoint) (checkpoint, error) {
-	root := filepath.Join(runDir, CheckpointsDir)
+	root := filepath.Join(runDir, runs.CheckpointsDir)
 	name := want
 	if strings.ContainsAny(want, `/\`) {
 		parent, err1 := filepath.Abs(filepath.Dir(filepath.Clean(want)))
@@ -198,12 +198,12 @@ func dropLaterCheckpoints(all []checkpoint, from checkpoint, skipped []checkpoin
 // (finish marks the latest checkpoint finished) agrees with what resume
 // chose.
 func pointLatest(runDir string, c checkpoint) error {
-	return safefile.WriteBytes(filepath.Join(runDir, CheckpointsDir, latestFile), []byte(c.name+"\n"))
+	return safefile.WriteBytes(filepath.Join(runDir, runs.CheckpointsDir, latestFile), []byte(c.name+"\n"))
 }
 
 // earlyEntries are the names nerlab writes at the top of a run folder
 // before its first checkpoint.
-var earlyEntries = []string{RunMarker, ConfigCopy, LogFile, LossFile, MetricsFile, CheckpointsDir, BestModelDir, LockFile}
+var earlyEntries = []string{runs.Marker, runs.ConfigCopy, runs.LogFile, runs.LossFile, runs.MetricsFile, runs.CheckpointsDir, runs.BestModelDir, runs.LockFile}
 
 // restartable reports whether dir is a run folder that stopped before its
 // first checkpoint: it holds the run marker (train writes it before
@@ -223,10 +223,10 @@ func restartable(dir string) bool {
 		}
 		seen[e.Name()] = true
 	}
-	if !seen[RunMarker] {
+	if !seen[runs.Marker] {
 		return false
 	}
-	inner, err := os.ReadDir(filepath.Join(dir, CheckpointsDir))
+	inner, err := os.ReadDir(filepath.Join(dir, runs.CheckpointsDir))
 	if errors.Is(err, os.ErrNotExist) {
 		return true
 	}
@@ -234,7 +234,7 @@ func restartable(dir string) bool {
 		return false
 	}
 	for _, e := range inner {
-		if !isTemp(filepath.Join(CheckpointsDir, e.Name())) {
+		if !isTemp(filepath.Join(runs.CheckpointsDir, e.Name())) {
 			return false
 		}
 	}
@@ -245,7 +245,7 @@ func restartable(dir string) bool {
 // rows (at most the first epoch's, written before its checkpoint) the
 // restarted run writes again.
 func restartRecords(dir string) error {
-	for _, name := range []string{LossFile, MetricsFile} {
+	for _, name := range []string{runs.LossFile, runs.MetricsFile} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -260,7 +260,7 @@ func restartRecords(dir string) error {
 // is concerned.
 func nothingToKeep(entries []os.DirEntry) bool {
 	for _, e := range entries {
-		if e.Name() != LockFile && !isTemp(e.Name()) {
+		if e.Name() != runs.LockFile && !isTemp(e.Name()) {
 			return false
 		}
 	}

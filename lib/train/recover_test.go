@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/runs"
 	. "github.com/nerlab/nerlab/lib/train"
 	"os"
 	"path/filepath"
@@ -55,7 +56,7 @@ func interruptedRun(t *testing.T, exp *config.Experiment) string {
 		t.Fatalf("expected an interruption, got %v", err)
 	}
 	for _, name := range []string{"epoch-001", "epoch-002-batch-00001"} {
-		if _, err := os.Stat(filepath.Join(dir, CheckpointsDir, name)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, runs.CheckpointsDir, name)); err != nil {
 			t.Fatalf("the interrupted run has no %s: %v", name, err)
 		}
 	}
@@ -73,11 +74,11 @@ func TestResumeRecoversFromKills(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := readLossRows(t, ref)
-	refWeights, err := os.ReadFile(filepath.Join(ref, FinalModelDir, "model.safetensors"))
+	refWeights, err := os.ReadFile(filepath.Join(ref, runs.FinalModelDir, "model.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ckpts := func(dir string) string { return filepath.Join(dir, CheckpointsDir) }
+	ckpts := func(dir string) string { return filepath.Join(dir, runs.CheckpointsDir) }
 	cases := []struct {
 		name string
 		// damage turns the interrupted run's folder into the leftovers.
@@ -149,7 +150,7 @@ func TestResumeRecoversFromKills(t *testing.T) {
 				t.Errorf("resume's start message lacks %q:\n%s", c.say, start)
 			}
 			sameCurve(t, c.name, dir, want)
-			weights, err := os.ReadFile(filepath.Join(dir, FinalModelDir, "model.safetensors"))
+			weights, err := os.ReadFile(filepath.Join(dir, runs.FinalModelDir, "model.safetensors"))
 			must(t, err)
 			if !bytes.Equal(weights, refWeights) {
 				t.Errorf("the final model's weights differ from the uninterrupted run's")
@@ -167,7 +168,7 @@ func TestResumeRecoversFromKills(t *testing.T) {
 			if _, err := os.Stat(mine); err != nil {
 				t.Errorf("resume removed a file nerlab did not make: %v", err)
 			}
-			if data, _ := os.ReadFile(filepath.Join(dir, LogFile)); !strings.Contains(string(data), c.say) {
+			if data, _ := os.ReadFile(filepath.Join(dir, runs.LogFile)); !strings.Contains(string(data), c.say) {
 				t.Errorf("training.log lacks %q", c.say)
 			}
 		})
@@ -178,7 +179,7 @@ func TestResumeCheckpointFlagErrors(t *testing.T) {
 	exp := tinyExperiment(t, 3)
 	dir := interruptedRun(t, exp)
 	for _, c := range []struct{ checkpoint, want string }{
-		{"epoch-009", "no such checkpoint in " + filepath.Join(dir, CheckpointsDir) + "; it has epoch-001, epoch-002-batch-00001"},
+		{"epoch-009", "no such checkpoint in " + filepath.Join(dir, runs.CheckpointsDir) + "; it has epoch-001, epoch-002-batch-00001"},
 		{filepath.Join(t.TempDir(), "epoch-001"), "not a checkpoint of " + dir},
 	} {
 		_, err := Resume(context.Background(), dir, models.Recipe, Options{Checkpoint: c.checkpoint})
@@ -188,9 +189,9 @@ func TestResumeCheckpointFlagErrors(t *testing.T) {
 	}
 	// A path to one of the run's checkpoints is accepted; a damaged one
 	// named explicitly is an error naming the file, not a fallback.
-	path := filepath.Join(dir, CheckpointsDir, "epoch-001", StateFile)
+	path := filepath.Join(dir, runs.CheckpointsDir, "epoch-001", StateFile)
 	must(t, os.WriteFile(path, []byte(`{"format": 1, "epoch": `), 0o644))
-	_, err := Resume(context.Background(), dir, models.Recipe, Options{Checkpoint: filepath.Join(dir, CheckpointsDir, "epoch-001")})
+	_, err := Resume(context.Background(), dir, models.Recipe, Options{Checkpoint: filepath.Join(dir, runs.CheckpointsDir, "epoch-001")})
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("a damaged --checkpoint: error %v, want one naming %s", err, path)
 	}
@@ -214,12 +215,12 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	// Killed while writing its marker: the lock and the marker's temporary
 	// file (the chaos test found it). Nothing to keep; train starts.
 	must(t, os.MkdirAll(dir, 0o755))
-	must(t, os.WriteFile(filepath.Join(dir, LockFile), nil, 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "."+RunMarker+".tmp-7"), []byte("{"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, runs.LockFile), nil, 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "."+runs.Marker+".tmp-7"), []byte("{"), 0o644))
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatalf("train on a folder killed while writing its marker: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "."+RunMarker+".tmp-7")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, "."+runs.Marker+".tmp-7")); err == nil {
 		t.Errorf("the marker's temporary file is still there")
 	}
 	must(t, os.RemoveAll(dir))
@@ -227,7 +228,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	leftovers := func(t *testing.T, extra ...string) {
 		must(t, os.MkdirAll(dir, 0o755))
 		must(t, WriteRunMarker(dir))
-		for _, name := range append([]string{LogFile, ConfigCopy, LossFile, "checkpoints/.epoch-001.tmp-42/model.safetensors"}, extra...) {
+		for _, name := range append([]string{runs.LogFile, runs.ConfigCopy, runs.LossFile, "checkpoints/.epoch-001.tmp-42/model.safetensors"}, extra...) {
 			path := filepath.Join(dir, name)
 			must(t, os.MkdirAll(filepath.Dir(path), 0o755))
 			must(t, os.WriteFile(path, []byte("EPOCH\tTIMESTAMP\n1\t12:00:00\n"), 0o644))
@@ -241,7 +242,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	if rows := readLossRows(t, dir); len(rows) != 2 || rows[1][0] != "1" || rows[0][2] != "BAD_EPOCHS" {
 		t.Errorf("loss.tsv after the restart: %v; want the new run's header and one row", rows)
 	}
-	if _, err := os.Stat(filepath.Join(dir, CheckpointsDir, ".epoch-001.tmp-42")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, runs.CheckpointsDir, ".epoch-001.tmp-42")); err == nil {
 		t.Errorf("the temporary checkpoint folder is still there")
 	}
 
@@ -260,7 +261,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	// not make a run.
 	must(t, os.RemoveAll(dir))
 	must(t, os.MkdirAll(dir, 0o755))
-	must(t, os.WriteFile(filepath.Join(dir, LockFile), []byte("12345\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, runs.LockFile), []byte("12345\n"), 0o644))
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Errorf("train on a folder with a stale lock file: %v", err)
 	}
@@ -268,7 +269,7 @@ func TestTrainAgainAfterFailedStart(t *testing.T) {
 	// their names: the user's config.yaml alone, flair's first epoch
 	// (training.log, loss.tsv), a Lightning folder. train, train --fresh
 	// and resume refuse them, and they stay as they were.
-	for _, names := range [][]string{{ConfigCopy}, {LogFile, LossFile}, {ConfigCopy, MetricsFile, "checkpoints/lightning/last.ckpt"}} {
+	for _, names := range [][]string{{runs.ConfigCopy}, {runs.LogFile, runs.LossFile}, {runs.ConfigCopy, runs.MetricsFile, "checkpoints/lightning/last.ckpt"}} {
 		must(t, os.RemoveAll(dir))
 		for _, name := range names {
 			path := filepath.Join(dir, name)
@@ -310,7 +311,7 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	finals := func() int {
-		data, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+		data, err := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 		must(t, err)
 		return strings.Count(string(data), `"kind":"final"`)
 	}
@@ -331,13 +332,13 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 			must(t, WriteState(last, st))
 		}},
 		{"killed before results.json, the checkpoint already marked finished", func() {
-			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
+			must(t, os.Remove(filepath.Join(dir, runs.ResultsFile)))
 		}},
 		// As when annealing stops a run before max_epochs: the finished
 		// checkpoint is the last epoch, even with epochs left.
 		{"marked finished before max_epochs", func() {
-			must(t, os.Remove(filepath.Join(dir, ResultsFile)))
-			path := filepath.Join(dir, ConfigCopy)
+			must(t, os.Remove(filepath.Join(dir, runs.ResultsFile)))
+			path := filepath.Join(dir, runs.ConfigCopy)
 			data, err := os.ReadFile(path)
 			must(t, err)
 			more := strings.Replace(string(data), "max_epochs: 2\n", "max_epochs: 3\n", 1)
@@ -351,7 +352,7 @@ func TestResumeFinishesAKilledFinish(t *testing.T) {
 		if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); err != nil {
 			t.Fatalf("%s: resume: %v", c.name, err)
 		}
-		if _, err := ReadResults(dir); err != nil {
+		if _, err := runs.ReadResults(dir); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
 		if got := finals(); got != want {
@@ -377,7 +378,7 @@ func TestResumeEarlierCheckpointTakesBackTheFinish(t *testing.T) {
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-001", StateFile))
+	st, err := ReadState(filepath.Join(dir, runs.CheckpointsDir, "epoch-001", StateFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,21 +393,21 @@ func TestResumeEarlierCheckpointTakesBackTheFinish(t *testing.T) {
 	if _, err := Resume(ctx, dir, models.Recipe, opts); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("resume: %v, want an interruption", err)
 	}
-	for _, name := range []string{ResultsFile, TestPredFile, FinalModelDir} {
+	for _, name := range []string{runs.ResultsFile, runs.TestPredFile, runs.FinalModelDir} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			t.Errorf("%s of the old finish is still there", name)
 		}
 	}
-	best, err := os.ReadFile(filepath.Join(dir, BestModelDir, tagger.WeightsFile))
+	best, err := os.ReadFile(filepath.Join(dir, runs.BestModelDir, tagger.WeightsFile))
 	if st.BestEpoch == 1 {
-		ckpt, _ := os.ReadFile(filepath.Join(dir, CheckpointsDir, "epoch-001", tagger.WeightsFile))
+		ckpt, _ := os.ReadFile(filepath.Join(dir, runs.CheckpointsDir, "epoch-001", tagger.WeightsFile))
 		if err != nil || !bytes.Equal(best, ckpt) {
 			t.Errorf("best-model is not epoch 1's model (%v)", err)
 		}
 	} else if err == nil {
 		t.Errorf("best-model from the dropped epochs is still there")
 	}
-	if _, err := ReadResults(dir); err == nil {
+	if _, err := runs.ReadResults(dir); err == nil {
 		t.Errorf("results.json reads as the run's results")
 	}
 }
@@ -421,7 +422,7 @@ func TestResumeKeepsAnEarlierBestModel(t *testing.T) {
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	last, err := ReadState(filepath.Join(dir, CheckpointsDir, "epoch-006", StateFile))
+	last, err := ReadState(filepath.Join(dir, runs.CheckpointsDir, "epoch-006", StateFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,12 +431,12 @@ func TestResumeKeepsAnEarlierBestModel(t *testing.T) {
 	if at >= 6 {
 		t.Fatalf("the best epoch is %d: this run no longer has a checkpoint after it (change the learning rate)", last.BestEpoch)
 	}
-	before, _ := os.ReadFile(filepath.Join(dir, BestModelDir, tagger.WeightsFile))
+	before, _ := os.ReadFile(filepath.Join(dir, runs.BestModelDir, tagger.WeightsFile))
 	res, err := Resume(context.Background(), dir, models.Recipe, Options{Checkpoint: fmt.Sprintf("epoch-%03d", at)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := os.ReadFile(filepath.Join(dir, BestModelDir, tagger.WeightsFile))
+	after, err := os.ReadFile(filepath.Join(dir, runs.BestModelDir, tagger.WeightsFile))
 	if err != nil || !bytes.Equal(before, after) {
 		t.Errorf("best epoch %d, resumed from epoch %d: best-model %v, changed %v", last.BestEpoch, at, err, !bytes.Equal(before, after))
 	}

@@ -19,20 +19,6 @@ import (
 	"github.com/nerlab/nerlab/lib/runs"
 )
 
-// Files of a run folder; package runs owns their names.
-const (
-	ConfigCopy          = runs.ConfigCopy
-	LogFile             = runs.LogFile
-	LossFile            = runs.LossFile
-	MetricsFile         = runs.MetricsFile
-	CheckpointsDir      = runs.CheckpointsDir
-	BestModelDir        = runs.BestModelDir
-	FinalModelDir       = runs.FinalModelDir
-	TestPredFile        = runs.TestPredFile
-	TestContextPredFile = runs.TestContextPredFile
-	ResultsFile         = runs.ResultsFile
-)
-
 // tsvLayout says which evaluations loss.tsv has columns for: the first
 // view's under flair's names, then each further view's as
 // DEV_<VIEW>_… (and TEST_<VIEW>_…): DEV_CONTEXT_F1. The names are package
@@ -168,7 +154,7 @@ func appendLines(path string, text string) error {
 // writeEpoch records an epoch in loss.tsv (with its header when new) and
 // metrics.jsonl.
 func writeEpoch(dir string, r epochRow, layout tsvLayout) error {
-	lossPath := filepath.Join(dir, LossFile)
+	lossPath := filepath.Join(dir, runs.LossFile)
 	if _, err := os.Stat(lossPath); os.IsNotExist(err) {
 		if err := appendLines(lossPath, strings.Join(layout.columns(), "\t")+"\n"); err != nil {
 			return err
@@ -186,7 +172,7 @@ func writeEpoch(dir string, r epochRow, layout tsvLayout) error {
 		b.Write(data)
 		b.WriteByte('\n')
 	}
-	return appendLines(filepath.Join(dir, MetricsFile), b.String())
+	return appendLines(filepath.Join(dir, runs.MetricsFile), b.String())
 }
 
 // appendMetrics adds one line to metrics.jsonl.
@@ -198,7 +184,7 @@ func appendMetrics(dir string, l metricsLine) error {
 	if err != nil {
 		return err
 	}
-	return appendLines(filepath.Join(dir, MetricsFile), string(data)+"\n")
+	return appendLines(filepath.Join(dir, runs.MetricsFile), string(data)+"\n")
 }
 
 // truncateAfter removes the rows of epochs after epoch from loss.tsv and
@@ -231,14 +217,14 @@ func truncateAfter(dir string, epoch int) error {
 		}
 		return safefile.WriteBytes(path, out.Bytes())
 	}
-	if err := keep(filepath.Join(dir, LossFile), func(line string) (int, bool) {
+	if err := keep(filepath.Join(dir, runs.LossFile), func(line string) (int, bool) {
 		first, _, _ := strings.Cut(line, "\t")
 		e, err := strconv.Atoi(first)
 		return e, err == nil
 	}); err != nil {
 		return err
 	}
-	return keep(filepath.Join(dir, MetricsFile), func(line string) (int, bool) {
+	return keep(filepath.Join(dir, runs.MetricsFile), func(line string) (int, bool) {
 		var l struct {
 			Kind  string `json:"kind"`
 			Epoch *int   `json:"epoch"`
@@ -258,7 +244,7 @@ type logger struct {
 }
 
 func openLog(dir string, copy io.Writer) (*logger, error) {
-	f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, runs.LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}

@@ -11,18 +11,13 @@ import (
 	"github.com/nerlab/nerlab/lib/runs"
 )
 
-// LockFile is held (flock) by the process that trains a run, so that a
-// second train or resume of the same folder is refused instead of
-// interleaving two writers (see runs.LockFile).
-const LockFile = runs.LockFile
-
 // errRunning is wrapped by the error lockRun gives for a folder in use.
 var errRunning = errors.New("run in use")
 
 // lockRun takes dir's lock and writes this process's id into it; release
 // unlocks and removes it.
 func lockRun(dir string) (release func(), err error) {
-	path := filepath.Join(dir, LockFile)
+	path := filepath.Join(dir, runs.LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
@@ -31,7 +26,7 @@ func lockRun(dir string) (release func(), err error) {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			who := "another process"
-			if pid, ok := Running(dir); ok && pid > 0 {
+			if pid, ok := runs.Running(dir); ok && pid > 0 {
 				who = "process " + strconv.Itoa(pid)
 			}
 			return nil, fmt.Errorf("%s is being trained by %s: %w (wait for it, or stop it first)", dir, who, errRunning)
@@ -46,7 +41,3 @@ func lockRun(dir string) (release func(), err error) {
 		f.Close()
 	}, nil
 }
-
-// Running reports whether a process is training the run in dir now, and
-// its id (0 when the lock file does not say); see runs.Running.
-func Running(dir string) (pid int, ok bool) { return runs.Running(dir) }

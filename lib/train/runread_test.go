@@ -24,7 +24,7 @@ func TestTwoViewRunReadsBackFromLossTSV(t *testing.T) {
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Remove(filepath.Join(dir, MetricsFile)); err != nil {
+	if err := os.Remove(filepath.Join(dir, runs.MetricsFile)); err != nil {
 		t.Fatal(err)
 	}
 	r, err := runs.ReadRun(dir)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nerlab/nerlab/lib/runs"
 	"hash/fnv"
 	"os"
 	"path/filepath"
@@ -265,7 +266,7 @@ func TestToyModelTrainsAndResumes(t *testing.T) {
 	if !(last < first) || res.Test() == nil || res.Test().Report.Micro.F1 <= 0 {
 		t.Errorf("the toy did not learn: train loss %v → %v, test %+v", first, last, res.Test())
 	}
-	for _, name := range []string{filepath.Join(BestModelDir, "toy.json"), filepath.Join(CheckpointsDir, "epoch-003", "toy.safetensors"), TestPredFile, ResultsFile} {
+	for _, name := range []string{filepath.Join(runs.BestModelDir, "toy.json"), filepath.Join(runs.CheckpointsDir, "epoch-003", "toy.safetensors"), runs.TestPredFile, runs.ResultsFile} {
 		if _, err := os.Stat(filepath.Join(ref, name)); err != nil {
 			t.Errorf("the toy's run folder lacks %s", name)
 		}
@@ -286,8 +287,8 @@ func TestToyModelTrainsAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameCurve(t, "toy resumed", dir, rows)
-	want, _ := os.ReadFile(filepath.Join(ref, TestPredFile))
-	got, _ := os.ReadFile(filepath.Join(dir, TestPredFile))
+	want, _ := os.ReadFile(filepath.Join(ref, runs.TestPredFile))
+	got, _ := os.ReadFile(filepath.Join(dir, runs.TestPredFile))
 	if len(want) == 0 || string(got) != string(want) {
 		t.Error("the resumed toy's test predictions differ from the uninterrupted run's")
 	}

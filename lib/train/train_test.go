@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/runs"
 	. "github.com/nerlab/nerlab/lib/train"
 	"math"
 	"os"
@@ -59,7 +60,7 @@ func tinyExperiment(t testing.TB, epochs int) *config.Experiment {
 
 func readLossRows(t *testing.T, dir string) [][]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, LossFile))
+	f, err := os.Open(filepath.Join(dir, runs.LossFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,15 +101,15 @@ func TestTrainWritesRunFolder(t *testing.T) {
 	if res.BestDevF1 < 0.3 || res.Test() == nil || res.Test().Report.Micro.F1 < 0.3 {
 		t.Errorf("best dev F1 %.3f, test %+v; expected > 0.3 after 3 epochs", res.BestDevF1, res.Test())
 	}
-	for _, name := range []string{ConfigCopy, LogFile, MetricsFile, TestPredFile, ResultsFile,
-		filepath.Join(BestModelDir, tagger.ConfigFile), filepath.Join(FinalModelDir, tagger.WeightsFile),
-		filepath.Join(CheckpointsDir, "epoch-003", StateFile)} {
+	for _, name := range []string{runs.ConfigCopy, runs.LogFile, runs.MetricsFile, runs.TestPredFile, runs.ResultsFile,
+		filepath.Join(runs.BestModelDir, tagger.ConfigFile), filepath.Join(runs.FinalModelDir, tagger.WeightsFile),
+		filepath.Join(runs.CheckpointsDir, "epoch-003", StateFile)} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("run folder lacks %s", name)
 		}
 	}
 	// metrics.jsonl: a train row and dev+test eval rows per epoch, then the final test.
-	data, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	data, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) != 3*3+1 {
 		t.Errorf("metrics.jsonl has %d lines, want 10", len(lines))
@@ -247,7 +248,7 @@ func TestMemoryFlat(t *testing.T) {
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	data, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	var peaks []float64
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		var l MetricsLine
@@ -275,7 +276,7 @@ func TestRunLock(t *testing.T) {
 			return
 		}
 		checked = true
-		if pid, ok := Running(dir); !ok || pid != os.Getpid() {
+		if pid, ok := runs.Running(dir); !ok || pid != os.Getpid() {
 			t.Errorf("Running = %d, %v during training", pid, ok)
 		}
 		if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) {
@@ -288,15 +289,15 @@ func TestRunLock(t *testing.T) {
 	if err != nil || !checked {
 		t.Fatalf("%v (checked %v)", err, checked)
 	}
-	if _, ok := Running(dir); ok {
+	if _, ok := runs.Running(dir); ok {
 		t.Error("still running after training")
 	}
-	if _, err := os.Stat(filepath.Join(dir, LockFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, runs.LockFile)); !os.IsNotExist(err) {
 		t.Errorf("lock file left behind: %v", err)
 	}
 	// A lock file nobody holds (its process was killed) does not count.
-	os.WriteFile(filepath.Join(dir, LockFile), []byte("12345\n"), 0o644)
-	if _, ok := Running(dir); ok {
+	os.WriteFile(filepath.Join(dir, runs.LockFile), []byte("12345\n"), 0o644)
+	if _, ok := runs.Running(dir); ok {
 		t.Error("a stale lock file reads as running")
 	}
 }
@@ -333,11 +334,11 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	}
 	// A lone config.yaml is the user's too.
 	lone := t.TempDir()
-	write(filepath.Join(lone, ConfigCopy), "name: mine")
+	write(filepath.Join(lone, runs.ConfigCopy), "name: mine")
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: lone, Fresh: true}); err == nil || !strings.Contains(err.Error(), "not a run folder") {
 		t.Errorf("fresh on a folder with only config.yaml: %v", err)
 	}
-	for _, p := range []string{filepath.Join(user, "thesis.txt"), filepath.Join(user, "configs", "demo.yaml"), filepath.Join(lone, ConfigCopy)} {
+	for _, p := range []string{filepath.Join(user, "thesis.txt"), filepath.Join(user, "configs", "demo.yaml"), filepath.Join(lone, runs.ConfigCopy)} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s was removed: %v", p, err)
 		}
@@ -350,7 +351,7 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(filepath.Join(run, "curves.png"), "png")
-	write(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123", "x"), "leftover")
+	write(filepath.Join(run, runs.CheckpointsDir, ".epoch-002.tmp-123", "x"), "leftover")
 	// Any view's predictions are training's (test-VIEW.conll), and so is a
 	// temporary file of them: --fresh once knew test-context.conll alone
 	// and refused these as the user's.
@@ -370,7 +371,7 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(run, "curves.png")); err != nil {
 		t.Error("--fresh removed a chart")
 	}
-	if _, err := os.Stat(filepath.Join(run, CheckpointsDir, ".epoch-002.tmp-123")); err == nil {
+	if _, err := os.Stat(filepath.Join(run, runs.CheckpointsDir, ".epoch-002.tmp-123")); err == nil {
 		t.Error("--fresh kept the old checkpoints")
 	}
 	for _, name := range []string{"test-wiki.conll", ".test-wiki.conll.tmp-7"} {
@@ -382,7 +383,7 @@ func TestFreshReplacesOnlyRunFolders(t *testing.T) {
 	if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: run, Fresh: true}); err == nil || !strings.Contains(err.Error(), "notes.txt") {
 		t.Errorf("fresh on a run folder holding notes.txt: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(run, LossFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(run, runs.LossFile)); err != nil {
 		t.Error("a refused --fresh removed the run's files")
 	}
 }
@@ -401,11 +402,11 @@ func TestWithoutDevNoLossAsF1(t *testing.T) {
 	if res.BestEpoch == 0 || !math.IsNaN(res.BestDevF1) {
 		t.Errorf("best epoch %d, best dev F1 %v; want an epoch and NaN", res.BestEpoch, res.BestDevF1)
 	}
-	r, err := ReadResults(dir)
+	r, err := runs.ReadResults(dir)
 	if err != nil || r.BestDevF1 != nil {
 		t.Errorf("results.json best_dev_f1 %v (%v), want null", r.BestDevF1, err)
 	}
-	log, _ := os.ReadFile(filepath.Join(dir, LogFile))
+	log, _ := os.ReadFile(filepath.Join(dir, runs.LogFile))
 	if n := strings.Count(string(log), "no dev data"); n != 1 || strings.Contains(string(log), "F1 -") || strings.Contains(string(log), "loss -") {
 		t.Errorf("training.log says %d times that there is no dev data (want once), or gives a negative F1 or loss:\n%s", n, log)
 	}

@@ -142,7 +142,7 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 	if dir == "" {
 		dir = filepath.Join(exp.TargetDir, exp.Name)
 	}
-	if pid, ok := Running(dir); ok {
+	if pid, ok := runs.Running(dir); ok {
 		return nil, fmt.Errorf("run folder %s is being trained now (process %d); choose another with --out", dir, pid)
 	}
 	// A folder that stopped before its first checkpoint may be started
@@ -150,7 +150,7 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 	restart := !opts.Fresh && restartable(dir)
 	if entries, err := os.ReadDir(dir); err == nil && !nothingToKeep(entries) && !opts.Fresh && !restart {
 		if !IsRun(dir) {
-			return nil, fmt.Errorf("%s already exists and is not a run folder nerlab made (no %s); choose another with --out", dir, RunMarker)
+			return nil, fmt.Errorf("%s already exists and is not a run folder nerlab made (no %s); choose another with --out", dir, runs.Marker)
 		}
 		return nil, fmt.Errorf("run folder %s already exists; resume it with %s, replace it with --fresh, or choose another with --out", dir, hint.Command("resume "+dir))
 	}
@@ -190,7 +190,7 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 		// the lock and temporary files; under the lock, they go (and a
 		// folder another process filled since the first look is kept).
 		if entries, err := os.ReadDir(dir); err != nil || !nothingToKeep(entries) {
-			return nil, fmt.Errorf("%s already exists and is not a run folder nerlab made (no %s); choose another with --out", dir, RunMarker)
+			return nil, fmt.Errorf("%s already exists and is not a run folder nerlab made (no %s); choose another with --out", dir, runs.Marker)
 		}
 		if _, err := cleanTemp(dir); err != nil {
 			return nil, err
@@ -226,7 +226,7 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 	if err != nil {
 		return nil, err
 	}
-	if err := safefile.WriteBytes(filepath.Join(dir, ConfigCopy), yaml); err != nil {
+	if err := safefile.WriteBytes(filepath.Join(dir, runs.ConfigCopy), yaml); err != nil {
 		return nil, err
 	}
 	if len(keptCharts) > 0 {
@@ -268,15 +268,15 @@ func (tr *trainer) start(ctx context.Context, data corpora, device gotch.Device)
 func Resume(ctx context.Context, dir string, recipes Recipes, opts Options) (*Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if _, err := os.Stat(filepath.Join(dir, ConfigCopy)); err != nil || !IsRun(dir) {
-		return nil, fmt.Errorf("%s: not a run folder nerlab made (it needs %s and %s, or a checkpoint)", dir, ConfigCopy, RunMarker)
+	if _, err := os.Stat(filepath.Join(dir, runs.ConfigCopy)); err != nil || !IsRun(dir) {
+		return nil, fmt.Errorf("%s: not a run folder nerlab made (it needs %s and %s, or a checkpoint)", dir, runs.ConfigCopy, runs.Marker)
 	}
 	release, err := lockRun(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	exp, err := config.Load(filepath.Join(dir, ConfigCopy))
+	exp, err := config.Load(filepath.Join(dir, runs.ConfigCopy))
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func Resume(ctx context.Context, dir string, recipes Recipes, opts Options) (*Re
 	}
 	// Finished means finish wrote the results; a checkpoint marked
 	// finished by annealing before a kill still has finish to run.
-	if len(tries) > 0 && tries[0].st != nil && tries[0].st.Finished && exists(filepath.Join(dir, ResultsFile)) {
+	if len(tries) > 0 && tries[0].st != nil && tries[0].st.Finished && exists(filepath.Join(dir, runs.ResultsFile)) {
 		return nil, fmt.Errorf("%s: the run already finished (%s); start a new one to train further", dir, tries[0].st.StopReason)
 	}
 	recipe, err := pick(recipes, exp)
@@ -386,7 +386,7 @@ func (tr *trainer) restore(tries []checkpoint, data corpora, device gotch.Device
 	for _, s := range skipped {
 		why = append(why, fmt.Sprintf("%s: %v", s.name, s.err))
 	}
-	return checkpoint{}, nil, fmt.Errorf("%s: none of its checkpoints loads (%s); train it again from its config into another folder: %s", tr.dir, strings.Join(why, "; "), hint.Command("train "+filepath.Join(tr.dir, ConfigCopy)+" --out NEW_RUN"))
+	return checkpoint{}, nil, fmt.Errorf("%s: none of its checkpoints loads (%s); train it again from its config into another folder: %s", tr.dir, strings.Join(why, "; "), hint.Command("train "+filepath.Join(tr.dir, runs.ConfigCopy)+" --out NEW_RUN"))
 }
 
 // load makes c the trainer's model, optimizer and state.
@@ -773,7 +773,7 @@ func batchSeed(seed int64, epoch, batch int) int64 {
 // uses the final model, and says so). It returns what it did, for the log.
 func (tr *trainer) rewindOutputs(from checkpoint, all []checkpoint) ([]string, error) {
 	var notes, removed []string
-	names := []string{ResultsFile, FinalModelDir}
+	names := []string{runs.ResultsFile, runs.FinalModelDir}
 	for i, v := range tr.data.views {
 		names = append(names, predFile(i, v.name))
 	}
@@ -797,16 +797,16 @@ func (tr *trainer) rewindOutputs(from checkpoint, all []checkpoint) ([]string, e
 			stale = true // a later best epoch, or a state that cannot tell
 		}
 	}
-	if !stale || !exists(filepath.Join(tr.dir, BestModelDir)) {
+	if !stale || !exists(filepath.Join(tr.dir, runs.BestModelDir)) {
 		return notes, nil
 	}
 	if from.st.Batch == 0 && from.st.BestEpoch == from.st.Epoch {
-		if err := tr.saveModel(BestModelDir); err != nil {
+		if err := tr.saveModel(runs.BestModelDir); err != nil {
 			return nil, err
 		}
 		return append(notes, fmt.Sprintf("best-model saved again from %s (epoch %d, the best so far)", from.name, from.st.Epoch)), nil
 	}
-	if err := os.RemoveAll(filepath.Join(tr.dir, BestModelDir)); err != nil {
+	if err := os.RemoveAll(filepath.Join(tr.dir, runs.BestModelDir)); err != nil {
 		return nil, err
 	}
 	return append(notes, fmt.Sprintf("removed best-model: it came from an epoch after %s; the next epoch that beats epoch %d's dev score saves it", from.name, from.st.BestEpoch)), nil

@@ -9,17 +9,10 @@ import (
 	"github.com/nerlab/nerlab/lib/runs"
 )
 
-// Results is results.json: a finished run's summary (see runs.Results).
-type Results = runs.Results
-
-// ReadResults reads the results.json of the run in dir; a run that has not
-// finished has none (an error for which os.IsNotExist is true).
-func ReadResults(dir string) (*Results, error) { return runs.ReadResults(dir) }
-
 // writeResults writes results.json: the first view's test evaluation as
 // test (flair's place for it), and every view's under views.
 func writeResults(dir string, r *Result) error {
-	out := Results{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, Stopped: r.Stopped, SelectView: r.SelectView}
+	out := runs.Results{RunDir: r.RunDir, Epochs: r.Epochs, BestEpoch: r.BestEpoch, Stopped: r.Stopped, SelectView: r.SelectView}
 	if !math.IsNaN(r.BestDevF1) {
 		out.BestDevF1 = &r.BestDevF1
 	}
@@ -33,5 +26,5 @@ func writeResults(dir string, r *Result) error {
 	if err != nil {
 		return err
 	}
-	return safefile.WriteBytes(filepath.Join(dir, ResultsFile), append(data, '\n'))
+	return safefile.WriteBytes(filepath.Join(dir, runs.ResultsFile), append(data, '\n'))
 }
