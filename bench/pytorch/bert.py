@@ -9,7 +9,8 @@ usage: bert.py tiny DIR [bert|roberta|xlm-roberta]
   writes a tiny random-initialised model in Hugging Face layout (DIR/config.json,
   DIR/pytorch_model.bin with BertModel's tensor names) and DIR/reference.json:
   a batch of token ids of mixed lengths, its attention mask and token types,
-  and the last hidden states this implementation computes for it.
+  and the hidden states this implementation computes for it: the last
+  layer's ("hidden") and every layer's, the embeddings' first ("layers").
 
 usage: bert.py step DIR [bert|roberta|xlm-roberta]
   writes the same tiny model without dropout, with a token-classification
@@ -69,7 +70,9 @@ class Bert(torch.nn.Module):
                 sd[p + name + ".bias"] = mod.bias
         return OrderedDict((k, v.detach().clone()) for k, v in sd.items())
 
-    def forward(self, ids, mask, types):
+    def forward(self, ids, mask, types, all_states=None):
+        """The last layer's states; all_states, a list, also gets the
+        embeddings' output and every layer's (output_hidden_states)."""
         c = self.c
         B, T = ids.shape
         H, heads = c["hidden_size"], c["num_attention_heads"]
@@ -82,6 +85,8 @@ class Bert(torch.nn.Module):
         x = self.word(ids) + self.pos(positions) + self.typ(types)
         x = F.dropout(self.emb_norm(x), c["hidden_dropout_prob"], self.training)
         bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        if all_states is not None:
+            all_states.append(x)
         for l in self.layers:
             def split(t):
                 return t.view(B, T, heads, d).transpose(1, 2)
@@ -92,6 +97,8 @@ class Bert(torch.nn.Module):
             a = l.attn_norm(x + F.dropout(l.o(ctx), c["hidden_dropout_prob"], self.training))
             y = l.fc2(ACT[c["hidden_act"]](l.fc1(a)))
             x = l.out_norm(a + F.dropout(y, c["hidden_dropout_prob"], self.training))
+            if all_states is not None:
+                all_states.append(x)
         return x
 
 
@@ -178,11 +185,13 @@ def tiny(out, model_type="bert"):
         json.dump(c, f, indent=2)
     torch.save(m.state_dict_hf(), os.path.join(out, "pytorch_model.bin"))
     ids, mask, types = batch(c, [7, 3, 5])
+    states = []
     with torch.no_grad():
-        hidden = m(ids, mask, types)
+        hidden = m(ids, mask, types, states)
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump({"ids": ids.tolist(), "mask": mask.tolist(), "types": types.tolist(),
-                   "hidden": hidden.reshape(-1).tolist(), "shape": list(hidden.shape)}, f)
+                   "hidden": hidden.reshape(-1).tolist(), "shape": list(hidden.shape),
+                   "layers": [s.reshape(-1).tolist() for s in states]}, f)
 
 
 if __name__ == "__main__":

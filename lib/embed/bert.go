@@ -232,6 +232,16 @@ func (b *Bert) Parameters() int64 {
 // returns the last layer's hidden states, [B, T, hidden_size]. With train,
 // dropout is active.
 func (b *Bert) Forward(ids, mask, tokenTypes *ts.Tensor, train bool) *ts.Tensor {
+	states := b.HiddenStates(ids, mask, tokenTypes, train, func(i int) bool { return i == b.Config.NumHiddenLayers })
+	return states[b.Config.NumHiddenLayers]
+}
+
+// HiddenStates is Forward that keeps the states a caller asks for, as
+// Hugging Face's output_hidden_states numbers them: 0 is the embedding
+// layer's output and i the output of layer i, up to num_hidden_layers.
+// The result has num_hidden_layers+1 entries, nil where keep(i) is false;
+// the kept tensors belong to the caller.
+func (b *Bert) HiddenStates(ids, mask, tokenTypes *ts.Tensor, train bool, keep func(i int) bool) []*ts.Tensor {
 	c := b.Config
 	size := ids.MustSize()
 	B, T := size[0], size[1]
@@ -260,10 +270,24 @@ func (b *Bert) Forward(ids, mask, tokenTypes *ts.Tensor, train bool) *ts.Tensor 
 	bias := mask.MustTotype(gotch.Float, false).MustView([]int64{B, 1, 1, T}, true)
 	bias = bias.MustSubScalar(ts.FloatScalar(1), true).MustMulScalar(ts.FloatScalar(math.MaxFloat32), true) // (m − 1)·max
 	defer bias.MustDrop()
-	for _, l := range b.layers {
-		x = swapT(x, b.layer(l, x, bias, train))
+	states := make([]*ts.Tensor, c.NumHiddenLayers+1)
+	for i := 0; ; i++ {
+		if keep(i) {
+			states[i] = x
+		}
+		if i == c.NumHiddenLayers {
+			break
+		}
+		next := b.layer(b.layers[i], x, bias, train)
+		if states[i] == nil {
+			x.MustDrop()
+		}
+		x = next
 	}
-	return x
+	if states[c.NumHiddenLayers] == nil {
+		x.MustDrop()
+	}
+	return states
 }
 
 // layer is one post-norm transformer layer:

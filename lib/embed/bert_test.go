@@ -56,6 +56,7 @@ func matchesPyTorch(t *testing.T, dir string) {
 		IDs, Mask, Types [][]int64
 		Hidden           []float64
 		Shape            []int64
+		Layers           [][]float64
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "reference.json"))
 	if err != nil {
@@ -89,6 +90,27 @@ func matchesPyTorch(t *testing.T, dir string) {
 		t.Errorf("largest difference from PyTorch %.3g; want ≤ 1e-5", worst)
 	}
 	t.Logf("largest difference from PyTorch: %.3g", worst)
+
+	// Every layer's states, the embeddings' first, as HiddenStates keeps them.
+	var states []*ts.Tensor
+	torch.NoGrad(func() { states = b.HiddenStates(ids, mask, types, false, func(int) bool { return true }) })
+	if len(states) != len(ref.Layers) || len(states) != b.Config.NumHiddenLayers+1 {
+		t.Fatalf("%d hidden states, PyTorch %d", len(states), len(ref.Layers))
+	}
+	for i, s := range states {
+		vals, _ := torch.Float32s(s)
+		worst := 0.0
+		for j, v := range vals {
+			worst = math.Max(worst, math.Abs(float64(v)-ref.Layers[i][j]))
+		}
+		if worst > 1e-5 {
+			t.Errorf("hidden state %d: largest difference from PyTorch %.3g; want ≤ 1e-5", i, worst)
+		}
+	}
+	some := b.HiddenStates(ids, mask, types, false, func(i int) bool { return i == 1 })
+	if some[0] != nil || some[1] == nil || some[2] != nil {
+		t.Errorf("HiddenStates kept %v; want only state 1", some)
+	}
 
 	// The check is sensitive: ignoring the padding (a mask of ones)
 	// changes the padded sentences' states far beyond the tolerance.
