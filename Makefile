@@ -11,7 +11,7 @@ GO ?= go
 APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy tmux \
 	python3-jupyter-client python3-jupyter-kernel-test jupyter-client python3-nbclient python3-nbformat
 
-.PHONY: setup deps gotch weaviate build repl kernel-install test demo bench bench-compare fuzz sample clean
+.PHONY: setup deps gotch weaviate build repl kernel-install test demo bench bench-compare bench-transformer fuzz sample clean
 
 setup: deps gotch
 
@@ -103,11 +103,19 @@ demo: build
 	@bin/nerlab runs runs/world/runs
 	@bin/nerlab plot runs/world/runs/context f1 -o runs/world/runs/context/f1.png
 
-# Go benchmarks, then nerlab's BiLSTM-CRF against the same model in PyTorch
-# eager, side by side (bench/bilstmcrf runs bench/pytorch/bilstm_crf.py).
+# Go benchmarks, then nerlab's BiLSTM-CRF and BERT encoders against the same
+# models in PyTorch eager, side by side (bench/bilstmcrf runs
+# bench/pytorch/bilstm_crf.py, bench/transformer bench/pytorch/bert.py).
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./lib/... ./plots ./repl ./kernel
 	$(GO) run ./bench/bilstmcrf --json bench/last.json
+	$(GO) run ./bench/transformer --json bench/transformer.json
+
+# BERT-base-shaped (2 of its 12 layers) and 4-layer/256 encoders, forward +
+# backward and eval forward, nerlab vs PyTorch step by step (about 4 minutes
+# on 2 idle cores).
+bench-transformer: setup
+	$(GO) run ./bench/transformer --json bench/transformer.json
 
 # Only the side-by-side comparison with PyTorch.
 bench-compare: setup

@@ -18,11 +18,28 @@ usage: bert.py step DIR [bert|roberta|xlm-roberta]
   classifier.*), and DIR/step.json: a labelled batch, the mean token
   cross-entropy over its tokens, and every tensor after one AdamW step
   (lr 1e-3, weight decay 0.01, torch.optim.AdamW).
+
+usage: bert.py bench [--hidden H --layers L --heads N --intermediate I --vocab V
+                      --batch B --seq T --warmup W --steps S --eval-steps E
+                      --threads K --seed SEED] [--serve]
+  times this implementation for bench/transformer (which starts it beside
+  nerlab's encoder in the same run): forward + backward of a random
+  model of that shape in training mode (dropout 0.1), loss = the sum of
+  the last hidden states times a fixed random tensor, backward through
+  every parameter, then the forward alone in eval mode under no_grad. The
+  batch is B sequences of T token ids, sequence b of length
+  T - (37 b mod 3T/4) (bench_lengths; the Go side uses the same rule),
+  padded and masked. One JSON object to stdout: the per-step times in ms.
+  With --serve it prints the model's sizes as a JSON line, then reads
+  commands from stdin, one per line (train, eval, quit), and answers each
+  with a JSON line of its times: the Go driver interleaves the two sides
+  step by step.
 """
 import json
 import math
 import os
 import sys
+import time
 from collections import OrderedDict
 
 import torch
@@ -194,7 +211,103 @@ def tiny(out, model_type="bert"):
                    "layers": [s.reshape(-1).tolist() for s in states]}, f)
 
 
+def bench_lengths(batch_size, seq):
+    """The benchmark's sequence lengths: mixed, the first one full, none
+    shorter than a quarter of seq (bench/transformer computes the same)."""
+    return [seq - (37 * b) % (3 * seq // 4) for b in range(batch_size)]
+
+
+class Bench:
+    """One model and batch of the benchmark, and its two timed steps."""
+
+    def __init__(self, a):
+        torch.set_num_threads(a.threads)
+        torch.manual_seed(a.seed)
+        c = {"model_type": "bert", "vocab_size": a.vocab, "hidden_size": a.hidden, "num_hidden_layers": a.layers,
+             "num_attention_heads": a.heads, "intermediate_size": a.intermediate, "hidden_act": "gelu",
+             "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 512,
+             "type_vocab_size": 2, "layer_norm_eps": 1e-12, "pad_token_id": 0}
+        self.m = Bert(c)
+        with torch.no_grad():  # BERT's initialisation: N(0, 0.02) weights, zero biases, LayerNorms 1 and 0
+            for mod in self.m.modules():
+                if isinstance(mod, (torch.nn.Linear, torch.nn.Embedding)):
+                    mod.weight.normal_(0, 0.02)
+                if isinstance(mod, torch.nn.Linear):
+                    mod.bias.zero_()
+        self.params = list(self.m.parameters())
+        self.lengths = bench_lengths(a.batch, a.seq)
+        self.ids = torch.zeros(a.batch, a.seq, dtype=torch.long)
+        self.mask = torch.zeros(a.batch, a.seq, dtype=torch.long)
+        for b, n in enumerate(self.lengths):
+            self.ids[b, :n] = torch.randint(2, a.vocab, (n,))
+            self.mask[b, :n] = 1
+        self.types = torch.zeros(a.batch, a.seq, dtype=torch.long)
+        self.r = torch.randn(a.batch, a.seq, a.hidden)
+
+    def info(self):
+        return {"impl": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
+                "params": sum(p.numel() for p in self.params), "tokens": sum(self.lengths)}
+
+    def train(self):
+        """Forward + backward in training mode: (forward ms, backward ms)."""
+        self.m.train()
+        for p in self.params:  # as nerlab's ZeroGrad: zeroed in place, untimed
+            if p.grad is not None:
+                p.grad.zero_()
+        t0 = time.perf_counter()
+        loss = (self.m(self.ids, self.mask, self.types) * self.r).sum()
+        t1 = time.perf_counter()
+        loss.backward()
+        del loss
+        t2 = time.perf_counter()
+        return (t1 - t0) * 1e3, (t2 - t1) * 1e3
+
+    def eval(self):
+        """The forward alone, eval mode, no_grad: ms."""
+        self.m.eval()
+        with torch.no_grad():
+            t0 = time.perf_counter()
+            h = self.m(self.ids, self.mask, self.types)
+            del h
+            return (time.perf_counter() - t0) * 1e3
+
+
+def bench(argv):
+    import argparse
+    ap = argparse.ArgumentParser(prog="bert.py bench")
+    for name, default in [("hidden", 768), ("layers", 2), ("heads", 12), ("intermediate", 3072), ("vocab", 30522),
+                          ("batch", 32), ("seq", 128), ("warmup", 1), ("steps", 5), ("eval-steps", 5),
+                          ("threads", 2), ("seed", 1)]:
+        ap.add_argument("--" + name, type=int, default=default)
+    ap.add_argument("--serve", action="store_true")
+    a = ap.parse_args(argv)
+    b = Bench(a)
+    if a.serve:  # one step per command line, one JSON line per answer
+        print(json.dumps(b.info()), flush=True)
+        for line in sys.stdin:
+            cmd = line.strip()
+            if cmd == "train":
+                f, w = b.train()
+                out = {"forward_ms": f, "backward_ms": w}
+            elif cmd == "eval":
+                out = {"eval_ms": b.eval()}
+            elif cmd == "quit":
+                return
+            else:
+                out = {"error": "unknown command %r; expected train, eval or quit" % cmd}
+            print(json.dumps(out), flush=True)
+        return
+    out = b.info()
+    runs = [b.train() for _ in range(a.warmup + a.steps)][a.warmup:]
+    out["forward_ms"], out["backward_ms"] = [f for f, _ in runs], [w for _, w in runs]
+    out["step_ms"] = [f + w for f, w in runs]
+    out["eval_ms"] = [b.eval() for _ in range(a.warmup + a.eval_steps)][a.warmup:]
+    json.dump(out, sys.stdout)
+    print()
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "bench":
+        sys.exit(bench(sys.argv[2:]))
     if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("tiny", "step"):
         sys.exit(__doc__)
     {"tiny": tiny, "step": step}[sys.argv[1]](sys.argv[2], *sys.argv[3:])
