@@ -19,6 +19,12 @@ usage: bert.py step DIR [bert|roberta|xlm-roberta]
   cross-entropy over its tokens, and every tensor after one AdamW step
   (lr 1e-3, weight decay 0.01, torch.optim.AdamW).
 
+usage: bert.py dropout DIR [bert|roberta|xlm-roberta]
+  writes the tiny model (dropout 0.1, attention dropout 0.2) and
+  DIR/dropout.json: a batch, a random tensor R, and, from one forward in
+  training mode with the generator seeded with 13 just before it, the last
+  hidden states, loss = sum(hidden * R) and every tensor's gradient.
+
 usage: bert.py bench [--hidden H --layers L --heads N --intermediate I --vocab V
                       --batch B --seq T --warmup W --steps S --eval-steps E
                       --threads K --seed SEED] [--serve]
@@ -29,7 +35,8 @@ usage: bert.py bench [--hidden H --layers L --heads N --intermediate I --vocab V
   every parameter, then the forward alone in eval mode under no_grad. The
   batch is B sequences of T token ids, sequence b of length
   T - (37 b mod 3T/4) (bench_lengths; the Go side uses the same rule),
-  padded and masked. One JSON object to stdout: the per-step times in ms.
+  padded and masked. One JSON object to stdout: the per-step times in ms,
+  wall-clock and CPU (all threads of the process).
   With --serve it prints the model's sizes as a JSON line, then reads
   commands from stdin, one per line (train, eval, quit), and answers each
   with a JSON line of its times: the Go driver interleaves the two sides
@@ -72,6 +79,10 @@ class Bert(torch.nn.Module):
 
     def state_dict_hf(self):
         """The tensors under BertModel's names."""
+        return OrderedDict((k, v.detach().clone()) for k, v in self.named_hf().items())
+
+    def named_hf(self):
+        """The parameters under BertModel's names."""
         sd = OrderedDict()
         sd["embeddings.word_embeddings.weight"] = self.word.weight
         sd["embeddings.position_embeddings.weight"] = self.pos.weight
@@ -85,7 +96,7 @@ class Bert(torch.nn.Module):
                               ("intermediate.dense", l.fc1), ("output.dense", l.fc2), ("output.LayerNorm", l.out_norm)]:
                 sd[p + name + ".weight"] = mod.weight
                 sd[p + name + ".bias"] = mod.bias
-        return OrderedDict((k, v.detach().clone()) for k, v in sd.items())
+        return sd
 
     def forward(self, ids, mask, types, all_states=None):
         """The last layer's states; all_states, a list, also gets the
@@ -187,6 +198,33 @@ def step(out, model_type="bert"):
                    "after": {k: v.detach().reshape(-1).tolist() for k, v in params.items()}}, f)
 
 
+def dropout(out, model_type="bert"):
+    """A training-mode forward and backward with dropout active: the tiny
+    model, then the generator seeded with 13 just before the forward, so
+    that an implementation drawing its dropout masks in the same order
+    from the same generator (nerlab's, on the same libtorch) draws the same
+    masks."""
+    torch.manual_seed(11)
+    c = tiny_config(model_type)
+    c["hidden_dropout_prob"], c["attention_probs_dropout_prob"] = 0.1, 0.2
+    m = Bert(c)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(c, f, indent=2)
+    torch.save(m.state_dict_hf(), os.path.join(out, "pytorch_model.bin"))
+    ids, mask, types = batch(c, [7, 3, 5])
+    r = torch.randn(ids.shape[0], ids.shape[1], c["hidden_size"])
+    m.train()
+    torch.manual_seed(13)
+    hidden = m(ids, mask, types)
+    loss = (hidden * r).sum()
+    loss.backward()
+    with open(os.path.join(out, "dropout.json"), "w") as f:
+        json.dump({"ids": ids.tolist(), "mask": mask.tolist(), "types": types.tolist(), "seed": 13,
+                   "r": r.reshape(-1).tolist(), "hidden": hidden.detach().reshape(-1).tolist(), "loss": loss.item(),
+                   "grads": {k: v.grad.reshape(-1).tolist() for k, v in m.named_hf().items()}}, f)
+
+
 def tiny(out, model_type="bert"):
     torch.manual_seed(11)
     c = tiny_config(model_type)
@@ -249,27 +287,29 @@ class Bench:
                 "params": sum(p.numel() for p in self.params), "tokens": sum(self.lengths)}
 
     def train(self):
-        """Forward + backward in training mode: (forward ms, backward ms)."""
+        """Forward + backward in training mode: (forward ms, backward ms,
+        CPU ms of the process: all threads' time, not the time waited for a
+        core)."""
         self.m.train()
         for p in self.params:  # as nerlab's ZeroGrad: zeroed in place, untimed
             if p.grad is not None:
                 p.grad.zero_()
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         loss = (self.m(self.ids, self.mask, self.types) * self.r).sum()
         t1 = time.perf_counter()
         loss.backward()
         del loss
-        t2 = time.perf_counter()
-        return (t1 - t0) * 1e3, (t2 - t1) * 1e3
+        t2, c2 = time.perf_counter(), time.process_time()
+        return (t1 - t0) * 1e3, (t2 - t1) * 1e3, (c2 - c0) * 1e3
 
     def eval(self):
-        """The forward alone, eval mode, no_grad: ms."""
+        """The forward alone, eval mode, no_grad: (ms, CPU ms)."""
         self.m.eval()
         with torch.no_grad():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             h = self.m(self.ids, self.mask, self.types)
             del h
-            return (time.perf_counter() - t0) * 1e3
+            return (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
 
 
 def bench(argv):
@@ -287,10 +327,11 @@ def bench(argv):
         for line in sys.stdin:
             cmd = line.strip()
             if cmd == "train":
-                f, w = b.train()
-                out = {"forward_ms": f, "backward_ms": w}
+                f, w, c = b.train()
+                out = {"forward_ms": f, "backward_ms": w, "cpu_ms": c}
             elif cmd == "eval":
-                out = {"eval_ms": b.eval()}
+                e, c = b.eval()
+                out = {"eval_ms": e, "cpu_ms": c}
             elif cmd == "quit":
                 return
             else:
@@ -299,15 +340,16 @@ def bench(argv):
         return
     out = b.info()
     runs = [b.train() for _ in range(a.warmup + a.steps)][a.warmup:]
-    out["forward_ms"], out["backward_ms"] = [f for f, _ in runs], [w for _, w in runs]
-    out["step_ms"] = [f + w for f, w in runs]
-    out["eval_ms"] = [b.eval() for _ in range(a.warmup + a.eval_steps)][a.warmup:]
+    out["forward_ms"], out["backward_ms"] = [r[0] for r in runs], [r[1] for r in runs]
+    out["step_ms"], out["step_cpu_ms"] = [r[0] + r[1] for r in runs], [r[2] for r in runs]
+    evals = [b.eval() for _ in range(a.warmup + a.eval_steps)][a.warmup:]
+    out["eval_ms"], out["eval_cpu_ms"] = [e for e, _ in evals], [c for _, c in evals]
     json.dump(out, sys.stdout)
     print()
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "bench":
         sys.exit(bench(sys.argv[2:]))
-    if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("tiny", "step"):
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("tiny", "step", "dropout"):
         sys.exit(__doc__)
-    {"tiny": tiny, "step": step}[sys.argv[1]](sys.argv[2], *sys.argv[3:])
+    {"tiny": tiny, "step": step, "dropout": dropout}[sys.argv[1]](sys.argv[2], *sys.argv[3:])

@@ -29,12 +29,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/optim"
 	"github.com/nerlab/nerlab/lib/torch"
 )
 
@@ -130,8 +132,8 @@ type info struct {
 
 // side is one implementation that runs a step when asked.
 type side interface {
-	train() (fwd, bwd float64, err error)
-	eval() (float64, error)
+	train() (fwd, bwd, cpu float64, err error)
+	eval() (ms, cpu float64, err error)
 }
 
 // pyServer is bert.py bench --serve.
@@ -190,16 +192,16 @@ func (p *pyServer) ask(cmd string, v any) error {
 	return p.read(v)
 }
 
-func (p *pyServer) train() (float64, float64, error) {
-	var r struct{ Forward_ms, Backward_ms float64 }
+func (p *pyServer) train() (float64, float64, float64, error) {
+	var r struct{ Forward_ms, Backward_ms, Cpu_ms float64 }
 	err := p.ask("train", &r)
-	return r.Forward_ms, r.Backward_ms, err
+	return r.Forward_ms, r.Backward_ms, r.Cpu_ms, err
 }
 
-func (p *pyServer) eval() (float64, error) {
-	var r struct{ Eval_ms float64 }
+func (p *pyServer) eval() (float64, float64, error) {
+	var r struct{ Eval_ms, Cpu_ms float64 }
 	err := p.ask("eval", &r)
-	return r.Eval_ms, err
+	return r.Eval_ms, r.Cpu_ms, err
 }
 
 func (p *pyServer) close() error {
@@ -211,10 +213,10 @@ func (p *pyServer) close() error {
 // goSide is nerlab's encoder set up as bert.py's Bench: BERT's
 // initialisation (N(0, 0.02) weights, zero biases, LayerNorms 1 and 0),
 // the same batch rule, loss = Σ hidden ⊙ R, gradients zeroed in place
-// between steps, untimed.
+// between steps (lib/optim's ZeroGrad, as training does), untimed.
 type goSide struct {
 	b                   *embed.Bert
-	params              []*ts.Tensor
+	opt                 optim.Optimizer
 	ids, mask, types, r *ts.Tensor
 }
 
@@ -235,7 +237,11 @@ func newGo(s shape, o options) (*goSide, info) {
 			}
 		}
 	})
-	g.params = g.b.VS.TrainableVariables()
+	var params []optim.Param
+	for i, p := range g.b.VS.TrainableVariables() {
+		params = append(params, optim.Param{Name: fmt.Sprint(i), Tensor: p})
+	}
+	g.opt = optim.NewSGD([]optim.Group{{Name: "all", Params: params, LRScale: 1}}, 0, false)
 	rng := rand.New(rand.NewPCG(uint64(o.seed), 0))
 	B, T := int64(o.batch), int64(o.seq)
 	idv, maskv := make([]int64, B*T), make([]int64, B*T)
@@ -254,26 +260,36 @@ func newGo(s shape, o options) (*goSide, info) {
 	return g, info{Params: g.b.Parameters(), Tokens: tokens, Threads: torch.SetThreads(0)}
 }
 
-func (g *goSide) train() (float64, float64, error) {
-	for _, p := range g.params {
-		p.ZeroGrad()
-	}
-	t0 := time.Now()
+func (g *goSide) train() (float64, float64, float64, error) {
+	g.opt.ZeroGrad() // as training does
+	c0, t0 := cpuTime(), time.Now()
 	loss := g.b.Forward(g.ids, g.mask, g.types, true).MustMul(g.r, true).MustSum(gotch.Float, true)
 	t1 := time.Now()
 	loss.MustBackward()
 	loss.MustDrop()
-	return ms(t1.Sub(t0)), ms(time.Since(t1)), nil
+	t2, c2 := time.Now(), cpuTime()
+	return ms(t1.Sub(t0)), ms(t2.Sub(t1)), ms(c2 - c0), nil
 }
 
-func (g *goSide) eval() (float64, error) {
-	var d float64
+func (g *goSide) eval() (float64, float64, error) {
+	var d, c float64
 	torch.NoGrad(func() {
-		t0 := time.Now()
+		c0, t0 := cpuTime(), time.Now()
 		g.b.Forward(g.ids, g.mask, g.types, false).MustDrop()
-		d = ms(time.Since(t0))
+		d, c = ms(time.Since(t0)), ms(cpuTime()-c0)
 	})
-	return d, nil
+	return d, c, nil
+}
+
+// cpuTime is the CPU time of all the process's threads (as Python's
+// time.process_time), which unlike wall-clock time leaves out the time
+// spent waiting for a core that other work holds.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (g *goSide) close() {
@@ -288,7 +304,9 @@ type steps struct {
 	Forward  []float64 `json:"forward_ms"`
 	Backward []float64 `json:"backward_ms"`
 	Step     []float64 `json:"step_ms"`
+	StepCPU  []float64 `json:"step_cpu_ms"`
 	Eval     []float64 `json:"eval_ms"`
+	EvalCPU  []float64 `json:"eval_cpu_ms"`
 }
 
 // summary is one shape's result.
@@ -300,6 +318,8 @@ type summary struct {
 	Load    string `json:"load_after"`
 	Step    ratio  `json:"step"`
 	Eval    ratio  `json:"eval"`
+	StepCPU ratio  `json:"step_cpu"`
+	EvalCPU ratio  `json:"eval_cpu"`
 }
 
 // ratio compares the sides on one kind of step: the medians, their
@@ -343,20 +363,22 @@ func compare(s shape, o options) (*summary, error) {
 	}
 	train := func(timed bool) func(int) error {
 		return func(k int) error {
-			f, b, err := sides[k].train()
+			f, b, c, err := sides[k].train()
 			if timed {
 				record[k].Forward = append(record[k].Forward, f)
 				record[k].Backward = append(record[k].Backward, b)
 				record[k].Step = append(record[k].Step, f+b)
+				record[k].StepCPU = append(record[k].StepCPU, c)
 			}
 			return err
 		}
 	}
 	eval := func(timed bool) func(int) error {
 		return func(k int) error {
-			e, err := sides[k].eval()
+			e, c, err := sides[k].eval()
 			if timed {
 				record[k].Eval = append(record[k].Eval, e)
+				record[k].EvalCPU = append(record[k].EvalCPU, c)
 			}
 			return err
 		}
@@ -378,6 +400,8 @@ func compare(s shape, o options) (*summary, error) {
 	sm.Load = loadavg()
 	sm.Step = compareSteps(sm.Nerlab.Step, sm.PyTorch.Step)
 	sm.Eval = compareSteps(sm.Nerlab.Eval, sm.PyTorch.Eval)
+	sm.StepCPU = compareSteps(sm.Nerlab.StepCPU, sm.PyTorch.StepCPU)
+	sm.EvalCPU = compareSteps(sm.Nerlab.EvalCPU, sm.PyTorch.EvalCPU)
 	sm.print(o)
 	return sm, nil
 }
@@ -418,8 +442,10 @@ func (sm *summary) print(o options) {
 	row("  forward", sm.Nerlab.Forward, sm.PyTorch.Forward, true)
 	row("  backward", sm.Nerlab.Backward, sm.PyTorch.Backward, true)
 	row("  per layer", per(sm.Nerlab.Step), per(sm.PyTorch.Step), false)
+	row("  CPU ms (all threads)", sm.Nerlab.StepCPU, sm.PyTorch.StepCPU, true)
 	row("eval forward (no_grad)", sm.Nerlab.Eval, sm.PyTorch.Eval, true)
 	row("  per layer", per(sm.Nerlab.Eval), per(sm.PyTorch.Eval), false)
+	row("  CPU ms (all threads)", sm.Nerlab.EvalCPU, sm.PyTorch.EvalCPU, true)
 }
 
 func comma(n int64) string {
