@@ -231,9 +231,13 @@ func newGo(s shape, o options) (*goSide, info) {
 			switch {
 			case strings.Contains(name, "LayerNorm"):
 			case strings.HasSuffix(name, ".bias"):
-				v.MustZero_()
+				z := v.MustZerosLike(false)
+				v.Copy_(z) // Copy_ keeps the handle; gotch's Zero_ and Normal_ would leak one
+				z.MustDrop()
 			default:
-				v.MustNormal_(0, 0.02)
+				w := ts.MustRandn(v.MustSize(), gotch.Float, gotch.CPU).MustMulScalar(ts.FloatScalar(0.02), true)
+				v.Copy_(w)
+				w.MustDrop()
 			}
 		}
 	})

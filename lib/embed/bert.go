@@ -308,7 +308,8 @@ func (b *Bert) HiddenStates(ids, mask, tokenTypes *ts.Tensor, train bool, keep f
 // in BERT's shapes) and the mask bias into the scores' product (baddbmm);
 // the dropouts after linear maps and the residual sums work in place, on
 // tensors whose backward does not need them and that are no views (an
-// in-place change of a view costs autograd a copy of its base).
+// in-place change of a view costs autograd a copy of its base); dropout
+// masks are drawn in parallel (dropoutmask.go).
 func (b *Bert) layer(l bertLayer, x, bias *ts.Tensor, train bool) *ts.Tensor {
 	c := b.Config
 	size := x.MustSize()
@@ -333,7 +334,7 @@ func (b *Bert) layer(l bertLayer, x, bias *ts.Tensor, train bool) *ts.Tensor {
 	q.MustDrop()
 	kt.MustDrop()
 	probs := scores.MustSoftmax(-1, gotch.Float, true)
-	probs = swapT(probs, ts.MustDropout(probs, c.AttentionDropoutProb, train)) // softmax's backward needs its output: not in place
+	probs = swapT(probs, dropout(probs, c.AttentionDropoutProb, train)) // softmax's backward needs its output: not in place
 	ctx := probs.MustBmm(v, true).MustView([]int64{B, heads, T, d}, true).
 		MustPermute([]int64{0, 2, 1, 3}, true).MustContiguous(true).MustView([]int64{B * T, H}, true)
 	v.MustDrop()
@@ -361,32 +362,15 @@ func dense(l *nn.Linear, rows *ts.Tensor) *ts.Tensor {
 	return l.Bs.MustAddmm(rows, l.Ws, false)
 }
 
-// add_ adds other to t in place, and dropout_ applies dropout to t in
-// place. gotch's Add_ and Dropout_ would leak the tensor: they replace the
-// Go tensor's handle with the second one libtorch returns for the result
-// and never free the first, so its storage is never released. These free
-// the second handle instead, as lib/optim does.
+// add_ adds other to t in place. gotch's Add_ (and its other in-place
+// operations) would leak the tensor: it replaces the Go tensor's handle
+// with the second one libtorch returns for the result and never frees the
+// first, so the storage is never released. inPlace frees the second
+// handle instead, as lib/optim does.
 func add_(t, other *ts.Tensor) {
 	inPlace(func(out *lib.Ctensor) { lib.AtgAdd_(out, lib.Ctensor(t.Ctensor()), lib.Ctensor(other.Ctensor())) })
 	runtime.KeepAlive(t)
 	runtime.KeepAlive(other)
-}
-
-func dropout_(t *ts.Tensor, p float64, train bool) {
-	if !train || p == 0 {
-		return // the identity, as libtorch's dropout_ is then
-	}
-	inPlace(func(out *lib.Ctensor) { lib.AtgDropout_(out, lib.Ctensor(t.Ctensor()), p, 1) })
-	runtime.KeepAlive(t)
-}
-
-func inPlace(call func(out *lib.Ctensor)) {
-	var out lib.Ctensor
-	call(&out)
-	if err := ts.TorchErr(); err != nil {
-		panic(fmt.Sprintf("embed: %v", err)) // as gotch's Must* functions do
-	}
-	lib.AtFree(out)
 }
 
 // swapT returns next and frees prev unless they are the same tensor

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,8 +23,11 @@ import (
 // seeded alike just before the forward, in the same order and on tensors of
 // the same sizes, so the masks are equal and the results comparable; this
 // covers the in-place dropouts and sums of the layer, which the dropout-free
-// tests do not reach.
+// tests do not reach. (nerlab draws its masks in parallel by default,
+// tested below; here it draws them as PyTorch does.)
 func TestBertTrainingWithDropoutMatchesPyTorch(t *testing.T) {
+	libtorchDropout = true // PyTorch's masks, not the parallel ones
+	defer func() { libtorchDropout = false }()
 	for _, kind := range []string{"bert", "roberta"} {
 		t.Run(kind, func(t *testing.T) { trainingWithDropout(t, kind) })
 	}
@@ -188,4 +192,53 @@ func residentMB(t *testing.T) float64 {
 		t.Fatal(err)
 	}
 	return pages * float64(os.Getpagesize()) / (1 << 20)
+}
+
+// TestDropoutMask: the parallel masks hold 0 and 1/(1−p) only, keep 1−p of
+// the entries, follow libtorch's seed, and do not depend on the number of
+// threads that draw them.
+func TestDropoutMask(t *testing.T) {
+	const n = 1 << 20
+	for _, p := range []float64{0.1, 0.5} {
+		torch.Seed(3)
+		m := dropoutMask([]int64{n / 1024, 1024}, p)
+		vals, err := torch.Float32s(m)
+		m.MustDrop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for _, v := range vals {
+			switch v {
+			case float32(1 / (1 - p)):
+				kept++
+			case 0:
+			default:
+				t.Fatalf("p %g: mask entry %g; want 0 or %g", p, v, 1/(1-p))
+			}
+		}
+		// Binomial: within 5 standard deviations.
+		if sd := math.Sqrt(n * p * (1 - p)); math.Abs(float64(kept)-n*(1-p)) > 5*sd {
+			t.Errorf("p %g: kept %d of %d; want about %.0f", p, kept, n, n*(1-p))
+		}
+		torch.Seed(3)
+		again := dropoutMask([]int64{n / 1024, 1024}, p)
+		same, _ := torch.Float32s(again)
+		again.MustDrop()
+		if !slices.Equal(vals, same) {
+			t.Errorf("p %g: the same seed drew another mask", p)
+		}
+		other := dropoutMask([]int64{n / 1024, 1024}, p)
+		diff, _ := torch.Float32s(other)
+		other.MustDrop()
+		if slices.Equal(vals, diff) {
+			t.Errorf("p %g: two draws gave the same mask", p)
+		}
+	}
+	one, three := make([]float32, 5*maskBlock+7), make([]float32, 5*maskBlock+7)
+	fillMask(one, 42, 0.3, 1)
+	fillMask(three, 42, 0.3, 3)
+	if !slices.Equal(one, three) {
+		t.Error("the mask depends on the number of workers")
+	}
 }
