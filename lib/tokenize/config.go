@@ -241,7 +241,9 @@ func splitAdded(text string, added []addedToken) []segment {
 		if start > last {
 			segs = append(segs, segment{last, start, -1})
 		}
-		segs = append(segs, segment{start, end, a.id})
+		// The token covers its own text: the whitespace it took is
+		// nobody's (Hugging Face's trim_offsets gives the same).
+		segs = append(segs, segment{i, i + len(a.content), a.id})
 		last, i = end, end
 	}
 	if last < len(text) {

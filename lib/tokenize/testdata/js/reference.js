@@ -10,7 +10,7 @@
 //                unk, specials.
 //   "bpe"        the same library: vocab.json + merges.txt with the
 //                ByteLevel pre-tokenizer (RobertaTokenizerFast's pipeline);
-//                fields vocab, merges, addPrefixSpace, specials.
+//                fields vocab, merges, addPrefixSpace, cls, sep, specials.
 //   "json"       the same library reading a tokenizer.json (file).
 //   "js"         tokenizers.js (pure JavaScript) reading a tokenizer.json
 //                (file, config): ids and tokens only, it reports no offsets.
@@ -40,10 +40,17 @@ async function rust() {
   } else if (job.kind === "bpe") {
     t = new tk.Tokenizer(await tk.BPE.fromFile(job.vocab, job.merges, {}));
     t.setPreTokenizer(tk.byteLevelPreTokenizer(job.addPrefixSpace, true));
+    // RobertaTokenizerFast's post-processor, whose trim_offsets takes the
+    // spaces out of the pieces' offsets.
+    t.setPostProcessor(tk.robertaProcessing(["</s>", job.sep], ["<s>", job.cls], true, job.addPrefixSpace));
   } else {
     throw new Error("unknown job kind " + job.kind);
   }
-  if (job.specials && job.specials.length) t.addSpecialTokens(job.specials);
+  // Special tokens: a string, or {content, lstrip, rstrip} (RoBERTa's
+  // <mask> takes the space before it).
+  if (job.specials && job.specials.length) {
+    t.addAddedTokens(job.specials.map((s) => (typeof s === "string" ? new tk.AddedToken(s, true) : new tk.AddedToken(s.content, true, { leftStrip: !!s.lstrip, rightStrip: !!s.rstrip }))));
+  }
   const out = [];
   for (let i = 0; i < texts.length; i += 1000) {
     const chunk = texts.slice(i, i + 1000);
