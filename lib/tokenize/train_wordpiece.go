@@ -1,20 +1,14 @@
 package tokenize
 
 import (
-	"bufio"
 	"cmp"
 	"container/heap"
-	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/nerlab/nerlab/internal/safefile"
 )
 
 // WordPiece vocabulary training, the procedure of Hugging Face's
@@ -323,45 +317,17 @@ func (q *pairQueue) Pop() any {
 	return last
 }
 
-// WriteWordPiece writes a BERT tokenizer's files into dir: vocab.txt (one
-// entry a line, the line number is the id) and tokenizer_config.json for
-// Hugging Face's BertTokenizer (do_lower_case as trained, the special
-// tokens, model_max_length).
+// WriteWordPiece writes a trained vocabulary as a BERT tokenizer's files
+// into dir (WordPiece.Save: vocab.txt, one entry a line, the line number
+// its id, and tokenizer_config.json for transformers' BertTokenizer with
+// do_lower_case as trained), with model_max_length maxLength.
 func WriteWordPiece(dir string, vocab []string, lowercase bool, maxLength int) error {
 	for i, v := range vocab {
 		if v == "" || strings.ContainsAny(v, "\n\r") {
 			return fmt.Errorf("write %s: vocabulary entry %d is %q; entries are non-empty and one a line", filepath.Join(dir, "vocab.txt"), i, v)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	err := safefile.Write(filepath.Join(dir, "vocab.txt"), func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		for _, v := range vocab {
-			bw.WriteString(v)
-			bw.WriteByte('\n')
-		}
-		return bw.Flush()
-	})
-	if err != nil {
-		return err
-	}
-	config := map[string]any{
-		"tokenizer_class":        "BertTokenizer",
-		"do_lower_case":          lowercase,
-		"strip_accents":          nil, // follows do_lower_case
-		"tokenize_chinese_chars": true,
-		"model_max_length":       maxLength,
-		"unk_token":              "[UNK]",
-		"sep_token":              "[SEP]",
-		"pad_token":              "[PAD]",
-		"cls_token":              "[CLS]",
-		"mask_token":             "[MASK]",
-	}
-	data, err := json.MarshalIndent(config, "", "  ")
-	if err != nil {
-		return err
-	}
-	return safefile.WriteBytes(filepath.Join(dir, "tokenizer_config.json"), append(data, '\n'))
+	w := NewWordPiece(vocab, lowercase)
+	w.config = hfConfig{"model_max_length": maxLength}
+	return w.Save(dir)
 }

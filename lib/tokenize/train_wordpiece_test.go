@@ -189,6 +189,16 @@ func TestWriteWordPiece(t *testing.T) {
 	if cfg["do_lower_case"] != true || cfg["tokenizer_class"] != "BertTokenizer" || cfg["model_max_length"] != 128.0 {
 		t.Errorf("tokenizer_config.json %v", cfg)
 	}
+	w, err := ReadWordPiece(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := w.Specials(); sp != (Specials{CLS: 2, SEP: 3, PAD: 0, UNK: 1, MASK: 4}) {
+		t.Errorf("specials read back: %+v", sp)
+	}
+	if toks := w.Encode("AB"); len(toks) != 2 || toks[0].Piece != "a" || toks[1].Piece != "##b" {
+		t.Errorf("AB read back as %+v; want a ##b (uncased)", toks)
+	}
 	if err := WriteWordPiece(dir, []string{"a\nb"}, false, 8); err == nil {
 		t.Error("an entry with a newline was written")
 	}
