@@ -188,16 +188,19 @@ func (c *Config) Set(assignment string) error {
 		v.SetString(value)
 	case reflect.Bool:
 		var b bool
-		b, err = strconv.ParseBool(value)
-		v.SetBool(b)
+		if b, err = strconv.ParseBool(value); err == nil {
+			v.SetBool(b)
+		}
 	case reflect.Int, reflect.Int64:
 		var n int64
-		n, err = strconv.ParseInt(value, 10, 64)
-		v.SetInt(n)
+		if n, err = strconv.ParseInt(value, 10, 64); err == nil {
+			v.SetInt(n)
+		}
 	case reflect.Float64:
 		var f float64
-		f, err = strconv.ParseFloat(value, 64)
-		v.SetFloat(f)
+		if f, err = strconv.ParseFloat(value, 64); err == nil {
+			v.SetFloat(f)
+		}
 	case reflect.Slice:
 		var list []string
 		if err = yaml.Unmarshal([]byte(value), &list); err != nil || list == nil {

@@ -78,10 +78,12 @@ func (m Masking) mask(b *Batch, cont []bool, rng *rand.Rand) {
 		if m.special(id) || b.Attention[p] == 0 {
 			continue
 		}
-		if m.WholeWord && cont[p] && p%b.T > 0 {
-			// A word's later pieces follow its first piece's lot.
-			chosen = len(b.Positions) > 0 && b.Positions[len(b.Positions)-1] == int64(p-1)
-		} else {
+		// A word's later pieces follow its first piece's lot; a word cut
+		// by the start of a sequence or by a special token draws anew.
+		// (The piece before may be chosen and now [MASK].)
+		n := len(b.Positions)
+		prevChosen := n > 0 && b.Positions[n-1] == int64(p-1)
+		if !m.WholeWord || !cont[p] || !prevChosen && m.special(b.Input[p-1]) {
 			chosen = rng.Float64() < m.Prob
 		}
 		if chosen {
