@@ -21,6 +21,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/pretrain"
 	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
@@ -631,6 +632,9 @@ func plotCommand() *Command {
 					return &UsageError{Command: "plot", Msg: "missing RUN: no run trained in this session (" + hint.Command("runs") + " lists run folders)"}
 				}
 				dir = runs[len(runs)-1]
+			}
+			if pretrain.IsRun(dir) {
+				return plotPretrain(env, dir, in.Flag("out"))
 			}
 			run, err := runs.ReadRun(dir)
 			if err != nil {

@@ -227,3 +227,22 @@ func (c Config) yamlText() ([]byte, error) {
 	}
 	return b.Bytes(), enc.Close()
 }
+
+// Keys lists the keys a config has, dotted as Set takes them
+// (train.steps), for completion and help.
+func Keys() []string {
+	var out []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if t.Field(i).Type.Kind() == reflect.Struct {
+				walk(t.Field(i).Type, prefix+tag+".")
+			} else {
+				out = append(out, prefix+tag)
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
+	return out
+}

@@ -42,7 +42,8 @@ type Event struct {
 	Kind         string
 	Step, Steps  int
 	Epoch        float64 // epochs done, fractional
-	Loss         float64 // progress: the mean training loss since the last metrics line
+	Epochs       float64 // epochs the whole run takes
+	Loss         float64 // progress: the step's training loss; held-out: the held-out loss
 	Perplexity   float64 // held-out
 	LR           float64
 	TokensPerSec float64
@@ -309,6 +310,11 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 	t := r.cfg.Train
 	n := r.corpus.Train.Sequences(t.SeqLen)
 	perEpoch := (n + t.Batch - 1) / t.Batch
+	emit := r.emit
+	r.emit = func(e Event) {
+		e.Epochs = float64(t.Steps) / float64(perEpoch)
+		emit(e)
+	}
 	heldSeqs := r.corpus.HeldOut.Sequences(t.SeqLen)
 	if t.EvalSequences > 0 {
 		heldSeqs = min(heldSeqs, t.EvalSequences)
