@@ -262,10 +262,25 @@ func (b *BPE) bpe(word string) []string {
 	for _, r := range word {
 		syms = append(syms, string(r))
 	}
+	syms = mergeSymbols(syms, b.ranks)
+	b.cacheMu.Lock()
+	if len(b.cache) >= b.cacheCap {
+		clear(b.cache)
+	}
+	b.cache[word] = syms
+	b.cacheMu.Unlock()
+	return syms
+}
+
+// mergeSymbols applies merges to a word's symbols: the adjacent pair
+// whose merge ranks first, the leftmost if it occurs more than once,
+// until no pair has a merge (Hugging Face's BPE, whose priority queue
+// pops the lowest rank, then the leftmost position).
+func mergeSymbols(syms []string, ranks map[[2]string]int) []string {
 	for len(syms) > 1 {
 		best, at := -1, -1
 		for i := 0; i+1 < len(syms); i++ {
-			if r, ok := b.ranks[[2]string{syms[i], syms[i+1]}]; ok && (best < 0 || r < best) {
+			if r, ok := ranks[[2]string{syms[i], syms[i+1]}]; ok && (best < 0 || r < best) {
 				best, at = r, i
 			}
 		}
@@ -275,12 +290,6 @@ func (b *BPE) bpe(word string) []string {
 		syms[at] += syms[at+1]
 		syms = append(syms[:at+1], syms[at+2:]...)
 	}
-	b.cacheMu.Lock()
-	if len(b.cache) >= b.cacheCap {
-		clear(b.cache)
-	}
-	b.cache[word] = syms
-	b.cacheMu.Unlock()
 	return syms
 }
 

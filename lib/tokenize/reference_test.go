@@ -199,25 +199,44 @@ func runJS(t *testing.T, job map[string]any, texts []string) []refEncoding {
 // many agree.
 func agree(t *testing.T, name string, tok Tokenizer, texts []string, refs []refEncoding) int {
 	t.Helper()
-	bad := 0
+	return agreeExcept(t, name, tok, texts, refs, "", nil)
+}
+
+// agreeExcept is agree where the reference is known to differ on some
+// texts, for a reason given as why: texts that explained says are such
+// are counted apart (and logged); any other disagreement fails.
+func agreeExcept(t *testing.T, name string, tok Tokenizer, texts []string, refs []refEncoding, why string, explained func(string) bool) int {
+	t.Helper()
+	bad, excused := 0, 0
+	unk := tok.Specials().UNK
 	for i, text := range texts {
 		got := tok.Encode(text)
-		if msg := differ(got, refs[i]); msg != "" {
+		msg := differ(got, refs[i], unk)
+		if msg != "" && explained != nil && explained(text) {
+			excused++
+			continue
+		}
+		if msg != "" {
 			bad++
 			if bad <= 5 {
 				t.Errorf("%s: text %d %q: %s", name, i, text, msg)
 			}
 		}
 	}
+	if excused > 0 {
+		t.Logf("%s: %d texts differ where the reference is known to (%s)", name, excused, why)
+	}
 	if bad > 0 {
 		t.Errorf("%s: %d of %d texts disagree with the reference", name, bad, len(texts))
+	} else if excused > 0 {
+		t.Logf("%s: the other %d texts agree with the reference", name, len(texts)-excused)
 	} else {
 		t.Logf("%s: all %d texts agree with the reference", name, len(texts))
 	}
-	return len(texts) - bad
+	return len(texts) - bad - excused
 }
 
-func differ(got []Token, ref refEncoding) string {
+func differ(got []Token, ref refEncoding, unk int) string {
 	show := func() string {
 		var g, r []string
 		for _, tk := range got {
@@ -237,8 +256,12 @@ func differ(got []Token, ref refEncoding) string {
 	}
 	for k, tk := range got {
 		// Hugging Face spells an added token that took the whitespace
-		// beside it (RoBERTa's <mask>) with that whitespace: " <mask>".
-		if tk.ID != ref.IDs[k] || tk.Piece != ref.Tokens[k] && tk.Piece != strings.TrimSpace(ref.Tokens[k]) {
+		// beside it (RoBERTa's <mask>) with that whitespace (" <mask>"),
+		// and Hugging Face's Unigram and SentencePiece spell an unknown
+		// piece as the text it covers; nerlab spells both as the
+		// vocabulary does.
+		samePiece := tk.Piece == ref.Tokens[k] || tk.Piece == strings.TrimSpace(ref.Tokens[k]) || tk.ID == unk && unk >= 0
+		if tk.ID != ref.IDs[k] || !samePiece {
 			return fmt.Sprintf("piece %d differs%s", k, show())
 		}
 		if ref.Offsets != nil && (tk.Start != ref.Offsets[k][0] || tk.End != ref.Offsets[k][1]) {
