@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -412,14 +411,4 @@ func (b *BPE) Save(dir string) error {
 		"add_prefix_space": b.prefix,
 		"trim_offsets":     b.trim,
 	}, b.names)
-}
-
-// sortedKeys is used where a map is written in a stable order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -48,6 +48,7 @@ type HFTokenizer struct {
 	// The ByteLevel and Roberta post-processors' trim_offsets, and
 	// whether a prefix space was added (their first-piece rule).
 	trim, prefixSpace bool
+	modelType         string // the model's type: WordPiece, BPE, Unigram
 	names             specialNames
 	config            hfConfig
 }
@@ -698,6 +699,7 @@ func (t *HFTokenizer) readModel(raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return fmt.Errorf("model: %v", err)
 	}
+	t.modelType = m.Type
 	str := func(p *string, def string) string {
 		if p == nil {
 			return def
