@@ -145,3 +145,20 @@ func TestWordsEmpty(t *testing.T) {
 		t.Errorf("no words: %v %v", toks, wordOf)
 	}
 }
+
+// TestWordsOnCorpus: Words keeps its promises on real sentences (their
+// words as the datasets split them) with a tokenizer of each kind.
+func TestWordsOnCorpus(t *testing.T) {
+	texts := agreementCorpus(t)
+	for _, tok := range fuzzTokenizers(t) {
+		for _, text := range texts[:len(texts):len(texts)] {
+			words := strings.Fields(text)
+			toks, wordOf := Words(tok, words)
+			checkWords(t, words, toks, wordOf)
+			checkEncoding(t, tok, strings.Join(words, " "), toks)
+			if t.Failed() {
+				t.Fatalf("%s on %q", Describe(tok), text)
+			}
+		}
+	}
+}
