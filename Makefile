@@ -142,6 +142,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMediaWiki -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzWikitext -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzOpenViewFile -fuzztime 60s ./lib/retrieve
+	$(GO) test -run '^$$' -fuzz FuzzSentencePieceModel -fuzztime 60s ./lib/tokenize
+	$(GO) test -run '^$$' -fuzz FuzzTokenizerJSON -fuzztime 60s ./lib/tokenize
+	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 60s ./lib/tokenize
 
 # Regenerates data/sample from its seed (a test checks it is up to date).
 sample:

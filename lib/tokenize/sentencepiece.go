@@ -32,6 +32,7 @@ type SentencePiece struct {
 	m       *spModel
 	cmap    *charsmap
 	ids     map[string]int // SentencePiece id of each piece the model can emit
+	maxLen  int            // the longest piece, in bytes (Viterbi looks no further)
 	user    []string       // user-defined pieces, longest first
 	unkID   int            // SentencePiece id of the unknown piece
 	minScr  float32        // lowest score of a normal piece
@@ -87,11 +88,15 @@ func NewSentencePiece(data []byte, fairseq bool) (*SentencePiece, error) {
 		if _, dup := s.ids[p.piece]; !dup && p.piece != "" {
 			s.ids[p.piece] = id
 		}
+		s.maxLen = max(s.maxLen, len(p.piece))
 	}
 	if s.unkID < 0 {
 		return nil, fmt.Errorf("no piece of type UNKNOWN")
 	}
 	sort.Slice(s.user, func(i, j int) bool { return len(s.user[i]) > len(s.user[j]) })
+	if fairseq && (len(m.pieces) < 3 || s.unkID != 0 || m.pieces[1].piece != "<s>" || m.pieces[2].piece != "</s>") {
+		return nil, fmt.Errorf("XLM-R's fairseq ids need the model's first pieces to be <unk>, <s>, </s> (as XLM-R's are)")
+	}
 	if fairseq {
 		s.names = defaultRobertaNames
 	} else {
@@ -336,7 +341,8 @@ func (s *SentencePiece) encode(text string, offset int, out []Token) []Token {
 			continue
 		}
 		start, end := orig[sp.start], orig[sp.end]
-		out = append(out, Token{s.toID(sp.id), s.m.pieces[sp.id].piece, offset + start, offset + end})
+		id := s.toID(sp.id)
+		out = append(out, Token{id, s.Piece(id), offset + start, offset + end})
 	}
 	return out
 }
@@ -354,9 +360,9 @@ func (s *SentencePiece) bytePieces(norm string, orig []int, sp spSpan, offset in
 			id, ok := s.byteID(p)
 			if !ok {
 				id = s.unkID
-				p = s.m.pieces[id].piece
 			}
-			out = append(out, Token{s.toID(id), p, offset + start, offset + end})
+			id = s.toID(id)
+			out = append(out, Token{id, s.Piece(id), offset + start, offset + end})
 		}
 		i += n
 	}
@@ -398,7 +404,7 @@ func (s *SentencePiece) viterbi(norm string) []spSpan {
 			continue
 		}
 		single := false
-		for j := i + 1; j <= len(norm); j++ {
+		for j := i + 1; j <= min(len(norm), i+s.maxLen); j++ {
 			id, ok := s.ids[norm[i:j]]
 			if !ok {
 				continue
