@@ -229,7 +229,7 @@ type runner struct {
 	device gotch.Device
 
 	model   *MaskedLM
-	opt2    optim.Optimizer
+	adamw    optim.Optimizer
 	params  []optim.Param
 	st      *state
 	masking Masking
@@ -291,7 +291,7 @@ func (r *runner) build() error {
 			decay.Params = append(decay.Params, p)
 		}
 	}
-	r.opt2 = optim.NewAdamW([]optim.Group{decay, plain}, 0.9, 0.999, 1e-8)
+	r.adamw = optim.NewAdamW([]optim.Group{decay, plain}, 0.9, 0.999, 1e-8)
 	if ckpt == "" {
 		r.st = &state{Schedule: optim.LinearWarmupDecay{Peak: t.LR, Warmup: t.Warmup, Total: t.Steps}}
 		return trimMetrics(r.cfg.Out, 0)
@@ -299,7 +299,7 @@ func (r *runner) build() error {
 	if r.st, err = readState(ckpt); err != nil {
 		return err
 	}
-	if err := loadOptimizer(ckpt, r.opt2, r.st); err != nil {
+	if err := loadOptimizer(ckpt, r.adamw, r.st); err != nil {
 		return err
 	}
 	return trimMetrics(r.cfg.Out, r.st.Step)
@@ -457,11 +457,11 @@ func (r *runner) step(b *Batch) (float64, error) {
 	if t.Clip > 0 {
 		optim.ClipGradNorm(r.params, t.Clip)
 	}
-	if err := r.opt2.Step(r.st.Schedule.LR()); err != nil {
+	if err := r.adamw.Step(r.st.Schedule.LR()); err != nil {
 		return 0, err
 	}
 	r.st.Schedule.Advance()
-	r.opt2.ZeroGrad()
+	r.adamw.ZeroGrad()
 	return value, nil
 }
 
@@ -493,7 +493,7 @@ func (r *runner) heldOut(n int) (float64, int) {
 
 // checkpoint saves the run's position and renews the model folder.
 func (r *runner) checkpoint() (string, error) {
-	path, err := saveCheckpoint(r.cfg.Out, r.model, r.opt2, r.st)
+	path, err := saveCheckpoint(r.cfg.Out, r.model, r.adamw, r.st)
 	if err != nil {
 		return "", err
 	}
