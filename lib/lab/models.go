@@ -612,7 +612,8 @@ func plotCommand() *Command {
 		Name:    "plot",
 		Summary: "Draw a run's curves (loss, F1, learning rate, per-type F1) as PNG or SVG.",
 		Help: "Reads the run folder's metrics.jsonl (or loss.tsv) and draws:\n  " + strings.Join(kinds, "\n  ") +
-			"\nThe format follows the --out extension (.png or .svg; SVG embeds its fonts).",
+			"\nThe format follows the --out extension (.png or .svg; SVG embeds its fonts)." +
+			"\nA pretraining run (pretrain) gets its masked-token loss and held-out perplexity by step.",
 		Args: []Param{{Name: "RUN", Kind: Path, Optional: true, Help: "run folder (default: this session's latest run)", Values: runCandidates},
 			{Name: "WHAT", Kind: Choice, Choices: names, Optional: true, Help: "which chart (default all, or --what)"}},
 		Flags: []Param{{Name: "out", Short: "o", Kind: Path, Help: "output file (.png or .svg); default RUN/curves.png, or RUN/WHAT.png for one chart"},

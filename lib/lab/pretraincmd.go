@@ -2,9 +2,13 @@ package lab
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,6 +17,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/pretrain"
 	"github.com/nerlab/nerlab/lib/render"
+	"github.com/nerlab/nerlab/lib/torch"
 	"github.com/nerlab/nerlab/lib/train"
 	"github.com/nerlab/nerlab/lib/wiki"
 	"github.com/nerlab/nerlab/plots"
@@ -147,7 +152,28 @@ func runPretrain(ctx context.Context, env *Env, in *Input) error {
 	if !math.IsNaN(res.HeldOut) {
 		fmt.Fprintf(w, "held-out    loss %.4f, perplexity %.2f\n", res.HeldOut, res.Perplexity)
 	}
+	// The weights' checksum, to say which encoder a result came from.
+	weights := filepath.Join(res.Model, torch.SafetensorsFile)
+	sum, err := fileSHA256(weights)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "sha256      %s  %s\n", sum, weights)
 	return nil
+}
+
+// fileSHA256 is the hex SHA-256 of a file's bytes.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // pretrainEvents shows a run's events: progress where the front-end

@@ -52,7 +52,7 @@ func TestPretrainCommand(t *testing.T) {
 	if err := New().Exec(context.Background(), env, argv); err != nil {
 		t.Fatalf("%v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"run folder  " + dir, "encoder     " + filepath.Join(dir, "model"), "steps       6 (", "held-out    loss "} {
+	for _, want := range []string{"run folder  " + dir, "encoder     " + filepath.Join(dir, "model"), "steps       6 (", "held-out    loss ", "sha256      "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

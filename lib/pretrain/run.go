@@ -229,11 +229,17 @@ type runner struct {
 	device gotch.Device
 
 	model   *MaskedLM
-	opt2    optim.Optimizer
+	adamw   optim.Optimizer
 	params  []optim.Param
 	st      *state
 	masking Masking
 	resumed string // the checkpoint resumed from
+
+	epoch int   // the epoch order holds
+	order []int // the order of the training sequences in that epoch
+
+	lineTokens int64     // tokens since the last metrics line
+	lineStart  time.Time // when the steps since that line began
 }
 
 // build makes or loads the model and optimizer, and the state to go on
@@ -291,7 +297,7 @@ func (r *runner) build() error {
 			decay.Params = append(decay.Params, p)
 		}
 	}
-	r.opt2 = optim.NewAdamW([]optim.Group{decay, plain}, 0.9, 0.999, 1e-8)
+	r.adamw = optim.NewAdamW([]optim.Group{decay, plain}, 0.9, 0.999, 1e-8)
 	if ckpt == "" {
 		r.st = &state{Schedule: optim.LinearWarmupDecay{Peak: t.LR, Warmup: t.Warmup, Total: t.Steps}}
 		return trimMetrics(r.cfg.Out, 0)
@@ -299,7 +305,7 @@ func (r *runner) build() error {
 	if r.st, err = readState(ckpt); err != nil {
 		return err
 	}
-	if err := loadOptimizer(ckpt, r.opt2, r.st); err != nil {
+	if err := loadOptimizer(ckpt, r.adamw, r.st); err != nil {
 		return err
 	}
 	return trimMetrics(r.cfg.Out, r.st.Step)
@@ -332,16 +338,13 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 		r.cfg.Out, how, c.NumHiddenLayers, c.HiddenSize, c.VocabSize, r.corpus.Documents, n, t.SeqLen, perEpoch, r.corpus.Held, heldSeqs)})
 
 	res := &Result{Dir: r.cfg.Out, Model: filepath.Join(r.cfg.Out, ModelDir), HeldOut: math.NaN(), Perplexity: math.NaN()}
-	epoch, perm := -1, []int(nil)
-	sitting := time.Now()
-	startStep := r.st.Step
+	sitting, startStep := time.Now(), r.st.Step
 	var lastEmit, lastLine time.Time
 	lastSaved := r.st.Step
 	if r.resumed == "" && r.st.Step == 0 {
 		lastSaved = -1
 	}
-	var lineTokens int64
-	lineStart := time.Now()
+	r.lineStart = time.Now()
 	for r.st.Step < t.Steps {
 		if err := ctx.Err(); err != nil {
 			if lastSaved != r.st.Step {
@@ -351,13 +354,7 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 			}
 			return nil, fmt.Errorf("%w at step %d of %d (%v); run the same command again to resume", ErrInterrupted, r.st.Step, t.Steps, err)
 		}
-		step := r.st.Step
-		if e := step / perEpoch; e != epoch {
-			epoch, perm = e, order(t.Seed, e, n)
-		}
-		b := step % perEpoch
-		seqs := perm[b*t.Batch : min((b+1)*t.Batch, n)]
-		batch := r.masking.batch(&r.corpus.Train, seqs, t.SeqLen, streamRNG(t.Seed, purposeMask, step))
+		batch := r.batchAt(r.st.Step, n, perEpoch)
 		began := time.Now()
 		loss, err := r.step(batch)
 		if err != nil {
@@ -365,20 +362,10 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 		}
 		r.st.Seconds += time.Since(began).Seconds()
 		r.st.Step++
-		r.st.LossSum += loss
-		r.st.LossSteps++
-		r.st.Tokens += int64(batch.Tokens)
-		lineTokens += int64(batch.Tokens)
 		done := r.st.Step
 		ep := float64(done) / float64(perEpoch)
-		if done%t.LogEvery == 0 || done == t.Steps {
-			secs := time.Since(lineStart).Seconds()
-			m := Metric{Kind: KindTrain, Step: done, Epoch: ep, Loss: r.st.LossSum / float64(r.st.LossSteps),
-				LR: r.st.Schedule.LR(), TokensPerSec: float64(lineTokens) / math.Max(secs, 1e-9), Seconds: r.st.Seconds}
-			if err := appendMetric(r.cfg.Out, m); err != nil {
-				return nil, err
-			}
-			r.st.LossSum, r.st.LossSteps, lineTokens, lineStart = 0, 0, 0, time.Now()
+		if err := r.record(loss, batch.Tokens, ep); err != nil {
+			return nil, err
 		}
 		if (done%t.EvalEvery == 0 || done == t.Steps) && heldSeqs > 0 {
 			loss, masked := r.heldOut(heldSeqs)
@@ -431,6 +418,36 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
+// batchAt is the batch of step: the step's share of its epoch's order of
+// the n training sequences, masked from the step's random stream.
+func (r *runner) batchAt(step, n, perEpoch int) *Batch {
+	t := r.cfg.Train
+	if e := step / perEpoch; e != r.epoch || r.order == nil {
+		r.epoch, r.order = e, order(t.Seed, e, n)
+	}
+	b := step % perEpoch
+	seqs := r.order[b*t.Batch : min((b+1)*t.Batch, n)]
+	return r.masking.batch(&r.corpus.Train, seqs, t.SeqLen, streamRNG(t.Seed, purposeMask, step))
+}
+
+// record counts a step's loss and tokens and writes a metrics line every
+// log_every steps (and at the last): the mean loss since the line before.
+func (r *runner) record(loss float64, tokens int, epoch float64) error {
+	t := r.cfg.Train
+	r.st.LossSum += loss
+	r.st.LossSteps++
+	r.st.Tokens += int64(tokens)
+	r.lineTokens += int64(tokens)
+	if done := r.st.Step; done%t.LogEvery != 0 && done != t.Steps {
+		return nil
+	}
+	secs := time.Since(r.lineStart).Seconds()
+	m := Metric{Kind: KindTrain, Step: r.st.Step, Epoch: epoch, Loss: r.st.LossSum / float64(r.st.LossSteps),
+		LR: r.st.Schedule.LR(), TokensPerSec: float64(r.lineTokens) / math.Max(secs, 1e-9), Seconds: r.st.Seconds}
+	r.st.LossSum, r.st.LossSteps, r.lineTokens, r.lineStart = 0, 0, 0, time.Now()
+	return appendMetric(r.cfg.Out, m)
+}
+
 // step trains one batch and returns its loss.
 func (r *runner) step(b *Batch) (float64, error) {
 	t := r.cfg.Train
@@ -457,11 +474,11 @@ func (r *runner) step(b *Batch) (float64, error) {
 	if t.Clip > 0 {
 		optim.ClipGradNorm(r.params, t.Clip)
 	}
-	if err := r.opt2.Step(r.st.Schedule.LR()); err != nil {
+	if err := r.adamw.Step(r.st.Schedule.LR()); err != nil {
 		return 0, err
 	}
 	r.st.Schedule.Advance()
-	r.opt2.ZeroGrad()
+	r.adamw.ZeroGrad()
 	return value, nil
 }
 
@@ -493,7 +510,7 @@ func (r *runner) heldOut(n int) (float64, int) {
 
 // checkpoint saves the run's position and renews the model folder.
 func (r *runner) checkpoint() (string, error) {
-	path, err := saveCheckpoint(r.cfg.Out, r.model, r.opt2, r.st)
+	path, err := saveCheckpoint(r.cfg.Out, r.model, r.adamw, r.st)
 	if err != nil {
 		return "", err
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 
 	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/torch"
@@ -176,5 +177,89 @@ func TestResumeIsExact(t *testing.T) {
 	other.Train.Steps = 10
 	if _, err := Run(context.Background(), other, Options{}); err == nil || !strings.Contains(err.Error(), "another config") {
 		t.Errorf("a changed config: %v", err)
+	}
+}
+
+// TestContinueFrom: --from continues a BERT folder: a BertForMaskedLM
+// folder brings its head, a BertModel folder (no head) gets a fresh one
+// and keeps its encoder weights, a partial head is refused by name; a run
+// continued from a pretrained encoder starts where it left off (a loss far
+// below a fresh model's).
+func TestContinueFrom(t *testing.T) {
+	corpus := writeCorpus(t, 40)
+	first := tinyConfig(corpus, filepath.Join(t.TempDir(), "first"))
+	first.Train.Steps, first.Train.LR = 30, 5e-3
+	if _, err := Run(context.Background(), first, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(first.Out, ModelDir)
+	m, head, err := LoadMaskedLM(model, gotch.CPU)
+	if err != nil || !head {
+		t.Fatalf("a BertForMaskedLM folder: head %v, %v", head, err)
+	}
+
+	// A BertModel folder: the encoder's tensors without the prefix.
+	bare := t.TempDir()
+	weights, _, err := torch.ReadSafetensors(filepath.Join(model, torch.SafetensorsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoder := map[string]*ts.Tensor{}
+	for name, w := range weights {
+		if strings.HasPrefix(name, encoderPrefix) {
+			encoder[strings.TrimPrefix(name, encoderPrefix)] = w
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join(model, "config.json"))
+	os.WriteFile(filepath.Join(bare, "config.json"), data, 0o644)
+	if err := torch.WriteSafetensors(filepath.Join(bare, torch.SafetensorsFile), encoder, nil); err != nil {
+		t.Fatal(err)
+	}
+	torch.Seed(1)
+	b, head, err := LoadMaskedLM(bare, gotch.CPU)
+	if err != nil || head {
+		t.Fatalf("a BertModel folder: head %v, %v", head, err)
+	}
+	for name, v := range b.Params() {
+		want := m.Params()[name]
+		x, _ := torch.Float32s(v)
+		y, _ := torch.Float32s(want)
+		switch {
+		case strings.HasPrefix(name, encoderPrefix) && !slices.Equal(x, y):
+			t.Errorf("%s was not loaded", name)
+		case name == "cls.predictions.transform.LayerNorm.weight" && slices.ContainsFunc(x, func(f float32) bool { return f != 1 }):
+			t.Errorf("%s is not initialised as BERT does (ones)", name)
+		}
+	}
+
+	// A head with a tensor missing.
+	partial := t.TempDir()
+	os.WriteFile(filepath.Join(partial, "config.json"), data, 0o644)
+	delete(weights, "cls.predictions.transform.dense.bias")
+	if err := torch.WriteSafetensors(filepath.Join(partial, torch.SafetensorsFile), weights, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadMaskedLM(partial, gotch.CPU); err == nil || !strings.Contains(err.Error(), "cls.predictions.transform.dense.bias") {
+		t.Errorf("a partial head: %v", err)
+	}
+
+	// Continue the first run's encoder, and compare the first logged loss
+	// with a fresh model's.
+	cont := tinyConfig(corpus, filepath.Join(t.TempDir(), "cont"))
+	cont.From, cont.Train.Steps = model, 2
+	if _, err := Run(context.Background(), cont, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := tinyConfig(corpus, filepath.Join(t.TempDir(), "fresh"))
+	fresh.Train.Steps = 2
+	if _, err := Run(context.Background(), fresh, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	c, f := losses(t, cont.Out, KindTrain), losses(t, fresh.Out, KindTrain)
+	if !(c[0] < f[0]-0.5) {
+		t.Errorf("first loss %.3f continued, %.3f fresh; want the continued run well below", c[0], f[0])
+	}
+	if _, err := os.Stat(filepath.Join(cont.Out, TokenizerDir)); !os.IsNotExist(err) {
+		t.Errorf("a continued run trained a vocabulary of its own (%v)", err)
 	}
 }
