@@ -40,8 +40,9 @@ config tensor by tensor. It prints the architecture and its sizes, the
 parameters, the weight files, a task head's tensors the encoder does not use,
 and the tokenizer files found. With --json, the same as one JSON object.
 
-The encoders are not yet usable in a tagger: this shows whether a folder
-loads and what it holds.`,
+A folder that loads here can be a tagger's encoder: set
+embeddings.transformer.model to it (load NAME DIR, then tokenize NAME TEXT,
+shows how it cuts text).`,
 		Args:     []Param{{Name: "ACTION", Kind: Choice, Choices: []string{"info"}, Help: "info"}, {Name: "DIR", Kind: Path, Help: "Hugging Face model folder"}},
 		Flags:    []Param{{Name: "json", Kind: Bool, Help: "print JSON"}},
 		Examples: []string{"model info ~/models/bert-base-cased"},
