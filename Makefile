@@ -7,13 +7,17 @@ GO ?= go
 # python3-torch is the PyTorch on the same libtorch that the numerical tests
 # and the benchmark compare against (run with /usr/bin/python3); tmux drives
 # the REPL's end-to-end test; Jupyter's client and kernel_test run the
-# kernel's conformance suite.
+# kernel's conformance suite; python3-sentencepiece is the reference the
+# SentencePiece tokenizer is checked against (node 20 and npm, which install
+# the JavaScript references of the other tokenizers, come with the machine:
+# tokenize-js).
 APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3-numpy tmux \
-	python3-jupyter-client python3-jupyter-kernel-test jupyter-client python3-nbclient python3-nbformat
+	python3-jupyter-client python3-jupyter-kernel-test jupyter-client python3-nbclient python3-nbformat \
+	python3-sentencepiece
 
-.PHONY: setup deps gotch weaviate build repl kernel-install test demo bench bench-compare bench-transformer fuzz sample clean
+.PHONY: setup deps gotch tokenize-js weaviate build repl kernel-install test demo bench bench-compare bench-transformer fuzz sample clean
 
-setup: deps gotch
+setup: deps gotch tokenize-js
 
 # Installs only missing packages, so a second run costs a dpkg query.
 deps:
@@ -24,6 +28,18 @@ deps:
 	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# The npm tokenizers lib/tokenize's agreement tests compare against, at the
+# versions package-lock.json pins (npm's cache makes a repeat quick); skipped
+# when they are installed.
+TOKENIZE_JS := lib/tokenize/testdata/js
+tokenize-js:
+	@if ! command -v npm >/dev/null; then \
+	  echo "setup: npm is missing; the tokenizer agreement tests need node 20 and npm" >&2; \
+	elif [ ! -f $(TOKENIZE_JS)/node_modules/.package-lock.json ] || [ $(TOKENIZE_JS)/package-lock.json -nt $(TOKENIZE_JS)/node_modules/.package-lock.json ]; then \
+	  echo "setup: installing the npm tokenizers into $(TOKENIZE_JS)"; \
+	  cd $(TOKENIZE_JS) && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
 # Copies gotch v0.8.0 into third_party/gotch and fits it to this libtorch
@@ -134,6 +150,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMediaWiki -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzWikitext -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzOpenViewFile -fuzztime 60s ./lib/retrieve
+	$(GO) test -run '^$$' -fuzz FuzzSentencePieceModel -fuzztime 60s ./lib/tokenize
+	$(GO) test -run '^$$' -fuzz FuzzTokenizerJSON -fuzztime 60s ./lib/tokenize
+	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 60s ./lib/tokenize
 
 # Regenerates data/sample from its seed (a test checks it is up to date).
 sample:

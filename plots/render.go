@@ -73,7 +73,7 @@ const maxSide = 8192
 // dpi, one pixel per point; SVG carries its fonts inside. A chart with
 // nothing to show returns an error wrapping ErrNoData; a size too small
 // for the chart's axes and labels is refused.
-func Render(r *runs.Run, what, format string, width, height vg.Length) (out []byte, err error) {
+func Render(r *runs.Run, what, format string, width, height vg.Length) ([]byte, error) {
 	if r == nil {
 		return nil, errNilRun
 	}
@@ -85,27 +85,34 @@ func Render(r *runs.Run, what, format string, width, height vg.Length) (out []by
 	if format != "png" && format != "svg" {
 		return nil, fmt.Errorf("unknown image format %q; expected png or svg", format)
 	}
+	fig, err := kinds[k].make(r)
+	if err != nil {
+		return nil, err
+	}
+	w, h := DefaultSize(what)
+	return encode(fig, what+" chart of "+r.Name(), what, format, width, height, w, h)
+}
+
+// encode draws fig as format ("png" or "svg", already checked) at width by
+// height points. label names the chart in errors; a size that leaves no
+// room for the axes is refused with the suggested size wantW×wantH.
+func encode(fig drawer, label, what, format string, width, height, wantW, wantH vg.Length) (out []byte, err error) {
 	for _, side := range []vg.Length{width, height} {
 		if !(side >= 1 && side <= maxSide) { // false for NaN too
 			return nil, fmt.Errorf("image size %gx%g; expected sides from 1 to %d", width, height, maxSide)
 		}
 	}
-	fig, err := kinds[k].make(r)
-	if err != nil {
-		return nil, err
-	}
 	// gonum panics on some inputs it considers programmer errors; a
 	// chart that cannot be drawn must not take a REPL session down.
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("draw %s chart of %s: %v", what, r.Name(), p)
+			out, err = nil, fmt.Errorf("draw %s: %v", label, p)
 		}
 	}()
 	// Measuring needs only the rectangle; nothing is drawn on it.
 	if !fits(fig, draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: width, Y: height}}}) {
-		w, h := DefaultSize(what)
 		return nil, fmt.Errorf("image size %gx%g is too small for the %s chart; expected a larger one, such as %gx%g",
-			width, height, what, w, h)
+			width, height, what, wantW, wantH)
 	}
 	var buf bytes.Buffer
 	switch format {

@@ -13,7 +13,12 @@
 # KINDS: baseline (sentences alone), context (context views alone), twoview
 # (both views, NLL only), cl-l2, cl-kl (both views with CL), and the same
 # three two-view kinds warm-started from the context model of the seed:
-# twoview-warm, cl-l2-warm, cl-kl-warm.
+# twoview-warm, cl-l2-warm, cl-kl-warm. The same five with a pretrained
+# transformer in place of the BiLSTM (data/configs/world-bert*.yaml):
+# bert-baseline, bert-context, bert-twoview, bert-cl-l2, bert-cl-kl, on the
+# encoder ENCODER (default runs/pretrain-world/model, which
+# `nerlab pretrain data/configs/pretrain-world.yaml` makes from the
+# encyclopedia of the same world).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-runs/clner-world}
@@ -21,6 +26,7 @@ seeds=${SEEDS:-1 2 3}
 kinds=${KINDS:-baseline context twoview cl-l2 cl-kl}
 threads=${THREADS:-1}
 nl=bin/nerlab
+encoder=${ENCODER:-runs/pretrain-world/model}
 if [ ! -f "$out/context/test.conll" ]; then
   $nl world --out "$out" --name-cue "${NAME_CUE:-0.5}"
   $nl index build --corpus "$out/knowledge.jsonl" --out "$out/index" --sentences 1 --fresh > /dev/null
@@ -50,6 +56,12 @@ for seed in $seeds; do
       twoview) $nl train data/configs/world-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${nocl[@]}" "${warm[@]}" ;;
       cl-l2) $nl train data/configs/world-cl-l2.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${warm[@]}" ;;
       cl-kl) $nl train data/configs/world-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${warm[@]}" ;;
+      bert-baseline) $nl train data/configs/world-bert.yaml "${common[@]}" "${plain[@]}" --set "embeddings.transformer.model=$encoder" ;;
+      bert-context) $nl train data/configs/world-bert-context.yaml "${common[@]}" --set "data.train=$out/context/train.conll" \
+                 --set "data.dev=$out/context/dev.conll" --set "data.test=$out/context/test.conll" --set "embeddings.transformer.model=$encoder" ;;
+      bert-twoview) $nl train data/configs/world-bert-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${nocl[@]}" --set "embeddings.transformer.model=$encoder" ;;
+      bert-cl-l2) $nl train data/configs/world-bert-cl-l2.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" --set "embeddings.transformer.model=$encoder" ;;
+      bert-cl-kl) $nl train data/configs/world-bert-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" --set "embeddings.transformer.model=$encoder" ;;
       *) echo "unknown kind $kind" >&2; exit 2 ;;
     esac > "$run.log" 2>&1 || { echo "$run failed; see $run.log" >&2; exit 1; }
   done

@@ -41,6 +41,14 @@ usage: bert.py bench [--hidden H --layers L --heads N --intermediate I --vocab V
   commands from stdin, one per line (train, eval, quit), and answers each
   with a JSON line of its times: the Go driver interleaves the two sides
   step by step.
+
+usage: bert.py mlm DIR BATCH OUT
+  reads a BertForMaskedLM folder as nerlab's pretrain writes it (DIR/config.json,
+  DIR/model.safetensors, read here with json and torch.frombuffer: bert.* encoder,
+  cls.predictions.transform.* and cls.predictions.bias, the decoder tied to the
+  word embeddings) and BATCH, a JSON object of ids, mask (rows of equal length)
+  and positions (b*T + t); writes OUT: the head's logits at those positions
+  (flattened, with their shape) and each position's top prediction.
 """
 import json
 import math
@@ -347,9 +355,106 @@ def bench(argv):
     json.dump(out, sys.stdout)
     print()
 
+
+def read_safetensors(path):
+    """The tensors of a safetensors file: an 8-byte little-endian header
+    length, a JSON header of dtype, shape and data offsets, then the data."""
+    with open(path, "rb") as f:
+        data = f.read()
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        if e["dtype"] != "F32":
+            raise SystemExit("%s: tensor %s is %s; this reader takes F32" % (path, name, e["dtype"]))
+        a, b = e["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[base + a:base + b]), dtype=torch.float32).reshape(e["shape"])
+    return out
+
+
+def hf_params(m):
+    """The encoder's parameters under BertModel's names."""
+    sd = OrderedDict()
+    sd["embeddings.word_embeddings.weight"] = m.word.weight
+    sd["embeddings.position_embeddings.weight"] = m.pos.weight
+    sd["embeddings.token_type_embeddings.weight"] = m.typ.weight
+    sd["embeddings.LayerNorm.weight"] = m.emb_norm.weight
+    sd["embeddings.LayerNorm.bias"] = m.emb_norm.bias
+    for i, l in enumerate(m.layers):
+        p = "encoder.layer.%d." % i
+        for name, mod in [("attention.self.query", l.q), ("attention.self.key", l.k), ("attention.self.value", l.v),
+                          ("attention.output.dense", l.o), ("attention.output.LayerNorm", l.attn_norm),
+                          ("intermediate.dense", l.fc1), ("output.dense", l.fc2), ("output.LayerNorm", l.out_norm)]:
+            sd[p + name + ".weight"] = mod.weight
+            sd[p + name + ".bias"] = mod.bias
+    return sd
+
+
+class MLMHead(torch.nn.Module):
+    """BertForMaskedLM's cls.predictions: t = LayerNorm(act(W h + b)),
+    logits = t E^T + bias, E the (tied) word embeddings."""
+
+    def __init__(self, c):
+        super().__init__()
+        H = c["hidden_size"]
+        self.act = ACT[c["hidden_act"]]
+        self.dense = torch.nn.Linear(H, H)
+        self.norm = torch.nn.LayerNorm(H, eps=c["layer_norm_eps"])
+        self.bias = torch.nn.Parameter(torch.zeros(c["vocab_size"]))
+
+    def forward(self, h, decoder):
+        return self.norm(self.act(self.dense(h))) @ decoder.t() + self.bias
+
+
+def mlm(folder, batch_path, out):
+    with open(os.path.join(folder, "config.json")) as f:
+        c = json.load(f)
+    c.setdefault("layer_norm_eps", 1e-12)
+    c.setdefault("type_vocab_size", 2)
+    c.setdefault("hidden_act", "gelu")
+    sd = read_safetensors(os.path.join(folder, "model.safetensors"))
+    m, head = Bert(c), MLMHead(c)
+    used = set()
+    with torch.no_grad():
+        for name, p in hf_params(m).items():
+            p.copy_(sd["bert." + name])
+            used.add("bert." + name)
+        for name, p in [("cls.predictions.transform.dense.weight", head.dense.weight),
+                        ("cls.predictions.transform.dense.bias", head.dense.bias),
+                        ("cls.predictions.transform.LayerNorm.weight", head.norm.weight),
+                        ("cls.predictions.transform.LayerNorm.bias", head.norm.bias),
+                        ("cls.predictions.bias", head.bias)]:
+            p.copy_(sd[name])
+            used.add(name)
+    decoder = sd.get("cls.predictions.decoder.weight", m.word.weight)
+    used.add("cls.predictions.decoder.weight")
+    if not torch.equal(decoder, m.word.weight):
+        raise SystemExit("%s: cls.predictions.decoder.weight is not the word embeddings (BertForMaskedLM ties them)" % folder)
+    left = sorted(set(sd) - used)
+    if left:
+        raise SystemExit("%s: tensors BertForMaskedLM does not have: %s" % (folder, ", ".join(left)))
+    m.eval()
+    with open(batch_path) as f:
+        b = json.load(f)
+    ids, mask = torch.tensor(b["ids"]), torch.tensor(b["mask"])
+    with torch.no_grad():
+        h = m(ids, mask, torch.zeros_like(ids))
+        picked = h.reshape(-1, h.shape[-1])[torch.tensor(b["positions"])]
+        logits = head(picked, decoder)
+    with open(out, "w") as f:
+        json.dump({"logits": logits.reshape(-1).tolist(), "shape": list(logits.shape),
+                   "top": logits.argmax(-1).tolist()}, f)
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "bench":
         sys.exit(bench(sys.argv[2:]))
+    if len(sys.argv) == 5 and sys.argv[1] == "mlm":
+        mlm(*sys.argv[2:])
+        sys.exit(0)
     if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("tiny", "step", "dropout"):
         sys.exit(__doc__)
     {"tiny": tiny, "step": step, "dropout": dropout}[sys.argv[1]](sys.argv[2], *sys.argv[3:])

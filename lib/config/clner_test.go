@@ -42,6 +42,10 @@ func TestCLNERFile(t *testing.T) {
 	if e.Embeddings.Char == nil || *e.Embeddings.Char != wantChar {
 		t.Errorf("embeddings.char = %+v; want %+v", e.Embeddings.Char, wantChar)
 	}
+	wantTransformer := TransformerEmbeddings{Model: "xlm-roberta-large", Layers: "-1", Pooling: "first", FineTune: true}
+	if e.Embeddings.Transformer == nil || *e.Embeddings.Transformer != wantTransformer {
+		t.Errorf("embeddings.transformer = %+v; want %+v", e.Embeddings.Transformer, wantTransformer)
+	}
 	wantModel := Model{UseRNN: true, HiddenSize: 128, RNNLayers: 2, UseCRF: true, Constraints: true,
 		Dropout: 0.1, WordDropout: 0.1, LockedDropout: 0.25}
 	if e.Model != wantModel {
@@ -52,7 +56,7 @@ func TestCLNERFile(t *testing.T) {
 	wantTrain.LearningRate = 5e-6
 	wantTrain.MiniBatchSize = 1
 	wantTrain.Accumulate = 4
-	wantTrain.CRFLRMultiplier = 10000
+	wantTrain.LRMultipliers = map[string]float64{"reproject": 10000, "rnn": 10000, "out": 10000, "crf": 10000}
 	wantTrain.MaxEpochs = 10
 	wantTrain.SaveFinalModel = false
 	wantTrain.SortByLength = false
@@ -68,7 +72,7 @@ func TestCLNERFile(t *testing.T) {
 	for _, w := range []string{
 		path + ":1: ignored key MFVI: second-order MFVI decoding is not used",
 		path + ":9: ignored key anneal_factor: CLNER's trainer reads train.anneal_factor",
-		path + ":20: ignored key embeddings.TransformerWordEmbeddings-0: transformer embeddings are not supported yet",
+		path + `:20: embeddings.TransformerWordEmbeddings-0: "xlm-roberta-large" is not a local folder (a model name flair downloads?); nerlab cannot download models, expected a Hugging Face model folder`,
 		path + ":35: ignored key model.FastSequenceTagger.remove_x: a CLNER tagger option nerlab does not use",
 		path + ":60: ignored key ner.tag_dictionary: nerlab builds the tag dictionary from the training data",
 		path + ":80: ignored key train.true_reshuffle: a CLNER training option nerlab does not use",
@@ -84,7 +88,7 @@ func TestCLNERFile(t *testing.T) {
 		}
 	}
 	for key, line := range map[string]int{"data.train": 49, "data.columns": 47, "data.context.train": 55,
-		"model.hidden_size": 32, "train.multi_view_training": 34, "train.crf_lr_multiplier": 72, "name": 43} {
+		"model.hidden_size": 32, "train.multi_view_training": 34, "train.lr_multipliers.out": 72, "name": 43} {
 		if e.Lines[key] != line {
 			t.Errorf("Lines[%s] = %d; want %d", key, e.Lines[key], line)
 		}
@@ -275,13 +279,28 @@ train:
 			t.Errorf("no warning with %q in\n%s", parts, strings.Join(e.Warnings, "\n"))
 		}
 	}
-	// A stack of transformers only reads, then fails validation.
-	e = mustParse(t, clnerYAML(dir, "embeddings:\n  TransformerWordEmbeddings-0: {model: bert-base-cased}\n"))
-	if e.Embeddings.Word != nil || e.Embeddings.Char != nil {
-		t.Errorf("embeddings = %+v; want none", e.Embeddings)
+	// A transformer alone, with ACE's defaults for what the file leaves
+	// out; the older classes name the model with their own argument.
+	model := t.TempDir()
+	e = mustParse(t, clnerYAML(dir, "embeddings:\n  TransformerWordEmbeddings-0: {model: "+model+"}\n"))
+	want := TransformerEmbeddings{Model: model, Layers: "-1,-2,-3,-4", Pooling: "first"}
+	if e.Embeddings.Word != nil || e.Embeddings.Char != nil || e.Embeddings.Transformer == nil || *e.Embeddings.Transformer != want {
+		t.Errorf("embeddings = %+v; want the transformer %+v alone", e.Embeddings, want)
 	}
-	if err := e.Validate(); err == nil || !strings.Contains(err.Error(), "embeddings: none are configured") {
-		t.Errorf("Validate = %v; want no embeddings", err)
+	if hasWarning(e, "TransformerWordEmbeddings") || e.Validate() != nil {
+		t.Errorf("warnings %q, Validate %v; want none about the transformer", e.Warnings, e.Validate())
+	}
+	e = mustParse(t, clnerYAML(dir, "embeddings:\n  XLMRobertaEmbeddings-0:\n    pretrained_model_name_or_path: xlm-roberta-large\n    pooling_operation: mean\n    use_scalar_mix: true\n"))
+	if tr := e.Embeddings.Transformer; tr == nil || tr.Model != "xlm-roberta-large" || tr.Pooling != "mean" {
+		t.Errorf("embeddings.transformer = %+v", tr)
+	}
+	for _, parts := range [][]string{
+		{"exp.yaml:8:", `"xlm-roberta-large" is not a local folder`},
+		{"exp.yaml:11:", "use_scalar_mix: scalar mix is not built"},
+	} {
+		if !hasWarning(e, parts...) {
+			t.Errorf("no warning with %q in\n%s", parts, strings.Join(e.Warnings, "\n"))
+		}
 	}
 }
 

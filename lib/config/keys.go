@@ -77,7 +77,8 @@ func indexFields(fs []field) map[string]*field {
 
 // Keys returns every dotted key that a native file and Set accept, in the
 // order the types declare them: scalar keys such as train.max_epochs, and
-// the optional sections embeddings.word, embeddings.char and data.context,
+// the optional sections embeddings.word, embeddings.char,
+// embeddings.transformer and data.context,
 // which "none" removes.
 func Keys() []string {
 	var out []string
@@ -158,6 +159,8 @@ func newSection(owner reflect.Value, t reflect.Type) reflect.Value {
 	case reflect.TypeOf(def.Embeddings.Char):
 		c := *def.Embeddings.Char
 		return reflect.ValueOf(&c)
+	case reflect.TypeOf(&TransformerEmbeddings{}):
+		return reflect.ValueOf(DefaultTransformer())
 	case reflect.TypeOf(&Data{}):
 		parent := owner.Interface().(Data)
 		return reflect.ValueOf(&Data{Columns: parent.Columns, TagScheme: parent.TagScheme})

@@ -34,12 +34,27 @@ func TestRoundTripDefault(t *testing.T) {
 	// Every key is written, so the copy does not depend on Default staying
 	// the same.
 	for _, k := range Keys() {
-		if strings.HasPrefix(k, "data.context") {
-			continue
+		if strings.HasPrefix(k, "data.context") || strings.HasPrefix(k, "embeddings.transformer.") {
+			continue // sections the default lacks
 		}
 		last := k[strings.LastIndex(k, ".")+1:]
 		if !strings.Contains(string(out), last+":") {
 			t.Errorf("Marshal left out %s:\n%s", k, out)
+		}
+	}
+}
+
+// TestRoundTripTransformer: a transformer section and its options survive
+// the run folder's copy.
+func TestRoundTripTransformer(t *testing.T) {
+	e := Default()
+	e.Embeddings.Word, e.Embeddings.Char = nil, nil
+	e.Embeddings.Transformer = &TransformerEmbeddings{Model: "models/tiny", Layers: "-1,-2", LayerMean: true,
+		Pooling: "mean", MaxLength: 128, Stride: 32}
+	out := roundTrip(t, &e)
+	for _, want := range []string{"transformer:", "model: models/tiny", "layers: -1,-2", "pooling: mean", "fine_tune: false", "stride: 32"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the copy lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -39,11 +39,12 @@ type Data struct {
 // Embeddings describes the token encoders that are stacked: one key per
 // encoder kind (lib/embed's registry), each with the kind's own options;
 // a missing key (or none) leaves that kind out. The model stacks them
-// word table first, then characters; lib/models maps each onto its kind's
-// embed.Config.
+// word table first, then characters, then the transformer; lib/models
+// maps each onto its kind's embed.Config.
 type Embeddings struct {
-	Word *WordEmbeddings `yaml:"word,omitempty" json:"word,omitempty"`
-	Char *CharEmbeddings `yaml:"char,omitempty" json:"char,omitempty"`
+	Word        *WordEmbeddings        `yaml:"word,omitempty" json:"word,omitempty"`
+	Char        *CharEmbeddings        `yaml:"char,omitempty" json:"char,omitempty"`
+	Transformer *TransformerEmbeddings `yaml:"transformer,omitempty" json:"transformer,omitempty"`
 }
 
 // WordEmbeddings is a trainable word table, optionally initialised from a
@@ -62,6 +63,19 @@ type CharEmbeddings struct {
 	Dim     int    `yaml:"dim" json:"dim"`         // character embedding size
 	Hidden  int    `yaml:"hidden" json:"hidden"`   // per-direction LSTM size, or CNN filters
 	Kernel  int    `yaml:"kernel" json:"kernel"`   // CNN kernel width
+}
+
+// TransformerEmbeddings is a pretrained transformer (BERT, RoBERTa or
+// XLM-R) read from a local Hugging Face model folder, stacked after the
+// word and character encoders.
+type TransformerEmbeddings struct {
+	Model     string `yaml:"model" json:"model"`           // the model folder: config.json, weights, tokenizer
+	Layers    string `yaml:"layers" json:"layers"`         // hidden states used, flair's form: "-1" or "-1,-2,-3,-4" (0: the embedding layer)
+	LayerMean bool   `yaml:"layer_mean" json:"layer_mean"` // average the layers instead of concatenating them
+	Pooling   string `yaml:"pooling" json:"pooling"`       // a word's vector from its pieces: first, last, mean or first_last
+	FineTune  bool   `yaml:"fine_tune" json:"fine_tune"`   // train the encoder with the tagger (else frozen)
+	MaxLength int    `yaml:"max_length" json:"max_length"` // pieces per window, [CLS] and [SEP] included; 0: the model's limit
+	Stride    int    `yaml:"stride" json:"stride"`         // pieces consecutive windows share; 0: half a window
 }
 
 // Model is the sequence tagger on top of the embeddings.
@@ -125,6 +139,12 @@ type Train struct {
 	// fine-tuning. The tagger keeps its own vocabulary, labels and
 	// architecture; the embeddings and model sections are not used.
 	InitFrom string `yaml:"init_from" json:"init_from,omitempty"`
+}
+
+// DefaultTransformer is the transformer section a file or an override
+// brings in: the last layer's states, first-piece pooling, fine-tuned.
+func DefaultTransformer() *TransformerEmbeddings {
+	return &TransformerEmbeddings{Layers: "-1", Pooling: "first", FineTune: true}
 }
 
 // Default returns the experiment every file starts from: flair's

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,8 +106,25 @@ func (v *validator) data(prefix string, d *Data) {
 
 func (v *validator) embeddings() {
 	emb := v.e.Embeddings
-	if emb.Word == nil && emb.Char == nil {
-		v.fail("embeddings", "none are configured; expected embeddings.word, embeddings.char or both")
+	if emb.Word == nil && emb.Char == nil && emb.Transformer == nil {
+		v.fail("embeddings", "none are configured; expected embeddings.word, embeddings.char, embeddings.transformer or several")
+	}
+	if tr := emb.Transformer; tr != nil {
+		if tr.Model == "" {
+			v.fail("embeddings.transformer.model", "missing; expected a local Hugging Face model folder (nerlab cannot download models)")
+		}
+		if _, err := ParseLayers(tr.Layers); err != nil {
+			v.fail("embeddings.transformer.layers", "%v", err)
+		}
+		if !slices.Contains(embedPoolings, tr.Pooling) {
+			v.fail("embeddings.transformer.pooling", "%q; expected one of %s", tr.Pooling, strings.Join(embedPoolings, ", "))
+		}
+		if tr.MaxLength < 0 || tr.MaxLength > 0 && tr.MaxLength < 3 {
+			v.fail("embeddings.transformer.max_length", "%d; expected 0 (the model's limit) or at least 3", tr.MaxLength)
+		}
+		if tr.Stride < 0 {
+			v.fail("embeddings.transformer.stride", "%d is negative; expected 0 (half a window) or more", tr.Stride)
+		}
 	}
 	if w := emb.Word; w != nil {
 		if w.Vectors == "" {
@@ -229,8 +247,9 @@ func validDevice(name string) bool {
 	return false
 }
 
-// CheckFiles reports data and vector files that cannot be opened, relative
-// to the working directory, each at the line that names it.
+// CheckFiles reports data and vector files, and transformer folders, that
+// cannot be opened, relative to the working directory, each at the line
+// that names it.
 func (e *Experiment) CheckFiles() error {
 	var errs []error
 	check := func(key, path string) {
@@ -259,6 +278,15 @@ func (e *Experiment) CheckFiles() error {
 	if w := e.Embeddings.Word; w != nil {
 		check("embeddings.word.vectors", w.Vectors)
 	}
+	if tr := e.Embeddings.Transformer; tr != nil && tr.Model != "" {
+		key := "embeddings.transformer.model"
+		if st, err := os.Stat(tr.Model); err != nil || !st.IsDir() {
+			errs = append(errs, &Error{Path: e.Path, Line: e.Lines[key], Key: key,
+				Msg: fmt.Sprintf("cannot open the folder %s; expected a Hugging Face model folder (relative paths are relative to the working directory)", tr.Model), Err: err})
+		} else if _, err := os.Stat(filepath.Join(tr.Model, "config.json")); err != nil {
+			errs = append(errs, e.errAt(key, "%s has no config.json; expected a Hugging Face model folder", tr.Model))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -274,6 +302,9 @@ func (e *Experiment) Inputs() []string {
 	}
 	if w := e.Embeddings.Word; w != nil {
 		paths = append(paths, w.Vectors)
+	}
+	if tr := e.Embeddings.Transformer; tr != nil {
+		paths = append(paths, tr.Model)
 	}
 	paths = append(paths, e.Train.InitFrom, e.Path)
 	return slices.DeleteFunc(paths, func(p string) bool { return p == "" })
@@ -291,4 +322,26 @@ func validGroupName(name string) bool {
 		}
 	}
 	return true
+}
+
+// embedPoolings are lib/embed's Poolings (lib/config does not import the
+// libtorch packages).
+var embedPoolings = []string{"first", "last", "mean", "first_last"}
+
+// ParseLayers reads a transformer's layers in flair's form, "-1" or
+// "-1,-2,-3,-4" (spaces allowed): hidden-state numbers, negative from the
+// top. Whether they exist depends on the model, checked when it is read.
+func ParseLayers(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			return nil, fmt.Errorf("%q; expected layer numbers separated by commas, such as -1 or -1,-2,-3,-4", s)
+		}
+		if slices.Contains(out, n) {
+			return nil, fmt.Errorf("%q names layer %d twice", s, n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -95,11 +95,16 @@ var activations = map[string]func(*ts.Tensor) *ts.Tensor{
 // Bert is a BERT encoder with its weights.
 type Bert struct {
 	Config BertConfig
-	VS     *nn.VarStore
+	// VS is the store NewBert made for the encoder alone; nil for an
+	// encoder built into another model's store (BuildBert).
+	VS *nn.VarStore
 
 	wordEmb, posEmb, typeEmb *ts.Tensor
 	embNorm                  *nn.LayerNorm
 	layers                   []bertLayer
+	// vars are the encoder's parameters by their names in a BertModel
+	// checkpoint (without the prefix of the path it was built under).
+	vars map[string]*ts.Tensor
 }
 
 type bertLayer struct {
@@ -109,42 +114,79 @@ type bertLayer struct {
 	outNorm                    *nn.LayerNorm
 }
 
-// NewBert builds a BERT of the given shape on device, its parameters
-// named as BertModel's state dict names them.
+// NewBert builds a BERT of the given shape on device, in a store of its
+// own, its parameters named as BertModel's state dict names them.
 func NewBert(c BertConfig, device gotch.Device) *Bert {
 	vs := nn.NewVarStore(device)
-	root := vs.Root()
-	norm := func(p *nn.Path) *nn.LayerNorm {
+	b := BuildBert(c, vs.Root())
+	b.VS = vs
+	return b
+}
+
+// BuildBert builds a BERT of the given shape under p, a path of another
+// model's store (a tagger's transformer.), its parameters named under p
+// as BertModel's state dict names them. The weights are those a BertModel
+// starts from before loading: zeros for the embedding tables, libtorch's
+// default initialisation for the linear maps, ones and zeros for the
+// layer norms; LoadWeights replaces them.
+func BuildBert(c BertConfig, p *nn.Path) *Bert {
+	b := &Bert{Config: c, vars: map[string]*ts.Tensor{}}
+	// keep records the store's own tensors (a Linear's Ws is a transposed
+	// view of its weight, so the layers' fields will not do).
+	keep := func(p *nn.Path, name string, leaves ...string) {
+		for _, leaf := range leaves {
+			t, err := p.Get(strings.Join(append(slices.Clone(p.Paths()), leaf), "."))
+			if err != nil {
+				panic(err) // the variable was just made under p
+			}
+			b.vars[name+leaf] = t
+		}
+	}
+	norm := func(p *nn.Path, name string) *nn.LayerNorm {
 		cfg := nn.DefaultLayerNormConfig()
 		cfg.Eps = c.LayerNormEps
-		return nn.NewLayerNorm(p.Sub("LayerNorm"), []int64{c.HiddenSize}, cfg)
+		l := nn.NewLayerNorm(p.Sub("LayerNorm"), []int64{c.HiddenSize}, cfg)
+		keep(p.Sub("LayerNorm"), name+"LayerNorm.", "weight", "bias")
+		return l
 	}
-	linear := func(p *nn.Path, in, out int64) *nn.Linear {
-		return nn.NewLinear(p, in, out, nn.DefaultLinearConfig())
+	linear := func(p *nn.Path, name string, in, out int64) *nn.Linear {
+		l := nn.NewLinear(p, in, out, nn.DefaultLinearConfig())
+		keep(p, name, "weight", "bias")
+		return l
 	}
-	b := &Bert{Config: c, VS: vs}
-	emb := root.Sub("embeddings")
-	b.wordEmb = emb.Sub("word_embeddings").MustZeros("weight", []int64{c.VocabSize, c.HiddenSize})
-	b.posEmb = emb.Sub("position_embeddings").MustZeros("weight", []int64{c.MaxPositionEmbeddings, c.HiddenSize})
-	b.typeEmb = emb.Sub("token_type_embeddings").MustZeros("weight", []int64{c.TypeVocabSize, c.HiddenSize})
-	b.embNorm = norm(emb)
+	table := func(p *nn.Path, name string, rows int64) *ts.Tensor {
+		t := p.Sub(name).MustZeros("weight", []int64{rows, c.HiddenSize})
+		b.vars["embeddings."+name+".weight"] = t
+		return t
+	}
+	emb := p.Sub("embeddings")
+	b.wordEmb = table(emb, "word_embeddings", c.VocabSize)
+	b.posEmb = table(emb, "position_embeddings", c.MaxPositionEmbeddings)
+	b.typeEmb = table(emb, "token_type_embeddings", c.TypeVocabSize)
+	b.embNorm = norm(emb, "embeddings.")
 	for i := 0; i < c.NumHiddenLayers; i++ {
-		p := root.Sub("encoder").Sub("layer").Sub(fmt.Sprint(i))
-		self := p.Sub("attention").Sub("self")
-		out := p.Sub("attention").Sub("output")
+		name := fmt.Sprintf("encoder.layer.%d.", i)
+		lp := p.Sub("encoder").Sub("layer").Sub(fmt.Sprint(i))
+		self := lp.Sub("attention").Sub("self")
+		out := lp.Sub("attention").Sub("output")
 		b.layers = append(b.layers, bertLayer{
-			query:        linear(self.Sub("query"), c.HiddenSize, c.HiddenSize),
-			key:          linear(self.Sub("key"), c.HiddenSize, c.HiddenSize),
-			value:        linear(self.Sub("value"), c.HiddenSize, c.HiddenSize),
-			attnOut:      linear(out.Sub("dense"), c.HiddenSize, c.HiddenSize),
-			attnNorm:     norm(out),
-			intermediate: linear(p.Sub("intermediate").Sub("dense"), c.HiddenSize, c.IntermediateSize),
-			out:          linear(p.Sub("output").Sub("dense"), c.IntermediateSize, c.HiddenSize),
-			outNorm:      norm(p.Sub("output")),
+			query:        linear(self.Sub("query"), name+"attention.self.query.", c.HiddenSize, c.HiddenSize),
+			key:          linear(self.Sub("key"), name+"attention.self.key.", c.HiddenSize, c.HiddenSize),
+			value:        linear(self.Sub("value"), name+"attention.self.value.", c.HiddenSize, c.HiddenSize),
+			attnOut:      linear(out.Sub("dense"), name+"attention.output.dense.", c.HiddenSize, c.HiddenSize),
+			attnNorm:     norm(out, name+"attention.output."),
+			intermediate: linear(lp.Sub("intermediate").Sub("dense"), name+"intermediate.dense.", c.HiddenSize, c.IntermediateSize),
+			out:          linear(lp.Sub("output").Sub("dense"), name+"output.dense.", c.IntermediateSize, c.HiddenSize),
+			outNorm:      norm(lp.Sub("output"), name+"output."),
 		})
 	}
 	return b
 }
+
+// Variables are the encoder's parameters by their names in a BertModel
+// checkpoint. The tensors are the model's own: changing one changes the
+// model.
+func (b *Bert) Variables() map[string]*ts.Tensor { return maps.Clone(b.vars) }
 
 // Loaded says what LoadBert found in a model folder.
 type Loaded struct {
@@ -154,20 +196,30 @@ type Loaded struct {
 }
 
 // LoadBert builds the BERT that dir's config.json describes and copies in
-// the weights of its model folder (torch.ReadModelWeights). The weights
-// may carry a head's prefix (bert., as BertForMaskedLM saves them); the
-// names of a head's own tensors are reported as unused. A tensor the
-// model needs that the folder lacks, or one of another shape, is an error
-// naming it.
+// the weights of its model folder (LoadWeights).
 func LoadBert(dir string, device gotch.Device) (*Bert, Loaded, error) {
-	var found Loaded
 	c, err := ReadBertConfig(dir)
+	if err != nil {
+		return nil, Loaded{}, err
+	}
+	b := NewBert(c, device)
+	found, err := b.LoadWeights(dir)
 	if err != nil {
 		return nil, found, err
 	}
+	return b, found, nil
+}
+
+// LoadWeights copies the weights of a model folder (torch.ReadModelWeights)
+// into the encoder. The weights may carry a head's prefix (bert., as
+// BertForMaskedLM saves them); the names of a head's own tensors are
+// reported as unused. A tensor the encoder needs that the folder lacks, or
+// one of another shape, is an error naming it.
+func (b *Bert) LoadWeights(dir string) (Loaded, error) {
+	var found Loaded
 	weights, files, err := torch.ReadModelWeights(dir)
 	if err != nil {
-		return nil, found, err
+		return found, err
 	}
 	found.Files = files
 	defer func() {
@@ -175,26 +227,24 @@ func LoadBert(dir string, device gotch.Device) (*Bert, Loaded, error) {
 			t.MustDrop()
 		}
 	}()
-	b := NewBert(c, device)
 	prefix := ""
 	if _, ok := weights["embeddings.word_embeddings.weight"]; !ok {
-		if p := weightPrefixes[c.ModelType]; weights[p+"embeddings.word_embeddings.weight"] != nil {
+		if p := weightPrefixes[b.Config.ModelType]; weights[p+"embeddings.word_embeddings.weight"] != nil {
 			prefix = p
 		}
 	}
 	used := map[string]bool{}
-	vars := b.VS.Variables()
-	for _, name := range slices.Sorted(maps.Keys(vars)) {
-		v := vars[name]
+	for _, name := range slices.Sorted(maps.Keys(b.vars)) {
+		v := b.vars[name]
 		w, ok := weights[prefix+name]
 		if !ok {
-			return nil, found, fmt.Errorf("%s: no tensor %s, which a BERT of this config.json needs", strings.Join(files, ", "), prefix+name)
+			return found, fmt.Errorf("%s: no tensor %s, which a BERT of this config.json needs", strings.Join(files, ", "), prefix+name)
 		}
 		if got, want := w.MustSize(), v.MustSize(); !slices.Equal(got, want) {
-			return nil, found, fmt.Errorf("%s: tensor %s has shape %v; config.json makes it %v", strings.Join(files, ", "), prefix+name, got, want)
+			return found, fmt.Errorf("%s: tensor %s has shape %v; config.json makes it %v", strings.Join(files, ", "), prefix+name, got, want)
 		}
 		torch.NoGrad(func() {
-			src := w.MustTotype(v.DType(), false).MustTo(device, true)
+			src := w.MustTotype(v.DType(), false).MustTo(v.MustDevice(), true)
 			v.Copy_(src)
 			src.MustDrop()
 		})
@@ -207,7 +257,7 @@ func LoadBert(dir string, device gotch.Device) (*Bert, Loaded, error) {
 	}
 	slices.Sort(found.Unused)
 	found.Prefix = prefix
-	return b, found, nil
+	return found, nil
 }
 
 // positions are the position ids of a batch, [T] for BERT (0, 1, …) and
@@ -222,7 +272,7 @@ func (b *Bert) positions(ids *ts.Tensor) *ts.Tensor {
 // Parameters is the number of the encoder's weights.
 func (b *Bert) Parameters() int64 {
 	var n int64
-	for _, v := range b.VS.Variables() {
+	for _, v := range b.vars {
 		n += int64(v.Numel())
 	}
 	return n

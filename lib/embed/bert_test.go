@@ -279,3 +279,28 @@ func fineTuningStep(t *testing.T, kind string) {
 	}
 	t.Logf("loss %.6f; largest difference of an updated weight from PyTorch %.3g", ref.Loss, worst)
 }
+
+// TestBertVariablesNameTheStore: the names Bert keeps for loading are the
+// store's own, under whatever path it was built.
+func TestBertVariablesNameTheStore(t *testing.T) {
+	c := BertConfig{ModelType: "bert", VocabSize: 11, HiddenSize: 8, NumHiddenLayers: 2, NumAttentionHeads: 2,
+		IntermediateSize: 12, HiddenAct: "gelu", MaxPositionEmbeddings: 16, TypeVocabSize: 2, LayerNormEps: 1e-12}
+	b := NewBert(c, gotch.CPU)
+	store := b.VS.Variables()
+	if len(store) != len(b.Variables()) {
+		t.Fatalf("store has %d tensors, Bert names %d", len(store), len(b.Variables()))
+	}
+	for name, v := range b.Variables() {
+		s, ok := store[name]
+		if !ok || s.Ctensor() != v.Ctensor() {
+			t.Errorf("%s: not the store's tensor", name)
+		}
+	}
+	vs := nn.NewVarStore(gotch.CPU)
+	BuildBert(c, vs.Root().Sub("transformer"))
+	for name := range b.Variables() {
+		if _, ok := vs.Variables()["transformer."+name]; !ok {
+			t.Errorf("transformer.%s missing from a store it was built into", name)
+		}
+	}
+}

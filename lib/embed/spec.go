@@ -39,6 +39,16 @@ type Fitter interface {
 	Fit(counts map[string]int) (summary, note string, err error)
 }
 
+// Bundled is a Config with files of its own that a saved model keeps
+// beside its weights, in a folder named by the kind: a transformer's
+// config.json and tokenizer. A model's Save calls WriteFiles; its Load
+// calls ReadFiles before New.
+type Bundled interface {
+	Config
+	WriteFiles(dir string) error
+	ReadFiles(dir string) error
+}
+
 var (
 	kindsMu sync.RWMutex
 	kinds   = map[string]func() Config{}

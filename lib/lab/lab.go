@@ -82,7 +82,7 @@ type Lab struct {
 // New returns a Lab with every built-in command registered.
 func New() *Lab {
 	l := &Lab{commands: map[string]*Command{}}
-	for _, c := range append(append(append(builtins(), modelCommands()...), sessionCommands()...), retrieveCommands()...) {
+	for _, c := range append(append(append(append(builtins(), modelCommands()...), sessionCommands()...), retrieveCommands()...), pretrainCommand()) {
 		l.Register(c)
 	}
 	l.Register(helpCommand(l))

@@ -21,6 +21,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/metrics"
 	"github.com/nerlab/nerlab/lib/models"
+	"github.com/nerlab/nerlab/lib/pretrain"
 	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/runs"
 	"github.com/nerlab/nerlab/lib/tagger"
@@ -29,7 +30,7 @@ import (
 )
 
 func modelCommands() []*Command {
-	return []*Command{trainCommand(), resumeCommand(), evalCommand(), predictCommand(), parseCommand(), plotCommand(), modelCommand()}
+	return []*Command{trainCommand(), resumeCommand(), evalCommand(), predictCommand(), parseCommand(), plotCommand(), modelCommand(), tokenizeCommand()}
 }
 
 // IsTerminal reports whether v (a stream) is a character device: a
@@ -611,7 +612,8 @@ func plotCommand() *Command {
 		Name:    "plot",
 		Summary: "Draw a run's curves (loss, F1, learning rate, per-type F1) as PNG or SVG.",
 		Help: "Reads the run folder's metrics.jsonl (or loss.tsv) and draws:\n  " + strings.Join(kinds, "\n  ") +
-			"\nThe format follows the --out extension (.png or .svg; SVG embeds its fonts).",
+			"\nThe format follows the --out extension (.png or .svg; SVG embeds its fonts)." +
+			"\nA pretraining run (pretrain) gets its masked-token loss and held-out perplexity by step.",
 		Args: []Param{{Name: "RUN", Kind: Path, Optional: true, Help: "run folder (default: this session's latest run)", Values: runCandidates},
 			{Name: "WHAT", Kind: Choice, Choices: names, Optional: true, Help: "which chart (default all, or --what)"}},
 		Flags: []Param{{Name: "out", Short: "o", Kind: Path, Help: "output file (.png or .svg); default RUN/curves.png, or RUN/WHAT.png for one chart"},
@@ -631,6 +633,9 @@ func plotCommand() *Command {
 					return &UsageError{Command: "plot", Msg: "missing RUN: no run trained in this session (" + hint.Command("runs") + " lists run folders)"}
 				}
 				dir = runs[len(runs)-1]
+			}
+			if pretrain.IsRun(dir) {
+				return plotPretrain(env, dir, in.Flag("out"))
 			}
 			run, err := runs.ReadRun(dir)
 			if err != nil {

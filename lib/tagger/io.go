@@ -26,12 +26,21 @@ const (
 )
 
 // Save writes the model into dir (created if needed): model.json with the
-// structure, vocabularies and tags, and model.safetensors with the weights.
+// structure, vocabularies and tags, model.safetensors with the weights,
+// and a folder per encoder with files of its own (embed.Bundled: a
+// transformer's config.json and tokenizer in transformer/).
 // Each file is replaced atomically; the weights carry the config's hash so a
 // directory whose files come from different saves is refused on load.
 func (t *Tagger) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	for _, spec := range t.Config.Embeddings {
+		if b, ok := spec.Config.(embed.Bundled); ok {
+			if err := b.WriteFiles(filepath.Join(dir, b.Kind())); err != nil {
+				return err
+			}
+		}
 	}
 	t.Config.WeightChecksums = true // torch.SaveVarStore writes them
 	data, err := json.MarshalIndent(t.Config, "", " ")
@@ -61,6 +70,13 @@ func Load(dir string, device gotch.Device) (*Tagger, error) {
 	cfg, err := decodeConfig(cfgPath, data)
 	if err != nil {
 		return nil, err
+	}
+	for _, spec := range cfg.Embeddings {
+		if b, ok := spec.Config.(embed.Bundled); ok {
+			if err := b.ReadFiles(filepath.Join(dir, b.Kind())); err != nil {
+				return nil, fmt.Errorf("%s: %s embedding: %w", cfgPath, b.Kind(), err)
+			}
+		}
 	}
 	t, err := New(cfg, device)
 	if err != nil {

@@ -1,0 +1,231 @@
+package tokenize
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The tokenizer.json files of the agreement test are written here the
+// way transformers' converters write BERT's, RoBERTa's and XLM-R's, from
+// the vocabularies the other tests make.
+
+func addedTokensJSON(v *vocab, names []string, lstrip string) []any {
+	var out []any
+	for _, n := range names {
+		id, ok := v.ids[n]
+		if !ok {
+			continue
+		}
+		out = append(out, map[string]any{"id": id, "content": n, "single_word": false, "lstrip": n == lstrip,
+			"rstrip": false, "normalized": false, "special": true})
+	}
+	return out
+}
+
+func bertJSON(w *WordPiece) map[string]any {
+	m := map[string]int{}
+	for i, p := range w.pieces {
+		m[p] = i
+	}
+	return map[string]any{
+		"version": "1.0", "truncation": nil, "padding": nil,
+		"added_tokens": addedTokensJSON(&w.vocab, []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}, ""),
+		"normalizer": map[string]any{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": w.norm.chineseChars,
+			"strip_accents": w.norm.stripAccents, "lowercase": w.norm.lowercase},
+		"pre_tokenizer": map[string]any{"type": "BertPreTokenizer"},
+		"post_processor": map[string]any{"type": "TemplateProcessing",
+			"single": []any{map[string]any{"SpecialToken": map[string]any{"id": "[CLS]", "type_id": 0}}, map[string]any{"Sequence": map[string]any{"id": "A", "type_id": 0}}, map[string]any{"SpecialToken": map[string]any{"id": "[SEP]", "type_id": 0}}},
+			"pair":   []any{map[string]any{"Sequence": map[string]any{"id": "A", "type_id": 0}}, map[string]any{"Sequence": map[string]any{"id": "B", "type_id": 1}}},
+			"special_tokens": map[string]any{
+				"[CLS]": map[string]any{"id": "[CLS]", "ids": []int{w.ids["[CLS]"]}, "tokens": []string{"[CLS]"}},
+				"[SEP]": map[string]any{"id": "[SEP]", "ids": []int{w.ids["[SEP]"]}, "tokens": []string{"[SEP]"}},
+			}},
+		"decoder": map[string]any{"type": "WordPiece", "prefix": "##", "cleanup": true},
+		"model": map[string]any{"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+			"max_input_chars_per_word": 100, "vocab": m},
+	}
+}
+
+func robertaJSON(b *BPE) map[string]any {
+	m := map[string]int{}
+	for i, p := range b.pieces {
+		m[p] = i
+	}
+	var merges []string
+	for _, mg := range b.merges {
+		merges = append(merges, mg[0]+" "+mg[1])
+	}
+	return map[string]any{
+		"version": "1.0", "truncation": nil, "padding": nil,
+		"added_tokens":  addedTokensJSON(&b.vocab, []string{"<s>", "<pad>", "</s>", "<unk>", "<mask>"}, "<mask>"),
+		"normalizer":    nil,
+		"pre_tokenizer": map[string]any{"type": "ByteLevel", "add_prefix_space": b.prefix, "trim_offsets": true, "use_regex": true},
+		"post_processor": map[string]any{"type": "RobertaProcessing", "sep": []any{"</s>", b.ids["</s>"]}, "cls": []any{"<s>", b.ids["<s>"]},
+			"trim_offsets": true, "add_prefix_space": b.prefix},
+		"decoder": map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+		"model": map[string]any{"type": "BPE", "dropout": nil, "unk_token": nil, "continuing_subword_prefix": "",
+			"end_of_word_suffix": "", "fuse_unk": false, "byte_fallback": false, "vocab": m, "merges": merges},
+	}
+}
+
+// xlmrJSON is XLM-R's tokenizer.json for a SentencePiece unigram model:
+// the fairseq vocabulary with the pieces' scores, SentencePiece's
+// normalisation rules (Precompiled), Metaspace.
+func xlmrJSON(s *SentencePiece) map[string]any {
+	vocab := []any{[]any{"<s>", 0.0}, []any{"<pad>", 0.0}, []any{"</s>", 0.0}, []any{"<unk>", 0.0}}
+	for _, p := range s.m.pieces[3:] {
+		vocab = append(vocab, []any{p.piece, float64(p.score)})
+	}
+	vocab = append(vocab, []any{"<mask>", 0.0})
+	var added []any
+	for _, a := range []struct {
+		id int
+		s  string
+	}{{0, "<s>"}, {1, "<pad>"}, {2, "</s>"}, {3, "<unk>"}, {len(vocab) - 1, "<mask>"}} {
+		added = append(added, map[string]any{"id": a.id, "content": a.s, "single_word": false, "lstrip": a.s == "<mask>",
+			"rstrip": false, "normalized": false, "special": true})
+	}
+	return map[string]any{
+		"version": "1.0", "truncation": nil, "padding": nil,
+		"added_tokens": added,
+		"normalizer": map[string]any{"type": "Sequence", "normalizers": []any{
+			map[string]any{"type": "Precompiled", "precompiled_charsmap": base64.StdEncoding.EncodeToString(s.m.charsmap)},
+			map[string]any{"type": "Replace", "pattern": map[string]any{"Regex": " {2,}"}, "content": " "},
+		}},
+		"pre_tokenizer":  map[string]any{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true},
+		"post_processor": map[string]any{"type": "RobertaProcessing", "sep": []any{"</s>", 2}, "cls": []any{"<s>", 0}, "trim_offsets": true, "add_prefix_space": true},
+		"decoder":        map[string]any{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true},
+		"model":          map[string]any{"type": "Unigram", "unk_id": 3, "vocab": vocab, "byte_fallback": false},
+	}
+}
+
+func writeTokenizerJSON(t *testing.T, dir string, m map[string]any) string {
+	t.Helper()
+	path := filepath.Join(dir, "tokenizer.json")
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// jsDeviations are where tokenizers.js differs from Hugging Face's own
+// library (both are references; the Rust library is the one with
+// offsets, and nerlab must agree with it on every text).
+var jsDeviations = map[string]struct {
+	why      string
+	explains func(string) bool
+}{
+	// JavaScript's toLowerCase applies Unicode's final-sigma rule (Σ at a
+	// word's end becomes ς); Rust's char::to_lowercase maps each
+	// character alone (σ).
+	"bert": {"JavaScript lower-cases a word-final Σ to ς, Rust to σ", func(s string) bool { return strings.ContainsRune(s, 'Σ') }},
+	// Every such text holds a zero-width joiner (emoji sequences such as
+	// 👨‍👩‍👧): tokenizers.js normalises it differently from the Rust
+	// library (it splits the sequence into separate "▁"-words).
+	"xlm-r": {"tokenizers.js's Precompiled normaliser treats the zero-width joiner U+200D differently",
+		func(s string) bool { return strings.ContainsRune(s, 0x200D) }},
+}
+
+// TestTokenizerJSONAgreesWithHuggingFace: BERT-, RoBERTa- and XLM-R-style
+// tokenizer.json files against Hugging Face's tokenizers (pieces, ids,
+// offsets) and tokenizers.js (pieces and ids), on the agreement corpus.
+func TestTokenizerJSONAgreesWithHuggingFace(t *testing.T) {
+	texts := agreementCorpus(t)
+	texts = append(texts[:len(texts):len(texts)], "a <mask> b [MASK] c", "<s>x</s>", "  two  spaces ")
+	files := map[string]func(t *testing.T) map[string]any{
+		"bert": func(t *testing.T) map[string]any {
+			n := bertNormalizer{cleanText: true, chineseChars: true, stripAccents: true, lowercase: true}
+			return bertJSON(NewWordPiece(buildWordPieceVocab(texts, n), true))
+		},
+		"roberta": func(t *testing.T) map[string]any {
+			pieces, merges := trainByteBPE(texts, 1500)
+			b, err := NewBPE(pieces, merges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return robertaJSON(b)
+		},
+		"xlm-r": func(t *testing.T) map[string]any {
+			s, err := ReadSentencePiece(spmModel(t, "unigram", 2000, false), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return xlmrJSON(s)
+		},
+	}
+	for _, name := range []string{"bert", "roberta", "xlm-r"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := writeTokenizerJSON(t, dir, files[name](t))
+			tok, err := ReadHFTokenizer(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			agree(t, "tokenizer.json "+name+" vs Hugging Face tokenizers", tok, texts, runJS(t, map[string]any{"kind": "json", "file": path}, texts))
+			agreeExcept(t, "tokenizer.json "+name+" vs tokenizers.js", tok, texts, runJS(t, map[string]any{"kind": "js", "file": path}, texts),
+				jsDeviations[name].why, jsDeviations[name].explains)
+		})
+	}
+}
+
+func TestTokenizerJSONSaveLoadsBack(t *testing.T) {
+	w := NewWordPiece([]string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "##s", "e"}, true)
+	dir := t.TempDir()
+	writeTokenizerJSON(t, dir, bertJSON(w))
+	tok, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := tok.Save(out); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Hellos É [MASK]"
+	if a, b := tok.Encode(text), back.Encode(text); !reflect.DeepEqual(a, b) || len(a) != 4 {
+		t.Errorf("saved %v, read back %v", a, b)
+	}
+	if tok.Specials() != back.Specials() || tok.VocabSize() != back.VocabSize() {
+		t.Errorf("specials or size differ after a round trip")
+	}
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestTokenizerJSONUnknownComponents(t *testing.T) {
+	w := NewWordPiece([]string{"[UNK]", "a"}, true)
+	for _, c := range []struct {
+		key  string
+		val  any
+		want string
+	}{
+		{"model", map[string]any{"type": "WordLevel", "vocab": map[string]int{"a": 0}}, `model type "WordLevel" is not supported`},
+		{"normalizer", map[string]any{"type": "ByteLevel"}, `normalizer type "ByteLevel" is not supported`},
+		{"pre_tokenizer", map[string]any{"type": "UnicodeScripts"}, `pre_tokenizer type "UnicodeScripts" is not supported`},
+		{"post_processor", map[string]any{"type": "Fancy"}, `post_processor type "Fancy" is not supported`},
+	} {
+		m := bertJSON(w)
+		m[c.key] = c.val
+		dir := t.TempDir()
+		writeTokenizerJSON(t, dir, m)
+		_, err := Load(dir)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Join(dir, "tokenizer.json")) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s %v: error %v, want one line naming the file and saying %s", c.key, c.val, err, c.want)
+		}
+	}
+}
