@@ -25,6 +25,16 @@ usage: bert.py dropout DIR [bert|roberta|xlm-roberta]
   training mode with the generator seeded with 13 just before it, the last
   hidden states, loss = sum(hidden * R) and every tensor's gradient.
 
+usage: bert.py bertscore DIR
+  reads DIR/vocab.txt (a WordPiece vocabulary of lower-case ASCII pieces)
+  and DIR/bertscore_input.json ({"reference": text, "candidates": [texts],
+  "layers": [hidden-state numbers, -1 the last]}), writes a tiny random BERT
+  of that vocabulary into DIR (config.json, pytorch_model.bin) and
+  DIR/bertscore.json: each text's pieces (own WordPiece, cut at the position
+  table) and, per layer, each candidate's BERTScore [P, R, F1] against the
+  reference, plain and IDF-weighted (IDF from the candidates), each text
+  encoded alone.
+
 usage: bert.py bench [--hidden H --layers L --heads N --intermediate I --vocab V
                       --batch B --seq T --warmup W --steps S --eval-steps E
                       --threads K --seed SEED] [--serve]
@@ -449,11 +459,103 @@ def mlm(folder, batch_path, out):
                    "top": logits.argmax(-1).tolist()}, f)
 
 
+def wordpiece(vocab, text):
+    """BERT's WordPiece for plain lower-case ASCII text: words split at
+    whitespace and punctuation, each spelled by greedy longest-match pieces
+    (later ones with ##), [UNK] when it cannot be."""
+    words, w = [], ""
+    for ch in text.lower():
+        if ch.isspace() or (ch.isascii() and not ch.isalnum()):
+            if w:
+                words.append(w)
+            w = ""
+            if not ch.isspace():
+                words.append(ch)
+        else:
+            w += ch
+    if w:
+        words.append(w)
+    ids = []
+    for w in words:
+        start, pieces = 0, []
+        while start < len(w):
+            end = len(w)
+            while end > start and ((w[start:end] if start == 0 else "##" + w[start:end]) not in vocab):
+                end -= 1
+            if end == start:
+                pieces = [vocab["[UNK]"]]
+                break
+            pieces.append(vocab[w[start:end] if start == 0 else "##" + w[start:end]])
+            start = end
+        ids.extend(pieces)
+    return ids
+
+
+def bertscore(out):
+    """BERTScore of candidates against a reference with a tiny random BERT
+    over OUT/vocab.txt, each text encoded alone ([CLS] pieces [SEP]), the
+    chosen layer's states without [CLS] and [SEP], greedy cosine matching:
+    P over the candidate's pieces, R over the reference's, F1; and the same
+    with IDF weights from the candidates (log((M+1)/(df+1)))."""
+    with open(os.path.join(out, "vocab.txt")) as f:
+        vocab = {line.rstrip("\n"): i for i, line in enumerate(f)}
+    with open(os.path.join(out, "bertscore_input.json")) as f:
+        inp = json.load(f)
+    torch.manual_seed(17)
+    c = tiny_config("bert")
+    c["vocab_size"] = len(vocab)
+    m = Bert(c)
+    m.eval()
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(c, f, indent=2)
+    torch.save(m.state_dict_hf(), os.path.join(out, "pytorch_model.bin"))
+    limit = c["max_position_embeddings"] - 2
+    texts = [inp["reference"]] + inp["candidates"]
+    pieces = [wordpiece(vocab, t)[:limit] for t in texts]
+    df = {}
+    for p in pieces[1:]:
+        for i in set(p):
+            df[i] = df.get(i, 0) + 1
+    M = len(pieces) - 1
+
+    def idf(ids):
+        return torch.tensor([math.log((M + 1) / (df.get(i, 0) + 1)) for i in ids], dtype=torch.float64)
+
+    result = {"pieces": pieces, "layers": {}}
+    for layer in inp["layers"]:
+        states = []
+        with torch.no_grad():
+            for p in pieces:
+                ids = torch.tensor([[vocab["[CLS]"]] + p + [vocab["[SEP]"]]])
+                all_states = []
+                m(ids, torch.ones_like(ids), torch.zeros_like(ids), all_states)
+                h = all_states[layer if layer >= 0 else c["num_hidden_layers"]][0, 1:-1].double()
+                states.append(h / h.norm(dim=-1, keepdim=True))
+        ref = states[0]
+        rows = []
+        for p, cand in zip(pieces[1:], states[1:]):
+            sim = cand @ ref.T  # [candidate pieces, reference pieces]
+            best_c, best_r = sim.max(dim=1).values, sim.max(dim=0).values
+            row = {}
+            for name, wc, wr in [("plain", torch.ones_like(best_c), torch.ones_like(best_r)),
+                                 ("idf", idf(p), idf(pieces[0]))]:
+                P = ((best_c * wc).sum() / wc.sum()).item()
+                R = ((best_r * wr).sum() / wr.sum()).item()
+                row[name] = [P, R, 2 * P * R / (P + R)]
+            rows.append(row)
+        result["layers"][str(layer)] = rows
+    with open(os.path.join(out, "bertscore.json"), "w") as f:
+        json.dump(result, f)
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "bench":
         sys.exit(bench(sys.argv[2:]))
     if len(sys.argv) == 5 and sys.argv[1] == "mlm":
         mlm(*sys.argv[2:])
+        sys.exit(0)
+    if len(sys.argv) == 3 and sys.argv[1] == "bertscore":
+        bertscore(sys.argv[2])
         sys.exit(0)
     if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("tiny", "step", "dropout"):
         sys.exit(__doc__)
