@@ -21,6 +21,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sugarme/gotch"
 
@@ -52,6 +53,9 @@ type Scorer struct {
 	batch  int
 	idf    map[int]float64
 	limit  int // pieces a text keeps: the encoder's input limit less [CLS] and [SEP]
+	// mu lets one forward run at a time: retrieve's workers share the
+	// scorer, and each forward already uses all of libtorch's threads.
+	mu sync.Mutex
 }
 
 // Load reads the encoder and tokenizer of a Hugging Face model folder
@@ -222,6 +226,8 @@ func (s *Scorer) encode(texts [][]int) ([][][]float32, error) {
 	}
 	var vals []float32
 	var err error
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	torch.NoGrad(func() {
 		ids := torch.MustFromInt64s(idData, []int64{int64(B), int64(width)}, s.device)
 		mask := torch.MustFromInt64s(maskData, []int64{int64(B), int64(width)}, s.device)
