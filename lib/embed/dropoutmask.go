@@ -3,7 +3,7 @@ package embed
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
+	"math/bits"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -21,8 +21,9 @@ import (
 // (bench/transformer). The masks here mean the same (each entry 0 with
 // probability p, else 1/(1−p)) and are as reproducible: the seed comes
 // from libtorch's generator, so torch.Seed fixes them, and each block of
-// maskBlock entries has its own generator, so the result does not depend
-// on the number of threads.
+// maskBlock entries has its own generator (wyrand, seeded from the seed
+// and the block's number), so the result does not depend on the number of
+// threads.
 
 // libtorchDropout makes the layers draw their masks with libtorch's own
 // dropout, as PyTorch does: the test that compares a training step with
@@ -77,12 +78,13 @@ func fillMask(data []float32, seed uint64, p float64, workers int) {
 					return
 				}
 				part := data[b*maskBlock : min((b+1)*maskBlock, len(data))]
-				g := rand.NewPCG(seed, uint64(b))
+				state := seed ^ uint64(b)*0x9e3779b97f4a7c15
 				for i := 0; i < len(part); i += 2 {
-					r := g.Uint64()
-					part[i] = keepOrDrop(r&(1<<32-1) < keep, scale)
+					r := wyrand(&state)
+					// (x − keep) >> 63 is 1 when x < keep: no branch.
+					part[i] = float32(((r&(1<<32-1))-keep)>>63) * scale
 					if i+1 < len(part) {
-						part[i+1] = keepOrDrop(r>>32 < keep, scale)
+						part[i+1] = float32(((r>>32)-keep)>>63) * scale
 					}
 				}
 			}
@@ -91,11 +93,12 @@ func fillMask(data []float32, seed uint64, p float64, workers int) {
 	wg.Wait()
 }
 
-func keepOrDrop(kept bool, scale float32) float32 {
-	if kept {
-		return scale
-	}
-	return 0
+// wyrand is Wang Yi's wyrand generator: a Weyl sequence mixed by one
+// 64×64→128-bit product; fast, and random enough for dropout masks.
+func wyrand(state *uint64) uint64 {
+	*state += 0xa0761d6478bd642f
+	hi, lo := bits.Mul64(*state, *state^0xe7037ed1a0b428db)
+	return hi ^ lo
 }
 
 // dropout_ applies dropout to t in place; dropout returns it applied to a
