@@ -128,8 +128,8 @@ bench: setup
 	$(GO) run ./bench/transformer --json bench/transformer.json
 
 # BERT-base-shaped (2 of its 12 layers) and 4-layer/256 encoders, forward +
-# backward and eval forward, nerlab vs PyTorch step by step (about 4 minutes
-# on 2 idle cores).
+# backward and eval forward, nerlab vs PyTorch step by step (3 to 5 minutes on
+# 2 cores; OMP_WAIT_POLICY=PASSIVE steadies it on a busy machine).
 bench-transformer: setup
 	$(GO) run ./bench/transformer --json bench/transformer.json
 
