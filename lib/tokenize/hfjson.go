@@ -94,8 +94,8 @@ type component struct {
 	} `json:"pattern"`
 	Content             string  `json:"content"`
 	Prepend             string  `json:"prepend"`
-	StripLeft           *bool   `json:"left"`
-	StripRight          *bool   `json:"right"`
+	StripLeft           *bool   `json:"strip_left"`
+	StripRight          *bool   `json:"strip_right"`
 	PrecompiledCharsmap *string `json:"precompiled_charsmap"`
 	// ByteLevel, Metaspace, Digits, Roberta.
 	AddPrefixSpace   *bool    `json:"add_prefix_space"`
@@ -238,7 +238,17 @@ func readNormalizer(raw json.RawMessage) ([]func(chars) chars, error) {
 	case "Lowercase":
 		return one(lower)
 	case "StripAccents":
-		return one(stripMarks)
+		// Unlike BertNormalizer's accent stripping (non-spacing marks
+		// only), this one drops every combining mark.
+		return one(func(cs chars) chars {
+			out := cs[:0:0]
+			for _, c := range cs {
+				if !unicode.Is(unicode.M, c.r) {
+					out = append(out, c)
+				}
+			}
+			return out
+		})
 	case "NFD":
 		return one(func(cs chars) chars { return cs.hfNormalize(norm.NFD) })
 	case "NFKD":
@@ -266,7 +276,7 @@ func readNormalizer(raw json.RawMessage) ([]func(chars) chars, error) {
 			}
 			out := make(chars, 0, len(cs)+len(p))
 			for _, r := range p {
-				out = append(out, char{r, cs[0].start, cs[0].start})
+				out = append(out, char{r, cs[0].start, cs[0].end}) // the first character's span, as Hugging Face aligns it
 			}
 			return append(out, cs...)
 		})
@@ -490,10 +500,12 @@ func (t *HFTokenizer) readPreTokenizer(raw json.RawMessage) ([]func([]chars) []c
 	case "WhitespaceSplit":
 		return each(func(cs chars) []chars { return splitWhere(cs, func(r rune) bool { return isSpace(r) }, nil) }), nil
 	case "Whitespace":
-		// \w+|[^\w\s]+
+		// \w+|[^\w\s]+, with Oniguruma's \w (Unicode's word characters:
+		// alphabetic, marks, decimal digits, connector punctuation and the
+		// zero-width (non-)joiner).
 		return each(func(cs chars) []chars {
 			isWord := func(r rune) bool {
-				return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Pc, r)
+				return unicode.IsLetter(r) || unicode.In(r, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
 			}
 			var out []chars
 			for i := 0; i < len(cs); {
@@ -541,7 +553,7 @@ func (t *HFTokenizer) readPreTokenizer(raw json.RawMessage) ([]func([]chars) []c
 		t.prefixSpace = prefix
 		return each(func(cs chars) []chars {
 			if prefix && len(cs) > 0 && cs[0].r != ' ' {
-				cs = append(chars{{' ', cs[0].start, cs[0].start}}, cs...)
+				cs = append(chars{{' ', cs[0].start, cs[0].end}}, cs...) // see BPE.encode
 			}
 			cuts := []chars{cs}
 			if useRegex {
@@ -1009,7 +1021,7 @@ func (t *HFTokenizer) Encode(text string) []Token {
 		}
 	}
 	if t.trim {
-		trimOffsets(out, t.prefixSpace)
+		trimOffsets(text, out, t.prefixSpace)
 	}
 	return out
 }

@@ -154,6 +154,37 @@ func TestTokenizerJSONAgreesWithHuggingFace(t *testing.T) {
 			}
 			return robertaJSON(b)
 		},
+		// The other components nerlab reads, on a WordPiece vocabulary.
+		"misc-wordpiece": func(t *testing.T) map[string]any {
+			n := bertNormalizer{cleanText: true, chineseChars: true, stripAccents: true, lowercase: true}
+			m := bertJSON(NewWordPiece(buildWordPieceVocab(texts, n), true))
+			m["normalizer"] = map[string]any{"type": "Sequence", "normalizers": []any{
+				map[string]any{"type": "NFKC"}, map[string]any{"type": "NFD"}, map[string]any{"type": "StripAccents"},
+				map[string]any{"type": "Lowercase"}, map[string]any{"type": "Strip", "strip_left": true, "strip_right": true},
+				map[string]any{"type": "Replace", "pattern": map[string]any{"String": "é"}, "content": "e"},
+			}}
+			m["pre_tokenizer"] = map[string]any{"type": "Sequence", "pretokenizers": []any{
+				map[string]any{"type": "Whitespace"}, map[string]any{"type": "Digits", "individual_digits": true},
+				map[string]any{"type": "Punctuation", "behavior": "Isolated"},
+			}}
+			return m
+		},
+		"misc-bpe": func(t *testing.T) map[string]any {
+			pieces, merges := trainByteBPE(texts, 300)
+			b, err := NewBPE(pieces, merges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := robertaJSON(b)
+			m["normalizer"] = map[string]any{"type": "Sequence", "normalizers": []any{
+				map[string]any{"type": "NFC"}, map[string]any{"type": "Prepend", "prepend": "x"},
+			}}
+			m["pre_tokenizer"] = map[string]any{"type": "Sequence", "pretokenizers": []any{
+				map[string]any{"type": "WhitespaceSplit"}, map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": false},
+			}}
+			m["post_processor"] = map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": false}
+			return m
+		},
 		"xlm-r": func(t *testing.T) map[string]any {
 			s, err := ReadSentencePiece(spmModel(t, "unigram", 2000, false), true)
 			if err != nil {
@@ -162,7 +193,7 @@ func TestTokenizerJSONAgreesWithHuggingFace(t *testing.T) {
 			return xlmrJSON(s)
 		},
 	}
-	for _, name := range []string{"bert", "roberta", "xlm-r"} {
+	for _, name := range []string{"bert", "roberta", "xlm-r", "misc-wordpiece", "misc-bpe"} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := writeTokenizerJSON(t, dir, files[name](t))
@@ -171,6 +202,9 @@ func TestTokenizerJSONAgreesWithHuggingFace(t *testing.T) {
 				t.Fatal(err)
 			}
 			agree(t, "tokenizer.json "+name+" vs Hugging Face tokenizers", tok, texts, runJS(t, map[string]any{"kind": "json", "file": path}, texts))
+			if strings.HasPrefix(name, "misc") {
+				return // tokenizers.js splits differently with these components (Punctuation in a Sequence keeps "://" one word)
+			}
 			agreeExcept(t, "tokenizer.json "+name+" vs tokenizers.js", tok, texts, runJS(t, map[string]any{"kind": "js", "file": path}, texts),
 				jsDeviations[name].why, jsDeviations[name].explains)
 		})
