@@ -39,7 +39,7 @@ var (
 // datasets have little of: CJK, Hangul, emoji (with modifiers and joiners),
 // combining accents, ligatures and full-width forms, unusual spaces,
 // control and zero-width characters, URLs.
-func agreementCorpus(t *testing.T) []string {
+func agreementCorpus(t testing.TB) []string {
 	t.Helper()
 	files := []string{"wnut17/train.txt", "conll03/train.txt", "cofee/twitter2015/train.txt", "bc5cdr/train.txt"}
 	var paths []string

@@ -76,7 +76,7 @@ func buildWordPieceVocab(texts []string, n bertNormalizer) []string {
 	return pieces
 }
 
-func writeLines(t *testing.T, path string, lines []string) {
+func writeLines(t testing.TB, path string, lines []string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
