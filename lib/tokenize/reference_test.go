@@ -211,6 +211,7 @@ func agreeExcept(t *testing.T, name string, tok Tokenizer, texts []string, refs 
 	unk := tok.Specials().UNK
 	for i, text := range texts {
 		got := tok.Encode(text)
+		checkEncoding(t, tok, text, got) // what the interface promises, on every text
 		msg := differ(got, refs[i], unk)
 		if msg != "" && explained != nil && explained(text) {
 			excused++

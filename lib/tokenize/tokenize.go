@@ -25,7 +25,10 @@ type Token struct {
 	// text — a trimmed lone "Ġ", the dummy "▁" SentencePiece puts
 	// before a text, or the first of SentencePiece's pieces for a
 	// character it normalised into several: "…" as "." [i,i] and ".."
-	// [i,i+3]. Start and End never decrease from one piece to the next.
+	// [i,i+3]. Among the pieces that cover something, Start and End
+	// never decrease; an empty piece may sit out of that order (Hugging
+	// Face's ByteLevel with add_prefix_space on each word puts the
+	// trimmed "Ġ" at the end of the character it was added before).
 	Start, End int
 }
 
