@@ -202,15 +202,22 @@ func (b *BPE) Specials() Specials { return b.names.ids(&b.vocab) }
 
 func (b *BPE) Encode(text string) []Token {
 	var out []Token
+	var added []bool // which pieces are added tokens
 	for _, seg := range splitAdded(text, b.added) {
 		if seg.id >= 0 {
-			out = append(out, Token{seg.id, b.pieces[seg.id], seg.start, seg.end})
+			// As Hugging Face: the token stands for the whitespace it
+			// took too, until trimming takes that off.
+			out = append(out, Token{seg.id, b.pieces[seg.id], seg.wideStart, seg.wideEnd})
+			added = append(added, true)
 			continue
 		}
 		out = b.encode(text, seg.start, seg.end, out)
+		for len(added) < len(out) {
+			added = append(added, false)
+		}
 	}
 	if b.trim {
-		trimOffsets(text, out, b.prefix)
+		trimOffsets(text, out, added, b.prefix)
 	}
 	return out
 }
@@ -303,16 +310,22 @@ func mergeSymbols(syms []string, ranks map[[2]string]int, prefix string) []strin
 }
 
 // trimOffsets moves a piece's offsets off its spaces ("Ġ" at either end:
-// "Ġthe" covers "the"), as the ByteLevel and Roberta post-processors'
-// trim_offsets do: by as many characters as the piece has spaces there
-// (Hugging Face's bindings trim offsets already counted in characters),
-// with their rule for a text's first piece: when the tokenizer added a
-// space before the text (add_prefix_space), that space stands for the
-// first character, so the first piece's start stays.
-func trimOffsets(text string, toks []Token, prefixAdded bool) {
+// "Ġthe" covers "the"; an added token's whitespace it took), as the
+// ByteLevel and Roberta post-processors' trim_offsets do: by as many
+// characters as the piece has spaces there (Hugging Face's bindings
+// trim offsets already counted in characters), with their rule for a
+// text's first piece: when the tokenizer added a space before the text
+// (add_prefix_space), that space stands for the first character, so the
+// first piece's start stays. An added token (added[i]) is spelled by the
+// text it took.
+func trimOffsets(text string, toks []Token, added []bool, prefixAdded bool) {
 	for i := range toks {
 		t := &toks[i]
-		rs := []rune(t.Piece)
+		spelled := t.Piece
+		if added[i] {
+			spelled = text[t.Start:t.End]
+		}
+		rs := []rune(spelled)
 		lead, trail := 0, 0
 		for lead < len(rs) && (rs[lead] == byteChar[' '] || unicode.IsSpace(rs[lead])) {
 			lead++

@@ -40,8 +40,9 @@ import (
 // every sentence of the test.
 type HFTokenizer struct {
 	vocab
-	raw         []byte // the file, written back by Save
-	added       []addedToken
+	raw         []byte       // the file, written back by Save
+	added       []addedToken // matched in the text as it is
+	normAdded   []addedToken // matched in the normalised text (normalized: true)
 	normalizers []func(chars) chars
 	pre         []func([]chars) []chars
 	model       hfModel
@@ -145,21 +146,37 @@ func NewHFTokenizer(data []byte) (*HFTokenizer, error) {
 	if err := t.readModel(f.Model); err != nil {
 		return nil, err
 	}
-	// Added tokens take ids the model may not have: the vocabulary grows
-	// to cover them.
+	// Added tokens get ids as Hugging Face gives them when it reads the
+	// file (the ids written there are only checked, with a warning): a
+	// token the model's vocabulary has keeps that id, any other the next
+	// id after the vocabulary and the added tokens before it.
+	modelSize := len(t.pieces)
+	next := modelSize
 	for _, a := range f.AddedTokens {
-		if a.ID < 0 || a.ID > 1<<24 {
-			return nil, fmt.Errorf("added token %q has id %d", a.Content, a.ID)
+		if a.Content == "" {
+			continue
 		}
-		for len(t.pieces) <= a.ID {
+		id, inModel := t.ids[a.Content]
+		if !inModel || id >= modelSize {
+			if prev, seen := t.ids[a.Content]; seen && prev >= modelSize {
+				id = prev // listed twice
+			} else {
+				id = next
+				next++
+			}
+		}
+		for len(t.pieces) <= id {
 			t.pieces = append(t.pieces, "")
 		}
-		if t.pieces[a.ID] == "" {
-			t.pieces[a.ID] = a.Content
+		if t.pieces[id] == "" {
+			t.pieces[id] = a.Content
 		}
-		t.ids[a.Content] = a.ID
-		if a.Content != "" {
-			t.added = append(t.added, addedToken{content: a.Content, id: a.ID, lstrip: a.LStrip, rstrip: a.RStrip})
+		t.ids[a.Content] = id
+		at := addedToken{content: a.Content, id: id, lstrip: a.LStrip, rstrip: a.RStrip, singleWord: a.SingleWord}
+		if a.Normalized {
+			t.normAdded = append(t.normAdded, at)
+		} else {
+			t.added = append(t.added, at)
 		}
 	}
 	var err error
@@ -171,6 +188,14 @@ func NewHFTokenizer(data []byte) (*HFTokenizer, error) {
 	}
 	if err := t.readPostProcessor(f.PostProcessor); err != nil {
 		return nil, err
+	}
+	// A normalized added token is looked for as the normaliser spells it.
+	for i := range t.normAdded {
+		cs := newChars(t.normAdded[i].content, 0)
+		for _, f := range t.normalizers {
+			cs = f(cs)
+		}
+		t.normAdded[i].content = cs.String()
 	}
 	t.names = guessNames(&t.vocab)
 	return t, nil
@@ -1001,27 +1026,58 @@ func (t *HFTokenizer) Specials() Specials { return t.names.ids(&t.vocab) }
 
 func (t *HFTokenizer) Encode(text string) []Token {
 	var out []Token
+	var added []bool // which pieces are added tokens
+	mark := func(isAdded bool) {
+		for len(added) < len(out) {
+			added = append(added, isAdded)
+		}
+	}
 	for _, seg := range splitAdded(text, t.added) {
 		if seg.id >= 0 {
-			out = append(out, Token{seg.id, t.pieces[seg.id], seg.start, seg.end})
+			// The token stands for the whitespace it took too (Hugging
+			// Face's offsets), until trimming takes that off.
+			out = append(out, Token{seg.id, t.pieces[seg.id], seg.wideStart, seg.wideEnd})
+			mark(true)
 			continue
 		}
 		cs := newChars(text[seg.start:seg.end], seg.start)
 		for _, f := range t.normalizers {
 			cs = f(cs)
 		}
-		words := []chars{cs}
-		for _, f := range t.pre {
-			words = f(words)
+		// Added tokens marked normalized are found in the normalised
+		// text; the stretches between them are pre-tokenized apart.
+		ns := cs.String()
+		at := make([]int, len(ns)+1) // character index of each byte
+		k := 0
+		for i := range ns {
+			at[i] = k
+			k++
 		}
-		for _, w := range words {
-			if len(w) > 0 {
-				out = t.model.tokenize(w, out)
+		at[len(ns)] = k
+		for _, part := range splitAdded(ns, t.normAdded) {
+			if part.id >= 0 {
+				if a, b := at[part.wideStart], at[part.wideEnd]; b > a {
+					start, end := cs.span(a, b)
+					out = append(out, Token{part.id, t.pieces[part.id], start, end})
+					mark(true)
+				}
+				continue
 			}
+			a, b := at[part.start], at[part.end]
+			words := []chars{cs[a:b]}
+			for _, f := range t.pre {
+				words = f(words)
+			}
+			for _, w := range words {
+				if len(w) > 0 {
+					out = t.model.tokenize(w, out)
+				}
+			}
+			mark(false)
 		}
 	}
 	if t.trim {
-		trimOffsets(text, out, t.prefixSpace)
+		trimOffsets(text, out, added, t.prefixSpace)
 	}
 	return out
 }

@@ -216,7 +216,8 @@ var jsDeviations = map[string]struct {
 // offsets) and tokenizers.js (pieces and ids), on the agreement corpus.
 func TestTokenizerJSONAgreesWithHuggingFace(t *testing.T) {
 	texts := agreementCorpus(t)
-	texts = append(texts[:len(texts):len(texts)], "a <mask> b [MASK] c", "<s>x</s>", "  two  spaces ")
+	texts = append(texts[:len(texts):len(texts)], "a <mask> b [MASK] c", "<s>x</s>", "  two  spaces ",
+		"[NEW] [new]x the other theme _the the_ the.", "a <tag> b<tag>c", "É! e! é!")
 	files := map[string]func(t *testing.T) map[string]any{
 		"bert": func(t *testing.T) map[string]any {
 			n := bertNormalizer{cleanText: true, chineseChars: true, stripAccents: true, lowercase: true}
@@ -280,6 +281,28 @@ func TestTokenizerJSONAgreesWithHuggingFace(t *testing.T) {
 				"end_of_word_suffix": "</w>", "fuse_unk": true, "byte_fallback": false, "vocab": vocab, "merges": ms}
 			return m
 		},
+		// Added tokens of every kind: normalized (found after
+		// lower-casing), single-word, stripping.
+		"misc-added": func(t *testing.T) map[string]any {
+			n := bertNormalizer{cleanText: true, chineseChars: true, stripAccents: true, lowercase: true}
+			pieces := buildWordPieceVocab(texts, n)
+			m := bertJSON(NewWordPiece(pieces, true))
+			added := m["added_tokens"].([]any)
+			for i, a := range []map[string]any{
+				{"content": "[NEW]", "normalized": true},
+				{"content": "the", "single_word": true},
+				{"content": "<tag>", "lstrip": true, "rstrip": true},
+				{"content": "é!", "normalized": true, "special": true},
+			} {
+				tok := map[string]any{"id": len(pieces) + i, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": false}
+				for k, v := range a {
+					tok[k] = v
+				}
+				added = append(added, tok)
+			}
+			m["added_tokens"] = added
+			return m
+		},
 		// A unigram model with byte fallback.
 		"misc-unigram-bytes": func(t *testing.T) map[string]any {
 			s, err := ReadSentencePiece(spmModel(t, "unigram", 2000, true), true)
@@ -298,7 +321,7 @@ func TestTokenizerJSONAgreesWithHuggingFace(t *testing.T) {
 			return xlmrJSON(s)
 		},
 	}
-	for _, name := range []string{"bert", "roberta", "xlm-r", "misc-wordpiece", "misc-bpe", "misc-bpe-affixes", "misc-unigram-bytes"} {
+	for _, name := range []string{"bert", "roberta", "xlm-r", "misc-wordpiece", "misc-bpe", "misc-bpe-affixes", "misc-unigram-bytes", "misc-added"} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := writeTokenizerJSON(t, dir, files[name](t))

@@ -25,7 +25,9 @@ type Token struct {
 	// text — a trimmed lone "Ġ", the dummy "▁" SentencePiece puts
 	// before a text, or the first of SentencePiece's pieces for a
 	// character it normalised into several: "…" as "." [i,i] and ".."
-	// [i,i+3]. Among the pieces that cover something, Start and End
+	// [i,i+3]. An added token that takes the whitespace beside it
+	// (lstrip, rstrip) covers that whitespace where the tokenizer.json
+	// does not trim offsets. Among the pieces that cover something, Start and End
 	// never decrease; an empty piece may sit out of that order (Hugging
 	// Face's ByteLevel with add_prefix_space on each word puts the
 	// trimmed "Ġ" at the end of the character it was added before).
