@@ -99,17 +99,14 @@ type component struct {
 	StripRight          *bool   `json:"strip_right"`
 	PrecompiledCharsmap *string `json:"precompiled_charsmap"`
 	// ByteLevel, Metaspace, Digits, Roberta.
-	AddPrefixSpace   *bool    `json:"add_prefix_space"`
-	TrimOffsets      *bool    `json:"trim_offsets"`
-	UseRegex         *bool    `json:"use_regex"`
-	Replacement      string   `json:"replacement"`
-	PrependScheme    string   `json:"prepend_scheme"`
-	Split            *bool    `json:"split"`
-	IndividualDigits bool     `json:"individual_digits"`
-	Behavior         string   `json:"behavior"`
-	Sep              []any    `json:"sep"`
-	Cls              []any    `json:"cls"`
-	Dropout          *float64 `json:"dropout"`
+	AddPrefixSpace   *bool  `json:"add_prefix_space"`
+	TrimOffsets      *bool  `json:"trim_offsets"`
+	UseRegex         *bool  `json:"use_regex"`
+	Replacement      string `json:"replacement"`
+	PrependScheme    string `json:"prepend_scheme"`
+	Split            *bool  `json:"split"`
+	IndividualDigits bool   `json:"individual_digits"`
+	Behavior         string `json:"behavior"`
 }
 
 // ReadHFTokenizer reads dir's tokenizer.json (and tokenizer_config.json,
