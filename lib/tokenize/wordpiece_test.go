@@ -116,8 +116,13 @@ func TestWordPieceAgreesWithHuggingFace(t *testing.T) {
 			if tok.norm != n {
 				t.Fatalf("read settings %+v, want %+v", tok.norm, n)
 			}
+			// The reference reads what nerlab saves.
+			saved := t.TempDir()
+			if err := tok.Save(saved); err != nil {
+				t.Fatal(err)
+			}
 			refs := runJS(t, map[string]any{
-				"kind": "wordpiece", "vocab": filepath.Join(dir, "vocab.txt"), "unk": "[UNK]",
+				"kind": "wordpiece", "vocab": filepath.Join(saved, "vocab.txt"), "unk": "[UNK]",
 				"lowercase": c.lowercase, "stripAccents": c.strip, "chinese": c.chinese,
 				"specials": []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"},
 			}, texts)
