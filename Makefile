@@ -86,6 +86,8 @@ test: setup weaviate
 # and the test set scored once at the end instead of every epoch.
 DEMO_WORLD_EPOCHS := 8
 DEMO_WORLD_SET := --set train.max_epochs=$(DEMO_WORLD_EPOCHS) --set train.monitor_test=false
+# The demo's encoder is pretrained for fewer steps than the config's 1000.
+DEMO_PRETRAIN_STEPS := 400
 
 demo: build
 	@echo "== statistics of the bundled training split: bin/nerlab stats data/sample/train.conll"
@@ -118,6 +120,16 @@ demo: build
 	@set -o pipefail; bin/nerlab train data/configs/world-cl-l2.yaml --out runs/world/runs/cl-l2 --fresh $(DEMO_WORLD_SET) | tail -n 2
 	@bin/nerlab runs runs/world/runs
 	@bin/nerlab plot runs/world/runs/context f1 -o runs/world/runs/context/f1.png
+	@echo
+	@echo "== CLNER stands on a pretrained transformer; nerlab makes one: a small BERT of the world's encyclopedia"
+	@echo "   ($(DEMO_PRETRAIN_STEPS) steps here; data/configs/pretrain-world.yaml's 1000 make BENCHMARKS.md's encoder)"
+	@set -o pipefail; bin/nerlab pretrain data/configs/pretrain-world.yaml --out runs/world/pretrain --fresh --set train.steps=$(DEMO_PRETRAIN_STEPS) --progress 60 | tail -n 4
+	@bin/nerlab tokenize runs/world/pretrain/model Stedian Restous left Siastias Systems to join a guild near Razaerholm .
+	@echo "-- the transformer fine-tuned on the sentences alone (linear + CRF over it)"
+	@set -o pipefail; bin/nerlab train data/configs/world-bert.yaml --out runs/world/runs/bert --fresh $(DEMO_WORLD_SET) --set embeddings.transformer.model=runs/world/pretrain/model | tail -n 1
+	@echo "-- and on both views with CL-KL"
+	@set -o pipefail; bin/nerlab train data/configs/world-bert-cl-kl.yaml --out runs/world/runs/bert-cl-kl --fresh $(DEMO_WORLD_SET) --set embeddings.transformer.model=runs/world/pretrain/model | tail -n 2
+	@bin/nerlab runs runs/world/runs
 
 # Go benchmarks, then nerlab's BiLSTM-CRF and BERT encoders against the same
 # models in PyTorch eager, side by side (bench/bilstmcrf runs

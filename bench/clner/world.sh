@@ -8,7 +8,8 @@
 #   bench/clner/world.sh [OUT]          (default runs/clner-world)
 #   SEEDS="1 2 3" KINDS="baseline context twoview cl-l2 cl-kl" THREADS=1 NAME_CUE=0.5
 #
-# Needs `make build` first (bin/nerlab).
+# Needs `make build` first (bin/nerlab). Layout: OUT/world (sentences and
+# encyclopedia), OUT/index, OUT/context (the context views), OUT/runs.
 #
 # KINDS: baseline (sentences alone), context (context views alone), twoview
 # (both views, NLL only), cl-l2, cl-kl (both views with CL), and the same
@@ -27,12 +28,16 @@ kinds=${KINDS:-baseline context twoview cl-l2 cl-kl}
 threads=${THREADS:-1}
 nl=bin/nerlab
 encoder=${ENCODER:-runs/pretrain-world/model}
+# The world's sentences and encyclopedia in $out/world, its index beside
+# them, the context views in $out/context (retrieve writes outside the
+# data it reads).
+w=$out/world
 if [ ! -f "$out/context/test.conll" ]; then
-  $nl world --out "$out" --name-cue "${NAME_CUE:-0.5}"
-  $nl index build --corpus "$out/knowledge.jsonl" --out "$out/index" --sentences 1 --fresh > /dev/null
-  $nl retrieve --index "$out/index" --data "$out" --out "$out/context" --keep 2 --budget 32 --fresh
+  $nl world --out "$w" --name-cue "${NAME_CUE:-0.5}"
+  $nl index build --corpus "$w/knowledge.jsonl" --out "$out/index" --sentences 1 --fresh > /dev/null
+  $nl retrieve --index "$out/index" --data "$w" --out "$out/context" --keep 2 --budget 32 --fresh
 fi
-plain=(--set "data.train=$out/train.conll" --set "data.dev=$out/dev.conll" --set "data.test=$out/test.conll")
+plain=(--set "data.train=$w/train.conll" --set "data.dev=$w/dev.conll" --set "data.test=$w/test.conll")
 ctx=(--set "data.context.train=$out/context/train.conll" --set "data.context.dev=$out/context/dev.conll"
      --set "data.context.test=$out/context/test.conll")
 nocl=(--set train.multi_view_training=false --set train.distill_posterior=false)
@@ -66,4 +71,4 @@ for seed in $seeds; do
     esac > "$run.log" 2>&1 || { echo "$run failed; see $run.log" >&2; exit 1; }
   done
 done
-/usr/bin/python3 bench/clner/views.py --clues "$out/runs" "$out" "$out/context" .conll $kinds
+/usr/bin/python3 bench/clner/views.py --clues "$out/runs" "$w" "$out/context" .conll $kinds

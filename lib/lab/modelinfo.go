@@ -25,6 +25,7 @@ var tokenizerFiles = []struct{ name, what string }{
 	{"vocab.json", "byte-level BPE vocabulary"},
 	{"merges.txt", "BPE merges"},
 	{"sentencepiece.bpe.model", "SentencePiece model"},
+	{"spiece.model", "SentencePiece model"},
 	{"spm.model", "SentencePiece model"},
 }
 

@@ -202,15 +202,22 @@ func (b *BPE) Specials() Specials { return b.names.ids(&b.vocab) }
 
 func (b *BPE) Encode(text string) []Token {
 	var out []Token
+	var added []bool // which pieces are added tokens
 	for _, seg := range splitAdded(text, b.added) {
 		if seg.id >= 0 {
-			out = append(out, Token{seg.id, b.pieces[seg.id], seg.start, seg.end})
+			// As Hugging Face: the token stands for the whitespace it
+			// took too, until trimming takes that off.
+			out = append(out, Token{seg.id, b.pieces[seg.id], seg.wideStart, seg.wideEnd})
+			added = append(added, true)
 			continue
 		}
 		out = b.encode(text, seg.start, seg.end, out)
+		for len(added) < len(out) {
+			added = append(added, false)
+		}
 	}
 	if b.trim {
-		trimOffsets(out, b.prefix)
+		trimOffsets(text, out, added, b.prefix)
 	}
 	return out
 }
@@ -219,9 +226,9 @@ func (b *BPE) Encode(text string) []Token {
 func (b *BPE) encode(text string, start, end int, out []Token) []Token {
 	cs := newChars(text[start:end], start)
 	if b.prefix && len(cs) > 0 && cs[0].r != ' ' {
-		// The added space stands for nothing: an empty span before the
-		// first character (Hugging Face's offsets for it).
-		cs = append(chars{{' ', cs[0].start, cs[0].start}}, cs...)
+		// The added space stands for the first character (Hugging Face
+		// aligns it so); trimming then moves the piece's offsets off it.
+		cs = append(chars{{' ', cs[0].start, cs[0].end}}, cs...)
 	}
 	for _, cut := range gpt2Split(cs) {
 		out = b.cut(cut, out)
@@ -303,15 +310,22 @@ func mergeSymbols(syms []string, ranks map[[2]string]int, prefix string) []strin
 }
 
 // trimOffsets moves a piece's offsets off its spaces ("Ġ" at either end:
-// "Ġthe" covers "the"), as the ByteLevel and Roberta post-processors'
-// trim_offsets do, with their rule for a text's first piece: when the
-// tokenizer added a space before the text (add_prefix_space), that space
-// already stands for the text's first character, so the first piece is
-// left as it is.
-func trimOffsets(toks []Token, prefixAdded bool) {
+// "Ġthe" covers "the"; an added token's whitespace it took), as the
+// ByteLevel and Roberta post-processors' trim_offsets do: by as many
+// characters as the piece has spaces there (Hugging Face's bindings
+// trim offsets already counted in characters), with their rule for a
+// text's first piece: when the tokenizer added a space before the text
+// (add_prefix_space), that space stands for the first character, so the
+// first piece's start stays. An added token (added[i]) is spelled by the
+// text it took.
+func trimOffsets(text string, toks []Token, added []bool, prefixAdded bool) {
 	for i := range toks {
 		t := &toks[i]
-		rs := []rune(t.Piece)
+		spelled := t.Piece
+		if added[i] {
+			spelled = text[t.Start:t.End]
+		}
+		rs := []rune(spelled)
 		lead, trail := 0, 0
 		for lead < len(rs) && (rs[lead] == byteChar[' '] || unicode.IsSpace(rs[lead])) {
 			lead++
@@ -322,11 +336,21 @@ func trimOffsets(toks []Token, prefixAdded bool) {
 		if lead > 0 {
 			first := i == 0 || t.Start == 0
 			if !first || !prefixAdded {
-				t.Start = min(t.Start+lead, t.End)
+				start := t.Start
+				for k := 0; k < lead && start < len(text); k++ {
+					_, w := utf8.DecodeRuneInString(text[start:])
+					start += w
+				}
+				t.Start = min(start, t.End)
 			}
 		}
-		if trail > 0 && t.End >= trail {
-			t.End = max(t.End-trail, t.Start)
+		if trail > 0 && utf8.RuneCountInString(text[:t.End]) >= trail {
+			end := t.End
+			for k := 0; k < trail && end > 0; k++ {
+				_, w := utf8.DecodeLastRuneInString(text[:end])
+				end -= w
+			}
+			t.End = max(end, t.Start)
 		}
 	}
 }

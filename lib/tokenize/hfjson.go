@@ -40,8 +40,9 @@ import (
 // every sentence of the test.
 type HFTokenizer struct {
 	vocab
-	raw         []byte // the file, written back by Save
-	added       []addedToken
+	raw         []byte       // the file, written back by Save
+	added       []addedToken // matched in the text as it is
+	normAdded   []addedToken // matched in the normalised text (normalized: true)
 	normalizers []func(chars) chars
 	pre         []func([]chars) []chars
 	model       hfModel
@@ -94,21 +95,18 @@ type component struct {
 	} `json:"pattern"`
 	Content             string  `json:"content"`
 	Prepend             string  `json:"prepend"`
-	StripLeft           *bool   `json:"left"`
-	StripRight          *bool   `json:"right"`
+	StripLeft           *bool   `json:"strip_left"`
+	StripRight          *bool   `json:"strip_right"`
 	PrecompiledCharsmap *string `json:"precompiled_charsmap"`
 	// ByteLevel, Metaspace, Digits, Roberta.
-	AddPrefixSpace   *bool    `json:"add_prefix_space"`
-	TrimOffsets      *bool    `json:"trim_offsets"`
-	UseRegex         *bool    `json:"use_regex"`
-	Replacement      string   `json:"replacement"`
-	PrependScheme    string   `json:"prepend_scheme"`
-	Split            *bool    `json:"split"`
-	IndividualDigits bool     `json:"individual_digits"`
-	Behavior         string   `json:"behavior"`
-	Sep              []any    `json:"sep"`
-	Cls              []any    `json:"cls"`
-	Dropout          *float64 `json:"dropout"`
+	AddPrefixSpace   *bool  `json:"add_prefix_space"`
+	TrimOffsets      *bool  `json:"trim_offsets"`
+	UseRegex         *bool  `json:"use_regex"`
+	Replacement      string `json:"replacement"`
+	PrependScheme    string `json:"prepend_scheme"`
+	Split            *bool  `json:"split"`
+	IndividualDigits bool   `json:"individual_digits"`
+	Behavior         string `json:"behavior"`
 }
 
 // ReadHFTokenizer reads dir's tokenizer.json (and tokenizer_config.json,
@@ -145,21 +143,37 @@ func NewHFTokenizer(data []byte) (*HFTokenizer, error) {
 	if err := t.readModel(f.Model); err != nil {
 		return nil, err
 	}
-	// Added tokens take ids the model may not have: the vocabulary grows
-	// to cover them.
+	// Added tokens get ids as Hugging Face gives them when it reads the
+	// file (the ids written there are only checked, with a warning): a
+	// token the model's vocabulary has keeps that id, any other the next
+	// id after the vocabulary and the added tokens before it.
+	modelSize := len(t.pieces)
+	next := modelSize
 	for _, a := range f.AddedTokens {
-		if a.ID < 0 || a.ID > 1<<24 {
-			return nil, fmt.Errorf("added token %q has id %d", a.Content, a.ID)
+		if a.Content == "" {
+			continue
 		}
-		for len(t.pieces) <= a.ID {
+		id, inModel := t.ids[a.Content]
+		if !inModel || id >= modelSize {
+			if prev, seen := t.ids[a.Content]; seen && prev >= modelSize {
+				id = prev // listed twice
+			} else {
+				id = next
+				next++
+			}
+		}
+		for len(t.pieces) <= id {
 			t.pieces = append(t.pieces, "")
 		}
-		if t.pieces[a.ID] == "" {
-			t.pieces[a.ID] = a.Content
+		if t.pieces[id] == "" {
+			t.pieces[id] = a.Content
 		}
-		t.ids[a.Content] = a.ID
-		if a.Content != "" {
-			t.added = append(t.added, addedToken{content: a.Content, id: a.ID, lstrip: a.LStrip, rstrip: a.RStrip})
+		t.ids[a.Content] = id
+		at := addedToken{content: a.Content, id: id, lstrip: a.LStrip, rstrip: a.RStrip, singleWord: a.SingleWord}
+		if a.Normalized {
+			t.normAdded = append(t.normAdded, at)
+		} else {
+			t.added = append(t.added, at)
 		}
 	}
 	var err error
@@ -171,6 +185,14 @@ func NewHFTokenizer(data []byte) (*HFTokenizer, error) {
 	}
 	if err := t.readPostProcessor(f.PostProcessor); err != nil {
 		return nil, err
+	}
+	// A normalized added token is looked for as the normaliser spells it.
+	for i := range t.normAdded {
+		cs := newChars(t.normAdded[i].content, 0)
+		for _, f := range t.normalizers {
+			cs = f(cs)
+		}
+		t.normAdded[i].content = cs.String()
 	}
 	t.names = guessNames(&t.vocab)
 	return t, nil
@@ -238,7 +260,17 @@ func readNormalizer(raw json.RawMessage) ([]func(chars) chars, error) {
 	case "Lowercase":
 		return one(lower)
 	case "StripAccents":
-		return one(stripMarks)
+		// Unlike BertNormalizer's accent stripping (non-spacing marks
+		// only), this one drops every combining mark.
+		return one(func(cs chars) chars {
+			out := cs[:0:0]
+			for _, c := range cs {
+				if !unicode.Is(unicode.M, c.r) {
+					out = append(out, c)
+				}
+			}
+			return out
+		})
 	case "NFD":
 		return one(func(cs chars) chars { return cs.hfNormalize(norm.NFD) })
 	case "NFKD":
@@ -266,7 +298,7 @@ func readNormalizer(raw json.RawMessage) ([]func(chars) chars, error) {
 			}
 			out := make(chars, 0, len(cs)+len(p))
 			for _, r := range p {
-				out = append(out, char{r, cs[0].start, cs[0].start})
+				out = append(out, char{r, cs[0].start, cs[0].end}) // the first character's span, as Hugging Face aligns it
 			}
 			return append(out, cs...)
 		})
@@ -490,10 +522,12 @@ func (t *HFTokenizer) readPreTokenizer(raw json.RawMessage) ([]func([]chars) []c
 	case "WhitespaceSplit":
 		return each(func(cs chars) []chars { return splitWhere(cs, func(r rune) bool { return isSpace(r) }, nil) }), nil
 	case "Whitespace":
-		// \w+|[^\w\s]+
+		// \w+|[^\w\s]+, with Oniguruma's \w (Unicode's word characters:
+		// alphabetic, marks, decimal digits, connector punctuation and the
+		// zero-width (non-)joiner).
 		return each(func(cs chars) []chars {
 			isWord := func(r rune) bool {
-				return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Pc, r)
+				return unicode.IsLetter(r) || unicode.In(r, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
 			}
 			var out []chars
 			for i := 0; i < len(cs); {
@@ -541,7 +575,7 @@ func (t *HFTokenizer) readPreTokenizer(raw json.RawMessage) ([]func([]chars) []c
 		t.prefixSpace = prefix
 		return each(func(cs chars) []chars {
 			if prefix && len(cs) > 0 && cs[0].r != ' ' {
-				cs = append(chars{{' ', cs[0].start, cs[0].start}}, cs...)
+				cs = append(chars{{' ', cs[0].start, cs[0].end}}, cs...) // see BPE.encode
 			}
 			cuts := []chars{cs}
 			if useRegex {
@@ -989,27 +1023,58 @@ func (t *HFTokenizer) Specials() Specials { return t.names.ids(&t.vocab) }
 
 func (t *HFTokenizer) Encode(text string) []Token {
 	var out []Token
+	var added []bool // which pieces are added tokens
+	mark := func(isAdded bool) {
+		for len(added) < len(out) {
+			added = append(added, isAdded)
+		}
+	}
 	for _, seg := range splitAdded(text, t.added) {
 		if seg.id >= 0 {
-			out = append(out, Token{seg.id, t.pieces[seg.id], seg.start, seg.end})
+			// The token stands for the whitespace it took too (Hugging
+			// Face's offsets), until trimming takes that off.
+			out = append(out, Token{seg.id, t.pieces[seg.id], seg.wideStart, seg.wideEnd})
+			mark(true)
 			continue
 		}
 		cs := newChars(text[seg.start:seg.end], seg.start)
 		for _, f := range t.normalizers {
 			cs = f(cs)
 		}
-		words := []chars{cs}
-		for _, f := range t.pre {
-			words = f(words)
+		// Added tokens marked normalized are found in the normalised
+		// text; the stretches between them are pre-tokenized apart.
+		ns := cs.String()
+		at := make([]int, len(ns)+1) // character index of each byte
+		k := 0
+		for i := range ns {
+			at[i] = k
+			k++
 		}
-		for _, w := range words {
-			if len(w) > 0 {
-				out = t.model.tokenize(w, out)
+		at[len(ns)] = k
+		for _, part := range splitAdded(ns, t.normAdded) {
+			if part.id >= 0 {
+				if a, b := at[part.wideStart], at[part.wideEnd]; b > a {
+					start, end := cs.span(a, b)
+					out = append(out, Token{part.id, t.pieces[part.id], start, end})
+					mark(true)
+				}
+				continue
 			}
+			a, b := at[part.start], at[part.end]
+			words := []chars{cs[a:b]}
+			for _, f := range t.pre {
+				words = f(words)
+			}
+			for _, w := range words {
+				if len(w) > 0 {
+					out = t.model.tokenize(w, out)
+				}
+			}
+			mark(false)
 		}
 	}
 	if t.trim {
-		trimOffsets(out, t.prefixSpace)
+		trimOffsets(text, out, added, t.prefixSpace)
 	}
 	return out
 }

@@ -39,7 +39,7 @@ var (
 // datasets have little of: CJK, Hangul, emoji (with modifiers and joiners),
 // combining accents, ligatures and full-width forms, unusual spaces,
 // control and zero-width characters, URLs.
-func agreementCorpus(t *testing.T) []string {
+func agreementCorpus(t testing.TB) []string {
 	t.Helper()
 	files := []string{"wnut17/train.txt", "conll03/train.txt", "cofee/twitter2015/train.txt", "bc5cdr/train.txt"}
 	var paths []string
@@ -208,10 +208,20 @@ func agree(t *testing.T, name string, tok Tokenizer, texts []string, refs []refE
 func agreeExcept(t *testing.T, name string, tok Tokenizer, texts []string, refs []refEncoding, why string, explained func(string) bool) int {
 	t.Helper()
 	bad, excused := 0, 0
-	unk := tok.Specials().UNK
+	// Pieces the references spell by the text they cover: the unknown
+	// piece (SentencePiece, Hugging Face's Unigram) and added tokens
+	// (Hugging Face: " <mask>" with the space it took, "[new]" for a
+	// normalized "[NEW]").
+	spelledByText := map[int]bool{tok.Specials().UNK: true}
+	if h, ok := tok.(*HFTokenizer); ok {
+		for _, a := range append(h.added[:len(h.added):len(h.added)], h.normAdded...) {
+			spelledByText[a.id] = true
+		}
+	}
 	for i, text := range texts {
 		got := tok.Encode(text)
-		msg := differ(got, refs[i], unk)
+		checkEncoding(t, tok, text, got) // what the interface promises, on every text
+		msg := differ(got, refs[i], spelledByText)
 		if msg != "" && explained != nil && explained(text) {
 			excused++
 			continue
@@ -236,7 +246,7 @@ func agreeExcept(t *testing.T, name string, tok Tokenizer, texts []string, refs 
 	return len(texts) - bad - excused
 }
 
-func differ(got []Token, ref refEncoding, unk int) string {
+func differ(got []Token, ref refEncoding, spelledByText map[int]bool) string {
 	show := func() string {
 		var g, r []string
 		for _, tk := range got {
@@ -255,12 +265,10 @@ func differ(got []Token, ref refEncoding, unk int) string {
 		return fmt.Sprintf("%d pieces, reference %d%s", len(got), len(ref.IDs), show())
 	}
 	for k, tk := range got {
-		// Hugging Face spells an added token that took the whitespace
-		// beside it (RoBERTa's <mask>) with that whitespace (" <mask>"),
-		// and Hugging Face's Unigram and SentencePiece spell an unknown
-		// piece as the text it covers; nerlab spells both as the
-		// vocabulary does.
-		samePiece := tk.Piece == ref.Tokens[k] || tk.Piece == strings.TrimSpace(ref.Tokens[k]) || tk.ID == unk && unk >= 0
+		// The references spell some pieces by the text they cover
+		// (spelledByText); nerlab spells every piece as the vocabulary
+		// does.
+		samePiece := tk.Piece == ref.Tokens[k] || tk.Piece == strings.TrimSpace(ref.Tokens[k]) || spelledByText[tk.ID]
 		if tk.ID != ref.IDs[k] || !samePiece {
 			return fmt.Sprintf("piece %d differs%s", k, show())
 		}

@@ -20,7 +20,7 @@ import (
 
 // pythonSPM returns Debian's python3 when it can import sentencepiece;
 // otherwise the test ends as Missing says.
-func pythonSPM(t *testing.T) string {
+func pythonSPM(t testing.TB) string {
 	t.Helper()
 	if out, err := exec.Command(shareddata.Python, "-c", "import sentencepiece").CombinedOutput(); err != nil {
 		shareddata.Missing(t, "%s cannot import sentencepiece (%v; Debian's python3-sentencepiece is the reference, make setup installs it)\n%s", shareddata.Python, err, out)
@@ -36,7 +36,7 @@ var (
 
 // spmModel trains (once per test binary) a SentencePiece model of the
 // given type on the agreement corpus and returns its path.
-func spmModel(t *testing.T, modelType string, vocab int, byteFallback bool) string {
+func spmModel(t testing.TB, modelType string, vocab int, byteFallback bool) string {
 	t.Helper()
 	py := pythonSPM(t)
 	texts := agreementCorpus(t)
