@@ -69,7 +69,11 @@ func Load(dir string, opt Options) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(enc, tok, opt)
+	s, err := New(enc, tok, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return s, nil
 }
 
 // New makes a Scorer of an encoder and its tokenizer.

@@ -219,3 +219,24 @@ func TestMatchBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadErrors: a layer the encoder lacks, or a vocabulary larger than
+// the encoder's, is a one-line error naming the folder.
+func TestLoadErrors(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	python := shareddata.PythonTorch(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(testVocab, "\n")+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "bertscore_input.json"), []byte(`{"reference": "a", "candidates": ["a"], "layers": [-1]}`), 0o644)
+	if out, err := exec.Command(python, "../../../bench/pytorch/bert.py", "bertscore", dir).CombinedOutput(); err != nil {
+		t.Fatalf("bert.py bertscore: %v\n%s", err, out)
+	}
+	if _, err := Load(dir, Options{Layer: 3}); err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "layer 3") {
+		t.Errorf("layer 3 of 2: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(append(testVocab, "zebra"), "\n")+"\n"), 0o644)
+	if _, err := Load(dir, Options{}); err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "vocab_size") {
+		t.Errorf("a larger vocabulary: %v", err)
+	}
+}
