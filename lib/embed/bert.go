@@ -354,8 +354,8 @@ func (b *Bert) HiddenStates(ids, mask, tokenTypes *ts.Tensor, train bool, keep f
 // (bench/transformer): every linear map is one addmm on the [B·T, H] rows
 // (bias and product in one kernel, as torch's linear does); the 1/√d of
 // the scores is folded into the query's weights and bias ([H, H] values
-// instead of [B, heads, T, T] scores; exact when d is a power of two, as
-// in BERT's shapes) and the mask bias into the scores' product (baddbmm);
+// instead of [B, heads, T, T] scores; exact when √d is a power of two,
+// d = 16, 64 or 256 as in BERT's shapes; otherwise within rounding) and the mask bias into the scores' product (baddbmm);
 // the dropouts after linear maps and the residual sums work in place, on
 // tensors whose backward does not need them and that are no views (an
 // in-place change of a view costs autograd a copy of its base); dropout

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/sugarme/gotch"
+	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
@@ -96,16 +97,17 @@ func (c *TransformerConfig) setDefaults() {
 		c.Pooling = "first"
 	}
 	if c.MaxLength == 0 {
-		c.MaxLength = int(c.Config.inputLimit())
+		c.MaxLength = int(c.Config.InputLimit())
 	}
 	if c.Stride == 0 {
 		c.Stride = (c.MaxLength - 2) / 2
 	}
 }
 
-// inputLimit is the longest input the position table allows: RoBERTa's
-// first padding_idx+1 positions are not token positions (roberta.go).
-func (c BertConfig) inputLimit() int64 {
+// InputLimit is the longest input, in pieces with the special tokens, that
+// the position table allows: RoBERTa's first padding_idx+1 positions are
+// not token positions (roberta.go).
+func (c BertConfig) InputLimit() int64 {
 	if c.ModelType == "bert" {
 		return c.MaxPositionEmbeddings
 	}
@@ -124,11 +126,11 @@ func (c *TransformerConfig) check(where string) error {
 	if !slices.Contains(Poolings, c.Pooling) {
 		return fmt.Errorf("%s: pooling %q; expected one of %s", where, c.Pooling, strings.Join(Poolings, ", "))
 	}
-	if limit := int(c.Config.inputLimit()); c.MaxLength < 3 || c.MaxLength > limit {
+	if limit := int(c.Config.InputLimit()); c.MaxLength < 3 || c.MaxLength > limit {
 		return fmt.Errorf("%s: max_length %d; the model reads 3 to %d pieces at once", where, c.MaxLength, limit)
 	}
 	if c.Stride < 0 || c.Stride > (c.MaxLength-2)/2 {
-		return fmt.Errorf("%s: stride %d; windows of %d pieces can share 0 to %d", where, c.Stride, c.MaxLength-2, (c.MaxLength-2)/2)
+		return fmt.Errorf("%s: stride %d; windows of %d pieces can share 1 to %d (0 means half a window)", where, c.Stride, c.MaxLength-2, (c.MaxLength-2)/2)
 	}
 	if c.tok != nil {
 		s := c.tok.Specials()
@@ -187,10 +189,10 @@ func (c *TransformerConfig) New(p *nn.Path) (Embedder, error) {
 		}
 	}
 	if !c.FineTune {
-		for name, v := range t.bert.Variables() {
-			if err := v.RequiresGrad_(false); err != nil {
-				return nil, fmt.Errorf("transformer embedding: freezing %s: %w", name, err)
-			}
+		for _, v := range t.bert.Variables() {
+			// Not gotch's RequiresGrad_: it keeps libtorch's second handle
+			// to the tensor, which then is never freed.
+			inPlace(func(out *lib.Ctensor) { lib.AtgRequiresGrad_(out, lib.Ctensor(v.Ctensor()), 0) })
 		}
 	}
 	t.layers = make([]int, len(c.Layers))
@@ -235,8 +237,8 @@ func (t *Transformer) Tokenizer() tokenize.Tokenizer { return t.tok }
 // Pieces cuts a sentence into the encoder's pieces (without [CLS] and
 // [SEP] around it) and says which word each piece belongs to. The context
 // marker <EOS> of a context view becomes the separator token, so the
-// encoder reads "sentence [SEP] context" as it reads a sentence pair; the
-// text after it is encoded on its own, as a new text.
+// encoder reads "sentence [SEP] context" as one segment (token type 0
+// throughout); the text after it is tokenized on its own, as a new text.
 func (t *Transformer) Pieces(words []string) (ids, wordOf []int) {
 	start := 0
 	for i := 0; i <= len(words); i++ {

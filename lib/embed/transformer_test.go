@@ -305,7 +305,7 @@ func TestTransformerConfigErrors(t *testing.T) {
 		{TransformerConfig{Layers: []int{-4}}, "layer -4"},
 		{TransformerConfig{Pooling: "max"}, `pooling "max"; expected one of first, last, mean, first_last`},
 		{TransformerConfig{MaxLength: 65}, "max_length 65; the model reads 3 to 64 pieces at once"},
-		{TransformerConfig{MaxLength: 10, Stride: 5}, "stride 5; windows of 8 pieces can share 0 to 4"},
+		{TransformerConfig{MaxLength: 10, Stride: 5}, "stride 5; windows of 8 pieces can share 1 to 4 (0 means half a window)"},
 	} {
 		err := tc.cfg.From(dir)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), dir) {

@@ -17,18 +17,6 @@ import (
 	"github.com/nerlab/nerlab/lib/tokenize"
 )
 
-// tokenizerFiles are the tokenizer files a Hugging Face folder may hold,
-// with what each is.
-var tokenizerFiles = []struct{ name, what string }{
-	{"tokenizer.json", "tokenizers' JSON"},
-	{"vocab.txt", "WordPiece vocabulary"},
-	{"vocab.json", "byte-level BPE vocabulary"},
-	{"merges.txt", "BPE merges"},
-	{"sentencepiece.bpe.model", "SentencePiece model"},
-	{"spiece.model", "SentencePiece model"},
-	{"spm.model", "SentencePiece model"},
-}
-
 func modelCommand() *Command {
 	return &Command{
 		Name:    "model",
@@ -91,9 +79,9 @@ func describeModelFolder(dir string) (*modelFolder, error) {
 	for _, f := range found.Files {
 		info.Files = append(info.Files, filepath.Base(f))
 	}
-	for _, t := range tokenizerFiles {
-		if st, err := os.Stat(filepath.Join(dir, t.name)); err == nil && st.Mode().IsRegular() {
-			info.Tokenizer = append(info.Tokenizer, t.name+" ("+t.what+")")
+	for _, t := range tokenize.Files() {
+		if st, err := os.Stat(filepath.Join(dir, t.Name)); err == nil && st.Mode().IsRegular() {
+			info.Tokenizer = append(info.Tokenizer, t.Name+" ("+t.What+")")
 		}
 	}
 	if len(info.Tokenizer) > 0 {

@@ -9,6 +9,20 @@ import (
 	"strings"
 )
 
+// File is a tokenizer file Load looks for.
+type File struct{ Name, What string }
+
+// Files are the tokenizer files Load looks for, in its order of
+// preference, with what each is.
+func Files() []File {
+	out := []File{{"tokenizer.json", "tokenizers' JSON"}, {"vocab.txt", "WordPiece vocabulary"},
+		{"vocab.json", "byte-level BPE vocabulary"}, {"merges.txt", "BPE merges"}}
+	for _, name := range spFiles {
+		out = append(out, File{name, "SentencePiece model"})
+	}
+	return out
+}
+
 // Load reads the tokenizer of a Hugging Face model folder, trying its
 // files in the order transformers' AutoTokenizer prefers them:
 // tokenizer.json, else vocab.txt (WordPiece), else vocab.json with

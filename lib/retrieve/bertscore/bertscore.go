@@ -34,8 +34,9 @@ import (
 // Options tune a Scorer.
 type Options struct {
 	// Layer is the hidden state used, numbered as Hugging Face's
-	// output_hidden_states (0: the embeddings, i: layer i); -1 (or
-	// anything out of range below 0) is the last layer.
+	// output_hidden_states (0: the embeddings, i: layer i); negative
+	// numbers count from the top, as embeddings.transformer.layers does
+	// (-1: the last layer, -2: the one below it).
 	Layer int
 	// Batch is the number of passages encoded together (default 32).
 	Batch int
@@ -81,10 +82,11 @@ func New(enc *embed.Bert, tok tokenize.Tokenizer, opt Options) (*Scorer, error) 
 	c := enc.Config
 	layer := opt.Layer
 	if layer < 0 {
-		layer = c.NumHiddenLayers
+		layer += c.NumHiddenLayers + 1
 	}
-	if layer > c.NumHiddenLayers {
-		return nil, fmt.Errorf("bertscore: layer %d of an encoder with %d layers", layer, c.NumHiddenLayers)
+	if layer < 0 || layer > c.NumHiddenLayers {
+		return nil, fmt.Errorf("bertscore: layer %d of an encoder with %d layers (hidden states 0 to %d, or -1 to -%d from the top)",
+			opt.Layer, c.NumHiddenLayers, c.NumHiddenLayers, c.NumHiddenLayers+1)
 	}
 	sp := tok.Specials()
 	if sp.CLS < 0 || sp.SEP < 0 {
@@ -93,11 +95,7 @@ func New(enc *embed.Bert, tok tokenize.Tokenizer, opt Options) (*Scorer, error) 
 	if tok.VocabSize() > int(c.VocabSize) {
 		return nil, fmt.Errorf("bertscore: the tokenizer has %d pieces, the encoder's vocab_size is %d", tok.VocabSize(), c.VocabSize)
 	}
-	// RoBERTa's first pad+1 positions are no token positions (embed's roberta.go).
-	limit := c.MaxPositionEmbeddings
-	if c.ModelType != "bert" {
-		limit -= c.PadTokenID + 1
-	}
+	limit := c.InputLimit()
 	batch := opt.Batch
 	if batch <= 0 {
 		batch = 32
