@@ -70,9 +70,10 @@ func (htmlValue) String() string { return "me" }
 
 func TestMagicCompletion(t *testing.T) {
 	h := &goHandler{lab: lab.New(), session: lab.NewSession()}
+	// Commands starting with the word come first, then those containing it.
 	code := "x := 1\n%tra"
 	matches, start, end := h.Complete(code, len(code))
-	if len(matches) != 1 || matches[0] != "train" || start != len("x := 1\n%") || end != len(code) {
+	if len(matches) != 2 || matches[0] != "train" || matches[1] != "pretrain" || start != len("x := 1\n%") || end != len(code) {
 		t.Errorf("%v %d %d", matches, start, end)
 	}
 	code = "%train --se"

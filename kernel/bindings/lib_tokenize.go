@@ -15,6 +15,7 @@ func init() {
 		Name: "tokenize",
 		Binds: map[string]r.Value{
 			"Describe":            r.ValueOf(p.Describe),
+			"Files":               r.ValueOf(p.Files),
 			"Load":                r.ValueOf(p.Load),
 			"NewBPE":              r.ValueOf(p.NewBPE),
 			"NewHFTokenizer":      r.ValueOf(p.NewHFTokenizer),
@@ -31,6 +32,7 @@ func init() {
 		},
 		Types: map[string]r.Type{
 			"BPE":                     r.TypeOf((*p.BPE)(nil)).Elem(),
+			"File":                    r.TypeOf((*p.File)(nil)).Elem(),
 			"HFTokenizer":             r.TypeOf((*p.HFTokenizer)(nil)).Elem(),
 			"SentencePiece":           r.TypeOf((*p.SentencePiece)(nil)).Elem(),
 			"Specials":                r.TypeOf((*p.Specials)(nil)).Elem(),
@@ -44,6 +46,8 @@ func init() {
 	docs["github.com/nerlab/nerlab/lib/tokenize"] = map[string]string{
 		"BPE":                     "BPE is byte-level byte-pair encoding, GPT-2's and RoBERTa's tokenizer:\nthe text is cut by GPT-2's pattern (contractions, letters, digits,\nother symbols, each with the space before it), every byte of a cut is\nspelled as a printable character (the space is \"Ġ\"), and the merges\njoin adjacent pieces, the earliest-listed merge first.",
 		"Describe":                "Describe says what kind of tokenizer t is and from which files, for\nmodel info: \"WordPiece (vocab.txt)\", \"SentencePiece unigram\n(sentencepiece.bpe.model, XLM-R's fairseq ids)\", \"tokenizer.json\n(Unigram)\".",
+		"File":                    "File is a tokenizer file Load looks for.",
+		"Files":                   "Files are the tokenizer files Load looks for, in its order of\npreference, with what each is.",
 		"HFTokenizer":             "HFTokenizer is a tokenizer.json, the file of Hugging Face's tokenizers\nlibrary: a pipeline of normaliser, pre-tokenizer, model and\npost-processor, each a JSON object with a \"type\". It reads the\ncomponents BERT, RoBERTa and XLM-R files use, and a few more; any other\nis an error naming the file and the component.\n\nWhy not sugarme/tokenizer (the Go port the issue names)? Its v0.3.0\nwas run (2026-12-07, a scratch program outside this module) on the\nthree tokenizer.json files the agreement test writes, over the same\n10,400 sentences, against Hugging Face's library: BERT: 304 texts got\nother pieces (accented words such as \"Beyoncé\" became [UNK]; kana and\nDevanagari words too), 22 other offsets (character instead of byte\noffsets, \"straße\" [0,6]) and 50 panics (slice bounds, on lines with\nemoji and unusual spaces); RoBERTa: 76 texts got other pieces (merges\napplied out of rank order: \"....\" as \"..\" \"..\" for \"...\" \".\"); XLM-R:\n253 texts other pieces (Viterbi ties), 157 all-zero offsets (texts\nwith \"…\") and 62 panics. Wrapping that piece by piece would cost more\nthan the pipeline here, which agrees with Hugging Face's library on\nevery sentence of the test.",
 		"HFTokenizer.Save":        "Save writes the tokenizer.json as it was read, with\ntokenizer_config.json and special_tokens_map.json.",
 		"Load":                    "Load reads the tokenizer of a Hugging Face model folder, trying its\nfiles in the order transformers' AutoTokenizer prefers them:\ntokenizer.json, else vocab.txt (WordPiece), else vocab.json with\nmerges.txt (byte-level BPE), else a SentencePiece model\n(sentencepiece.bpe.model, spiece.model, …). A SentencePiece model gets\nfairseq ids when the folder is XLM-R's (config.json's model_type\nxlm-roberta, or tokenizer_config.json's tokenizer_class\nXLMRobertaTokenizer).",
