@@ -464,7 +464,7 @@ func (r *runner) step(b *Batch) (float64, error) {
 		}
 	}()
 	loss := r.model.Loss(ids, mask, pos, targets, true)
-	value := loss.Float64Values()[0]
+	value := scalar(loss)
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		loss.MustDrop()
 		return 0, fmt.Errorf("pretrain: the loss is %v at step %d; lower train.lr (now %g) or raise train.warmup", value, r.st.Step+1, t.LR)
