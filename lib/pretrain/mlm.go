@@ -175,17 +175,25 @@ func scalar(t *ts.Tensor) float64 {
 	return float64(v[0])
 }
 
-// SumLoss is Loss summed instead of averaged (held-out evaluation adds
-// batches of different numbers of masked tokens), as a float64.
-func (m *MaskedLM) SumLoss(ids, mask, positions, targets *ts.Tensor) float64 {
-	var sum float64
+// Evaluate is Loss summed instead of averaged (held-out evaluation adds
+// batches of different numbers of masked tokens), and the number of
+// positions whose top prediction is the target.
+func (m *MaskedLM) Evaluate(ids, mask, positions, targets *ts.Tensor) (sum float64, correct int) {
 	torch.NoGrad(func() {
 		logits := m.Logits(ids, mask, positions, false)
+		top := logits.MustArgmax([]int64{1}, false, false)
+		hits := top.MustEqTensor(targets, true).MustSum(gotch.Int64, true)
+		n, err := torch.Int64s(hits)
+		hits.MustDrop()
+		if err != nil || len(n) != 1 {
+			panic(fmt.Sprintf("pretrain: counting hits: %v", err)) // a programming error
+		}
+		correct = int(n[0])
 		l := logits.MustCrossEntropyLoss(targets, noWeight, 2, -100, 0, true)
 		sum = scalar(l)
 		l.MustDrop()
 	})
-	return sum
+	return sum, correct
 }
 
 // Save writes m as a Hugging Face BertForMaskedLM folder: config.json
