@@ -15,7 +15,7 @@ APT_PACKAGES := g++ make libtorch-dev libopenblas0-pthread python3-torch python3
 	python3-jupyter-client python3-jupyter-kernel-test jupyter-client python3-nbclient python3-nbformat \
 	python3-sentencepiece
 
-.PHONY: setup deps gotch tokenize-js weaviate build repl kernel-install test demo bench bench-compare fuzz sample clean
+.PHONY: setup deps gotch tokenize-js weaviate build repl kernel-install test demo bench bench-compare bench-transformer fuzz sample clean
 
 setup: deps gotch tokenize-js
 
@@ -86,6 +86,8 @@ test: setup weaviate
 # and the test set scored once at the end instead of every epoch.
 DEMO_WORLD_EPOCHS := 8
 DEMO_WORLD_SET := --set train.max_epochs=$(DEMO_WORLD_EPOCHS) --set train.monitor_test=false
+# The demo's encoder is pretrained for fewer steps than the config's 1000.
+DEMO_PRETRAIN_STEPS := 400
 
 demo: build
 	@echo "== statistics of the bundled training split: bin/nerlab stats data/sample/train.conll"
@@ -118,12 +120,30 @@ demo: build
 	@set -o pipefail; bin/nerlab train data/configs/world-cl-l2.yaml --out runs/world/runs/cl-l2 --fresh $(DEMO_WORLD_SET) | tail -n 2
 	@bin/nerlab runs runs/world/runs
 	@bin/nerlab plot runs/world/runs/context f1 -o runs/world/runs/context/f1.png
+	@echo
+	@echo "== CLNER stands on a pretrained transformer; nerlab makes one: a small BERT of the world's encyclopedia"
+	@echo "   ($(DEMO_PRETRAIN_STEPS) steps here; data/configs/pretrain-world.yaml's 1000 make BENCHMARKS.md's encoder)"
+	@set -o pipefail; bin/nerlab pretrain data/configs/pretrain-world.yaml --out runs/world/pretrain --fresh --set train.steps=$(DEMO_PRETRAIN_STEPS) --progress 60 | tail -n 4
+	@bin/nerlab tokenize runs/world/pretrain/model Stedian Restous left Siastias Systems to join a guild near Razaerholm .
+	@echo "-- the transformer fine-tuned on the sentences alone (linear + CRF over it)"
+	@set -o pipefail; bin/nerlab train data/configs/world-bert.yaml --out runs/world/runs/bert --fresh $(DEMO_WORLD_SET) --set embeddings.transformer.model=runs/world/pretrain/model | tail -n 1
+	@echo "-- and on both views with CL-KL"
+	@set -o pipefail; bin/nerlab train data/configs/world-bert-cl-kl.yaml --out runs/world/runs/bert-cl-kl --fresh $(DEMO_WORLD_SET) --set embeddings.transformer.model=runs/world/pretrain/model | tail -n 2
+	@bin/nerlab runs runs/world/runs
 
-# Go benchmarks, then nerlab's BiLSTM-CRF against the same model in PyTorch
-# eager, side by side (bench/bilstmcrf runs bench/pytorch/bilstm_crf.py).
+# Go benchmarks, then nerlab's BiLSTM-CRF and BERT encoders against the same
+# models in PyTorch eager, side by side (bench/bilstmcrf runs
+# bench/pytorch/bilstm_crf.py, bench/transformer bench/pytorch/bert.py).
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./lib/... ./plots ./repl ./kernel
 	$(GO) run ./bench/bilstmcrf --json bench/last.json
+	$(GO) run ./bench/transformer --json bench/transformer.json
+
+# BERT-base-shaped (2 of its 12 layers) and 4-layer/256 encoders, forward +
+# backward and eval forward, nerlab vs PyTorch step by step (3 to 5 minutes on
+# 2 cores; OMP_WAIT_POLICY=PASSIVE steadies it on a busy machine).
+bench-transformer: setup
+	$(GO) run ./bench/transformer --json bench/transformer.json
 
 # Only the side-by-side comparison with PyTorch.
 bench-compare: setup
@@ -142,6 +162,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMediaWiki -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzWikitext -fuzztime 60s ./lib/wiki
 	$(GO) test -run '^$$' -fuzz FuzzOpenViewFile -fuzztime 60s ./lib/retrieve
+	$(GO) test -run '^$$' -fuzz FuzzSentencePieceModel -fuzztime 60s ./lib/tokenize
+	$(GO) test -run '^$$' -fuzz FuzzTokenizerJSON -fuzztime 60s ./lib/tokenize
+	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 60s ./lib/tokenize
 
 # Regenerates data/sample from its seed (a test checks it is up to date).
 sample:

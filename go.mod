@@ -6,6 +6,7 @@ require (
 	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/blevesearch/bleve_index_api v1.4.1
 	github.com/c-bata/go-prompt v0.2.6
+	github.com/clipperhouse/uax29/v2 v2.2.0
 	github.com/cosmos72/gomacro v0.0.0-20260901205243-0df6c0cd20af
 	github.com/go-zeromq/zmq4 v0.17.0
 	github.com/sugarme/gotch v0.8.0
@@ -42,7 +43,6 @@ require (
 	github.com/blevesearch/zapx/v15 v15.4.3 // indirect
 	github.com/blevesearch/zapx/v16 v16.3.4 // indirect
 	github.com/blevesearch/zapx/v17 v17.2.5 // indirect
-	github.com/clipperhouse/uax29/v2 v2.2.0 // indirect
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/golang/snappy v1.0.0 // indirect

@@ -8,12 +8,18 @@
 #   bench/clner/world.sh [OUT]          (default runs/clner-world)
 #   SEEDS="1 2 3" KINDS="baseline context twoview cl-l2 cl-kl" THREADS=1 NAME_CUE=0.5
 #
-# Needs `make build` first (bin/nerlab).
+# Needs `make build` first (bin/nerlab). Layout: OUT/world (sentences and
+# encyclopedia), OUT/index, OUT/context (the context views), OUT/runs.
 #
 # KINDS: baseline (sentences alone), context (context views alone), twoview
 # (both views, NLL only), cl-l2, cl-kl (both views with CL), and the same
 # three two-view kinds warm-started from the context model of the seed:
-# twoview-warm, cl-l2-warm, cl-kl-warm.
+# twoview-warm, cl-l2-warm, cl-kl-warm. The same five with a pretrained
+# transformer in place of the BiLSTM (data/configs/world-bert*.yaml):
+# bert-baseline, bert-context, bert-twoview, bert-cl-l2, bert-cl-kl, on the
+# encoder ENCODER (default runs/pretrain-world/model, which
+# `nerlab pretrain data/configs/pretrain-world.yaml` makes from the
+# encyclopedia of the same world).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-runs/clner-world}
@@ -21,12 +27,17 @@ seeds=${SEEDS:-1 2 3}
 kinds=${KINDS:-baseline context twoview cl-l2 cl-kl}
 threads=${THREADS:-1}
 nl=bin/nerlab
+encoder=${ENCODER:-runs/pretrain-world/model}
+# The world's sentences and encyclopedia in $out/world, its index beside
+# them, the context views in $out/context (retrieve writes outside the
+# data it reads).
+w=$out/world
 if [ ! -f "$out/context/test.conll" ]; then
-  $nl world --out "$out" --name-cue "${NAME_CUE:-0.5}"
-  $nl index build --corpus "$out/knowledge.jsonl" --out "$out/index" --sentences 1 --fresh > /dev/null
-  $nl retrieve --index "$out/index" --data "$out" --out "$out/context" --keep 2 --budget 32 --fresh
+  $nl world --out "$w" --name-cue "${NAME_CUE:-0.5}"
+  $nl index build --corpus "$w/knowledge.jsonl" --out "$out/index" --sentences 1 --fresh > /dev/null
+  $nl retrieve --index "$out/index" --data "$w" --out "$out/context" --keep 2 --budget 32 --fresh
 fi
-plain=(--set "data.train=$out/train.conll" --set "data.dev=$out/dev.conll" --set "data.test=$out/test.conll")
+plain=(--set "data.train=$w/train.conll" --set "data.dev=$w/dev.conll" --set "data.test=$w/test.conll")
 ctx=(--set "data.context.train=$out/context/train.conll" --set "data.context.dev=$out/context/dev.conll"
      --set "data.context.test=$out/context/test.conll")
 nocl=(--set train.multi_view_training=false --set train.distill_posterior=false)
@@ -50,8 +61,14 @@ for seed in $seeds; do
       twoview) $nl train data/configs/world-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${nocl[@]}" "${warm[@]}" ;;
       cl-l2) $nl train data/configs/world-cl-l2.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${warm[@]}" ;;
       cl-kl) $nl train data/configs/world-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${warm[@]}" ;;
+      bert-baseline) $nl train data/configs/world-bert.yaml "${common[@]}" "${plain[@]}" --set "embeddings.transformer.model=$encoder" ;;
+      bert-context) $nl train data/configs/world-bert-context.yaml "${common[@]}" --set "data.train=$out/context/train.conll" \
+                 --set "data.dev=$out/context/dev.conll" --set "data.test=$out/context/test.conll" --set "embeddings.transformer.model=$encoder" ;;
+      bert-twoview) $nl train data/configs/world-bert-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" "${nocl[@]}" --set "embeddings.transformer.model=$encoder" ;;
+      bert-cl-l2) $nl train data/configs/world-bert-cl-l2.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" --set "embeddings.transformer.model=$encoder" ;;
+      bert-cl-kl) $nl train data/configs/world-bert-cl-kl.yaml "${common[@]}" "${plain[@]}" "${ctx[@]}" --set "embeddings.transformer.model=$encoder" ;;
       *) echo "unknown kind $kind" >&2; exit 2 ;;
     esac > "$run.log" 2>&1 || { echo "$run failed; see $run.log" >&2; exit 1; }
   done
 done
-/usr/bin/python3 bench/clner/views.py --clues "$out/runs" "$out" "$out/context" .conll $kinds
+/usr/bin/python3 bench/clner/views.py --clues "$out/runs" "$w" "$out/context" .conll $kinds

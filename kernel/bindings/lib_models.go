@@ -35,7 +35,7 @@ func init() {
 		"TaggerBuilder.Load":          "Load reads a saved tagger.",
 		"TaggerBuilder.New":           "New builds the experiment's tagger from the training data, or loads\nthe one train.init_from names.",
 		"TaggerBuilder.Saved":         "Saved reports whether dir holds a saved tagger's files.",
-		"TaggerConfig":                "TaggerConfig translates exp's data.tag_scheme, embeddings and model\nsections into a tagger's structure. The encoders are stacked word\ntable first, then characters, in the order their parameters are\ninitialised. A word table's vectors file is read here.",
+		"TaggerConfig":                "TaggerConfig translates exp's data.tag_scheme, embeddings and model\nsections into a tagger's structure. The encoders are stacked word\ntable first, then characters, then the transformer, in the order their\nparameters are initialised. A word table's vectors file, and a\ntransformer's config.json and tokenizer, are read here; the\ntransformer's weights when the tagger is built.",
 		"TaggerModel":                 "TaggerModel is a tagger as the trainer and cooperative learning see it.",
 		"TaggerModel.Decode":          "Decode is Viterbi (CRF) or the most probable tag per token (softmax).",
 		"TaggerModel.Device":          "Device is where the tagger's weights live.",

@@ -205,7 +205,9 @@ func (r *reader) clnerTransformer(q pair, src string) error {
 			return err
 		}
 	}
-	if m := r.exp.Embeddings.Transformer.Model; m != "" && !isFolder(m) {
+	// A bare name that is not a folder here is a hub name (xlm-roberta-large);
+	// a missing path is CheckFiles' to report.
+	if m := r.exp.Embeddings.Transformer.Model; isDownloadName(m) && !isFolder(m) {
 		r.warn(q.key, "%s: %q is not a local folder (a model name flair downloads?); nerlab cannot download models, expected a Hugging Face model folder", src, m)
 	}
 	return nil

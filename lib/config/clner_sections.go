@@ -54,7 +54,6 @@ var clnerTrainKeys = map[string]string{
 	"shuffle":                     "train.shuffle",
 	"save_final_model":            "train.save_final_model",
 	"gradient_accumulation_steps": "train.accumulate",
-	"lr_rate":                     "train.crf_lr_multiplier",
 	"weight_decay":                "train.weight_decay",
 	"momentum":                    "train.momentum",
 	"multi_view_rate":             "train.multi_view_rate",
@@ -155,16 +154,45 @@ func (r *reader) clnerTrain(p pair, st *clnerFile) error {
 			err = r.clnerValue(a, src, &st.warmupEpochs)
 		case name == "min_freq":
 			err = r.clnerMinFreq(a, src)
+		case name == "lr_rate":
+			err = r.clnerLRRate(a, src)
 		case clnerTrainIgnored[name]:
 			r.warn(a.key, "ignored key %s: a CLNER training option nerlab does not use", src)
 		default:
-			known := append(keysOf(clnerTrainKeys), "fine_tune_mode", "use_warmup", "warmup_epochs", "min_freq")
+			known := append(keysOf(clnerTrainKeys), "fine_tune_mode", "use_warmup", "warmup_epochs", "min_freq", "lr_rate")
 			r.warn(a.key, "unknown key %s%s", src, didYouMean(name, known))
 		}
 		if err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// clnerHeadGroups are the parameter groups of the tagger above its
+// encoders.
+var clnerHeadGroups = []string{"reproject", "rnn", "out", "crf"}
+
+// clnerLRRate reads lr_rate: ACE's ModelFinetuner trains every parameter
+// outside the embeddings at learning_rate × lr_rate (the BiLSTM, the
+// output layer and the CRF), so that a transformer fine-tuned at 5e-6
+// has a head that learns at 5e-2. A rate of 1 changes nothing.
+func (r *reader) clnerLRRate(a pair, src string) error {
+	var rate float64
+	if err := r.clnerValue(a, src, &rate); err != nil {
+		return err
+	}
+	if rate == 1 {
+		return nil
+	}
+	if r.exp.Train.LRMultipliers == nil {
+		r.exp.Train.LRMultipliers = map[string]float64{}
+	}
+	for _, g := range clnerHeadGroups {
+		r.exp.Train.LRMultipliers[g] = rate
+		r.set("train.lr_multipliers."+g, a.val)
+	}
+	r.set("train.lr_multipliers", a.val)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -59,15 +60,19 @@ func TestShippedConfigs(t *testing.T) {
 	}
 }
 
-// TestEveryShippedConfigParses: each file in data/configs reads without
-// warnings and validates, and the cooperative-learning ones pair a context
-// view with the plain data.
+// TestEveryShippedConfigParses: each experiment in data/configs reads
+// without warnings and validates, and the cooperative-learning ones pair a
+// context view with the plain data. (pretrain-*.yaml are pretraining
+// configs, lib/pretrain's.)
 func TestEveryShippedConfigParses(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "..", "data", "configs", "*.yaml"))
 	if err != nil || len(files) < 5 {
 		t.Fatalf("%d configs (%v)", len(files), err)
 	}
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "pretrain-") {
+			continue
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			// CLNER files read their data folders while parsing: parse
 			// from the repository root with the shared data found.

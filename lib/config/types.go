@@ -39,8 +39,8 @@ type Data struct {
 // Embeddings describes the token encoders that are stacked: one key per
 // encoder kind (lib/embed's registry), each with the kind's own options;
 // a missing key (or none) leaves that kind out. The model stacks them
-// word table first, then characters; lib/models maps each onto its kind's
-// embed.Config.
+// word table first, then characters, then the transformer; lib/models
+// maps each onto its kind's embed.Config.
 type Embeddings struct {
 	Word        *WordEmbeddings        `yaml:"word,omitempty" json:"word,omitempty"`
 	Char        *CharEmbeddings        `yaml:"char,omitempty" json:"char,omitempty"`

@@ -291,7 +291,8 @@ func (e *Experiment) CheckFiles() error {
 }
 
 // Inputs lists the paths a run reads: the data files of both views, the
-// word vectors and the model train.init_from starts from. A run folder may
+// word vectors, the transformer's model folder and the model
+// train.init_from starts from. A run folder may
 // not be, hold or lie inside any of them.
 func (e *Experiment) Inputs() []string {
 	var paths []string

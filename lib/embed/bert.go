@@ -13,10 +13,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/sugarme/gotch"
+	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
@@ -304,21 +306,24 @@ func (b *Bert) HiddenStates(ids, mask, tokenTypes *ts.Tensor, train bool, keep f
 		tokenTypes = ts.MustZeros([]int64{B, T}, gotch.Int64, device)
 		defer tokenTypes.MustDrop()
 	}
-	// E = LayerNorm(word[ids] + position[t] + type[segment]).
+	// E = LayerNorm(word[ids] + position[t] + type[segment]). The sums
+	// are taken in place: an embedding's backward needs only the ids.
 	x := ts.MustEmbedding(b.wordEmb, ids, -1, false, false)
 	pos := ts.MustEmbedding(b.posEmb, positions, -1, false, false)
 	positions.MustDrop()
-	x = x.MustAdd(pos, true)
+	add_(x, pos)
 	pos.MustDrop()
 	typ := ts.MustEmbedding(b.typeEmb, tokenTypes, -1, false, false)
-	x = x.MustAdd(typ, true)
+	add_(x, typ)
 	typ.MustDrop()
 	x = swapT(x, b.embNorm.Forward(x))
-	x = swapT(x, ts.MustDropout(x, c.HiddenDropoutProb, train))
-	// The mask as an additive bias on the attention scores, [B, 1, 1, T]:
-	// 0 for tokens, the most negative float for padding (as BertModel).
+	dropout_(x, c.HiddenDropoutProb, train) // layer norm's backward needs its input, not its output
+	// The mask as an additive bias on the attention scores, one row per
+	// sequence and head, [B·heads, 1, T]: 0 for tokens, the most negative
+	// float for padding (as BertModel).
 	bias := mask.MustTotype(gotch.Float, false).MustView([]int64{B, 1, 1, T}, true)
 	bias = bias.MustSubScalar(ts.FloatScalar(1), true).MustMulScalar(ts.FloatScalar(math.MaxFloat32), true) // (m − 1)·max
+	bias = bias.MustExpand([]int64{B, c.NumAttentionHeads, 1, T}, false, true).MustReshape([]int64{B * c.NumAttentionHeads, 1, T}, true)
 	defer bias.MustDrop()
 	states := make([]*ts.Tensor, c.NumHiddenLayers+1)
 	for i := 0; ; i++ {
@@ -343,38 +348,79 @@ func (b *Bert) HiddenStates(ids, mask, tokenTypes *ts.Tensor, train bool, keep f
 // layer is one post-norm transformer layer:
 // A = LayerNorm(x + Dropout(W_o · MultiHead(x)))
 // y = LayerNorm(A + Dropout(W_2 · act(W_1 · A))).
+//
+// It computes what BertModel computes with fewer passes over memory, which
+// is where a layer's time goes on a CPU besides the matrix products
+// (bench/transformer): every linear map is one addmm on the [B·T, H] rows
+// (bias and product in one kernel, as torch's linear does); the 1/√d of
+// the scores is folded into the query's weights and bias ([H, H] values
+// instead of [B, heads, T, T] scores; exact when √d is a power of two,
+// d = 16, 64 or 256 as in BERT's shapes; otherwise within rounding) and the mask bias into the scores' product (baddbmm);
+// the dropouts after linear maps and the residual sums work in place, on
+// tensors whose backward does not need them and that are no views (an
+// in-place change of a view costs autograd a copy of its base); dropout
+// masks are drawn in parallel (dropoutmask.go).
 func (b *Bert) layer(l bertLayer, x, bias *ts.Tensor, train bool) *ts.Tensor {
 	c := b.Config
 	size := x.MustSize()
 	B, T, H := size[0], size[1], size[2]
 	heads, d := c.NumAttentionHeads, c.HiddenSize/c.NumAttentionHeads
-	split := func(t *ts.Tensor) *ts.Tensor { // [B, T, H] → [B, heads, T, d]
-		return t.MustView([]int64{B, T, heads, d}, true).MustPermute([]int64{0, 2, 1, 3}, true)
+	rows := x.MustView([]int64{B * T, H}, false)
+	defer rows.MustDrop()
+	// [B·T, H] → [B·heads, T, d]: each head's rows together, as bmm wants.
+	split := func(t *ts.Tensor) *ts.Tensor {
+		return t.MustView([]int64{B, T, heads, d}, true).MustPermute([]int64{0, 2, 1, 3}, true).
+			MustContiguous(true).MustView([]int64{B * heads, T, d}, true)
 	}
-	q, k, v := split(l.query.Forward(x)), split(l.key.Forward(x)), split(l.value.Forward(x))
-	// softmax(Q Kᵀ / √d + bias) V, per head.
-	kt := k.MustTranspose(-1, -2, true)
-	scores := q.MustMatmul(kt, true).MustDivScalar(ts.FloatScalar(math.Sqrt(float64(d))), true).MustAdd(bias, true)
+	scale := 1 / math.Sqrt(float64(d))
+	wq := l.query.Ws.MustMulScalar(ts.FloatScalar(scale), false)
+	bq := l.query.Bs.MustMulScalar(ts.FloatScalar(scale), false)
+	q := split(bq.MustAddmm(rows, wq, true))
+	wq.MustDrop()
+	k, v := split(dense(l.key, rows)), split(dense(l.value, rows))
+	// softmax(Q Kᵀ / √d + bias) V, per head; bias is [B·heads, 1, T].
+	kt := k.MustTranspose(1, 2, true)
+	scores := bias.MustBaddbmm(q, kt, ts.FloatScalar(1), ts.FloatScalar(1), false)
+	q.MustDrop()
 	kt.MustDrop()
 	probs := scores.MustSoftmax(-1, gotch.Float, true)
-	probs = swapT(probs, ts.MustDropout(probs, c.AttentionDropoutProb, train))
-	ctx := probs.MustMatmul(v, true).MustPermute([]int64{0, 2, 1, 3}, true).MustContiguous(true).MustView([]int64{B, T, H}, true)
+	probs = swapT(probs, dropout(probs, c.AttentionDropoutProb, train)) // softmax's backward needs its output: not in place
+	ctx := probs.MustBmm(v, true).MustView([]int64{B, heads, T, d}, true).
+		MustPermute([]int64{0, 2, 1, 3}, true).MustContiguous(true).MustView([]int64{B * T, H}, true)
 	v.MustDrop()
-	attn := l.attnOut.Forward(ctx)
+	attn := dense(l.attnOut, ctx)
 	ctx.MustDrop()
-	attn = swapT(attn, ts.MustDropout(attn, c.HiddenDropoutProb, train))
-	attn = attn.MustAdd(x, true)
+	dropout_(attn, c.HiddenDropoutProb, train)
+	add_(attn, rows)
 	a := l.attnNorm.Forward(attn)
 	attn.MustDrop()
-	h := activations[c.HiddenAct](l.intermediate.Forward(a))
-	y := l.out.Forward(h)
+	inner := dense(l.intermediate, a)
+	h := activations[c.HiddenAct](inner) // frees inner
+	y := dense(l.out, h)
 	h.MustDrop()
-	y = swapT(y, ts.MustDropout(y, c.HiddenDropoutProb, train))
-	y = y.MustAdd(a, true)
+	dropout_(y, c.HiddenDropoutProb, train)
+	add_(y, a)
+	a.MustDrop()
 	out := l.outNorm.Forward(y)
 	y.MustDrop()
-	a.MustDrop()
-	return out
+	return out.MustView([]int64{B, T, H}, true)
+}
+
+// dense is the linear map of l on rows [N, in]: b + rows·Wᵀ in one addmm
+// (nn.Linear keeps Wᵀ).
+func dense(l *nn.Linear, rows *ts.Tensor) *ts.Tensor {
+	return l.Bs.MustAddmm(rows, l.Ws, false)
+}
+
+// add_ adds other to t in place. gotch's Add_ (and its other in-place
+// operations) would leak the tensor: it replaces the Go tensor's handle
+// with the second one libtorch returns for the result and never frees the
+// first, so the storage is never released. inPlace frees the second
+// handle instead, as lib/optim does.
+func add_(t, other *ts.Tensor) {
+	inPlace(func(out *lib.Ctensor) { lib.AtgAdd_(out, lib.Ctensor(t.Ctensor()), lib.Ctensor(other.Ctensor())) })
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(other)
 }
 
 // swapT returns next and frees prev unless they are the same tensor

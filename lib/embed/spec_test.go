@@ -34,9 +34,9 @@ func TestSpecJSONRoundTrip(t *testing.T) {
 
 func TestSpecJSONErrors(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
-		{`{"dim": 3}`, `embedding without a "kind" string; expected one of char, word`},
+		{`{"dim": 3}`, `embedding without a "kind" string; expected one of char, transformer, word`},
 		{`{"kind": 7}`, `without a "kind" string`},
-		{`{"kind": "bert"}`, `embedding kind "bert"; this nerlab knows char, word`},
+		{`{"kind": "bert"}`, `embedding kind "bert"; this nerlab knows char, transformer, word`},
 		{`{"kind": "word", "dims": 3}`, `word embedding: json: unknown field "dims"`},
 		{`{"kind": "char", "hidden": "x"}`, `char embedding: json: cannot unmarshal string`},
 		{`[1]`, `embedding: json: cannot unmarshal array`},
@@ -92,7 +92,7 @@ func TestRegisterRefusesMistakes(t *testing.T) {
 			fn()
 		}()
 	}
-	if got := Kinds(); !reflect.DeepEqual(got, []string{CharKind, WordKind}) {
+	if got := Kinds(); !reflect.DeepEqual(got, []string{CharKind, TransformerKind, WordKind}) {
 		t.Errorf("Kinds() = %v", got)
 	}
 }

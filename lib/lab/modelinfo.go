@@ -14,18 +14,8 @@ import (
 	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/tagger"
+	"github.com/nerlab/nerlab/lib/tokenize"
 )
-
-// tokenizerFiles are the tokenizer files a Hugging Face folder may hold,
-// with what each is.
-var tokenizerFiles = []struct{ name, what string }{
-	{"tokenizer.json", "tokenizers' JSON"},
-	{"vocab.txt", "WordPiece vocabulary"},
-	{"vocab.json", "byte-level BPE vocabulary"},
-	{"merges.txt", "BPE merges"},
-	{"sentencepiece.bpe.model", "SentencePiece model"},
-	{"spm.model", "SentencePiece model"},
-}
 
 func modelCommand() *Command {
 	return &Command{
@@ -39,8 +29,9 @@ config tensor by tensor. It prints the architecture and its sizes, the
 parameters, the weight files, a task head's tensors the encoder does not use,
 and the tokenizer files found. With --json, the same as one JSON object.
 
-The encoders are not yet usable in a tagger: this shows whether a folder
-loads and what it holds.`,
+A folder that loads here can be a tagger's encoder: set
+embeddings.transformer.model to it (load NAME DIR, then tokenize NAME TEXT,
+shows how it cuts text).`,
 		Args:     []Param{{Name: "ACTION", Kind: Choice, Choices: []string{"info"}, Help: "info"}, {Name: "DIR", Kind: Path, Help: "Hugging Face model folder"}},
 		Flags:    []Param{{Name: "json", Kind: Bool, Help: "print JSON"}},
 		Examples: []string{"model info ~/models/bert-base-cased"},
@@ -68,6 +59,12 @@ type modelFolder struct {
 	Prefix     string           `json:"prefix,omitempty"`
 	Unused     []string         `json:"unused,omitempty"`
 	Tokenizer  []string         `json:"tokenizer_files"`
+	// What tokenize.Load made of those files: its kind, vocabulary size
+	// and special tokens, or why it could not read them.
+	TokenizerKind     string   `json:"tokenizer_kind,omitempty"`
+	TokenizerVocab    int      `json:"tokenizer_vocab_size,omitempty"`
+	TokenizerSpecials []string `json:"tokenizer_specials,omitempty"`
+	TokenizerError    string   `json:"tokenizer_error,omitempty"`
 }
 
 func describeModelFolder(dir string) (*modelFolder, error) {
@@ -82,9 +79,16 @@ func describeModelFolder(dir string) (*modelFolder, error) {
 	for _, f := range found.Files {
 		info.Files = append(info.Files, filepath.Base(f))
 	}
-	for _, t := range tokenizerFiles {
-		if st, err := os.Stat(filepath.Join(dir, t.name)); err == nil && st.Mode().IsRegular() {
-			info.Tokenizer = append(info.Tokenizer, t.name+" ("+t.what+")")
+	for _, t := range tokenize.Files() {
+		if st, err := os.Stat(filepath.Join(dir, t.Name)); err == nil && st.Mode().IsRegular() {
+			info.Tokenizer = append(info.Tokenizer, t.Name+" ("+t.What+")")
+		}
+	}
+	if len(info.Tokenizer) > 0 {
+		if tok, err := tokenize.Load(dir); err != nil {
+			info.TokenizerError = err.Error()
+		} else {
+			info.TokenizerKind, info.TokenizerVocab, info.TokenizerSpecials = tokenize.Describe(tok), tok.VocabSize(), tokenize.SpecialNames(tok)
 		}
 	}
 	return info, nil
@@ -106,8 +110,17 @@ func (m *modelFolder) write(w io.Writer) error {
 		lines = append(lines, fmt.Sprintf("not used      %s", shortList(m.Unused)))
 	}
 	tok := "none found (expected tokenizer.json, vocab.txt, vocab.json + merges.txt or sentencepiece.bpe.model)"
-	if len(m.Tokenizer) > 0 {
-		tok = strings.Join(m.Tokenizer, ", ")
+	switch {
+	case m.TokenizerError != "":
+		tok = strings.Join(m.Tokenizer, ", ") + "; unreadable: " + m.TokenizerError
+	case m.TokenizerKind != "":
+		tok = fmt.Sprintf("%s, %d pieces", m.TokenizerKind, m.TokenizerVocab)
+		if int64(m.TokenizerVocab) != int64(c.VocabSize) {
+			tok += fmt.Sprintf(" (config.json says %d)", c.VocabSize)
+		}
+		if len(m.TokenizerSpecials) > 0 {
+			tok += "; specials " + strings.Join(m.TokenizerSpecials, ", ")
+		}
 	}
 	lines = append(lines, "tokenizer     "+tok)
 	_, err := fmt.Fprintln(w, strings.Join(lines, "\n"))

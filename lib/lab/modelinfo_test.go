@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,11 @@ func TestModelInfo(t *testing.T) {
 	if out, err := exec.Command(python, repoFile("bench", "pytorch", "bert.py"), "step", dir, "bert").CombinedOutput(); err != nil {
 		t.Fatalf("bert.py: %v\n%s", err, out)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte("[PAD]\n"), 0o644); err != nil {
+	vocab := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
+	for len(vocab) < 50 {
+		vocab = append(vocab, fmt.Sprintf("w%d", len(vocab)))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(vocab, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := run(t, "model", "info", dir)
@@ -37,7 +42,7 @@ func TestModelInfo(t *testing.T) {
 		"parameters    " + groupThousands(int64(params)) + " (the encoder)",
 		"weights       pytorch_model.bin",
 		"head          the encoder's tensors are under bert.; not used: classifier.bias, classifier.weight",
-		"tokenizer     vocab.txt (WordPiece vocabulary)",
+		"tokenizer     WordPiece (vocab.txt), 50 pieces; specials [CLS] 2, [SEP] 3, [PAD] 0, [UNK] 1, [MASK] 4",
 	} {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("model info lacks %q:\n%s", want, out)
@@ -47,9 +52,19 @@ func TestModelInfo(t *testing.T) {
 	var info struct {
 		Parameters int64    `json:"parameters"`
 		Files      []string `json:"weight_files"`
+		Vocab      int      `json:"tokenizer_vocab_size"`
 	}
-	if err != nil || json.Unmarshal([]byte(out), &info) != nil || info.Parameters != int64(params) || len(info.Files) != 1 {
+	if err != nil || json.Unmarshal([]byte(out), &info) != nil || info.Parameters != int64(params) || len(info.Files) != 1 || info.Vocab != 50 {
 		t.Errorf("--json: %v\n%s", err, out)
+	}
+
+	// A tokenizer file that cannot be read is shown with the reason.
+	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte("[PAD]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "model", "info", dir)
+	if want := "tokenizer     vocab.txt (WordPiece vocabulary); unreadable: " + filepath.Join(dir, "vocab.txt") + " has no [UNK]"; err != nil || !strings.Contains(out, want) {
+		t.Errorf("model info with a vocab.txt without [UNK] lacks %q: %v\n%s", want, err, out)
 	}
 
 	tagger := t.TempDir()

@@ -30,7 +30,7 @@ import (
 )
 
 func modelCommands() []*Command {
-	return []*Command{trainCommand(), resumeCommand(), evalCommand(), predictCommand(), parseCommand(), plotCommand(), modelCommand()}
+	return []*Command{trainCommand(), resumeCommand(), evalCommand(), predictCommand(), parseCommand(), plotCommand(), modelCommand(), tokenizeCommand()}
 }
 
 // IsTerminal reports whether v (a stream) is a character device: a

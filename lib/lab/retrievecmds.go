@@ -16,6 +16,7 @@ import (
 	"github.com/nerlab/nerlab/lib/hint"
 	"github.com/nerlab/nerlab/lib/render"
 	"github.com/nerlab/nerlab/lib/retrieve"
+	"github.com/nerlab/nerlab/lib/retrieve/bertscore"
 	"github.com/nerlab/nerlab/lib/retrieve/weaviate"
 	"github.com/nerlab/nerlab/lib/wiki"
 	"github.com/nerlab/nerlab/lib/wordvec"
@@ -175,28 +176,50 @@ func indexBuild(ctx context.Context, env *Env, in *Input) error {
 var rerankFlag = Param{Name: "rerank", Kind: Choice, Choices: retrieve.Rerankers, Default: "bm25", Help: "how candidates are re-ranked"}
 var perArticleFlag = Param{Name: "per-article", Kind: Int, Min: atLeast(0), Default: "0", Help: "passages of one article kept at most (0: no limit)"}
 var vectorsFlag = Param{Name: "vectors", Kind: Path, Help: "word vectors for --rerank bertscore (.vec or .vec.gz)"}
+var encoderFlag = Param{Name: "encoder", Kind: Path, Help: "a transformer model folder for --rerank bertscore: its last layer's states instead of word vectors"}
 
 // openRetrieval reads the shared retrieval flags and opens the index
 // (openIndexFlags); the caller closes it.
 func openRetrieval(ctx context.Context, env *Env, in *Input) (retrieve.RetrieveOptions, retrieve.Index, error) {
 	var opt retrieve.RetrieveOptions
-	var vecs *wordvec.Vectors
-	if path := in.Flag("vectors"); path != "" {
-		v, err := wordvec.ReadVectors(path, 0)
+	var scorer retrieve.Scorer
+	if dir := in.Flag("encoder"); dir != "" {
+		// BERTScore with the encoder's contextual states (the caller closes it).
+		if in.Flag("rerank") != "bertscore" || in.Flag("vectors") != "" {
+			return opt, nil, &UsageError{Command: in.cmd.Name, Msg: "--encoder is for --rerank bertscore, instead of --vectors"}
+		}
+		s, err := bertscore.Load(dir, bertscore.Options{Layer: -1})
 		if err != nil {
 			return opt, nil, err
 		}
-		vecs = v
-	}
-	scorer, err := retrieve.NewScorer(in.Flag("rerank"), vecs)
-	if err != nil {
-		return opt, nil, &UsageError{Command: in.cmd.Name, Msg: err.Error()}
+		scorer = s
+	} else {
+		var vecs *wordvec.Vectors
+		if path := in.Flag("vectors"); path != "" {
+			v, err := wordvec.ReadVectors(path, 0)
+			if err != nil {
+				return opt, nil, err
+			}
+			vecs = v
+		}
+		var err error
+		if scorer, err = retrieve.NewScorer(in.Flag("rerank"), vecs); err != nil {
+			return opt, nil, &UsageError{Command: in.cmd.Name, Msg: err.Error()}
+		}
 	}
 	idx, err := openIndexFlags(ctx, env, in)
 	if err != nil {
+		closeScorer(scorer)
 		return opt, nil, err
 	}
 	return retrieve.RetrieveOptions{K: in.Int("k"), Keep: in.Int("keep"), Rerank: scorer, PerArticle: in.Int("per-article")}, idx, nil
+}
+
+// closeScorer frees a re-ranker's resources (an encoder's weights).
+func closeScorer(s retrieve.Scorer) {
+	if c, ok := s.(interface{ Close() }); ok {
+		c.Close()
+	}
 }
 
 func searchCommand() *Command {
@@ -210,7 +233,7 @@ shown with their scores. In a notebook they render as HTML with the query's
 words highlighted.`,
 		Args: []Param{{Name: "QUERY", Rest: true, Help: "the sentence"}},
 		Flags: append([]Param{indexFlag, {Name: "k", Kind: Int, Min: atLeast(1), Default: "20", Help: "candidates per query"},
-			{Name: "keep", Kind: Int, Min: atLeast(1), Default: "6", Help: "passages to show"}, perArticleFlag, rerankFlag, vectorsFlag,
+			{Name: "keep", Kind: Int, Min: atLeast(1), Default: "6", Help: "passages to show"}, perArticleFlag, rerankFlag, vectorsFlag, encoderFlag,
 			{Name: "json", Kind: Bool, Help: "print JSON"}}, weaviateReach...),
 		Examples: []string{"search --index runs/wiki-index Angela Merkel visited Paris", "search -i runs/wiki-index --rerank overlap -k 50 the new album by Drake"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
@@ -219,6 +242,7 @@ words highlighted.`,
 				return err
 			}
 			defer idx.Close()
+			defer closeScorer(opt.Rerank)
 			tokens := corpus.Tokenize(in.Arg("QUERY"))
 			ranked, err := retrieve.Retrieve(idx, tokens, opt)
 			if err != nil {
@@ -351,7 +375,7 @@ fall back to consistency ONE and say so.`,
 			{Name: "k", Kind: Int, Min: atLeast(1), Default: "20", Help: "candidates per query"},
 			{Name: "keep", Kind: Int, Min: atLeast(1), Default: "6", Help: "passages kept per sentence"},
 			{Name: "budget", Kind: Int, Min: atLeast(1), Default: "200", Help: "context tokens per sentence at most"},
-			perArticleFlag, rerankFlag, vectorsFlag, columnsFlag,
+			perArticleFlag, rerankFlag, vectorsFlag, encoderFlag, columnsFlag,
 			{Name: "workers", Kind: Int, Min: atLeast(0), Default: "0", Help: "parallel retrievals (0: one per CPU)"},
 			{Name: "fresh", Kind: Bool, Help: "write the views from scratch instead of continuing those in --out"}}, weaviateReach...),
 		Examples: []string{"retrieve --index runs/wiki-index --data ../shared/datasets/wnut17 --out runs/wnut17-context",
@@ -391,6 +415,7 @@ fall back to consistency ONE and say so.`,
 				return err
 			}
 			defer idx.Close()
+			defer closeScorer(opt.Rerank)
 			fmt.Fprintf(env.Stderr, "retrieving from %s\n", retrieve.Describe(idx))
 			if err := os.MkdirAll(in.Flag("out"), 0o755); err != nil {
 				return err

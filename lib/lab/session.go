@@ -39,6 +39,7 @@ type Session struct {
 	dataset  string // the current dataset
 	models   map[string]*Model
 	model    string // the current model
+	encoders map[string]*Encoder
 
 	exp       *config.Experiment // loaded with `load NAME FILE.yaml` or `train CFG`
 	overrides []string           // `set key=value`, applied in order to every experiment
@@ -126,6 +127,7 @@ func (s *Session) init() {
 	if s.datasets == nil {
 		s.datasets = map[string]*Dataset{}
 		s.models = map[string]*Model{}
+		s.encoders = map[string]*Encoder{}
 	}
 }
 

@@ -60,14 +60,19 @@ func loadCommand() *Command {
   a folder with train/dev/test files   a dataset (splits found as flair finds them)
   a CoNLL file                          a one-split dataset
   a model folder or a run folder        a model (weights read on first use)
+  a Hugging Face model folder           an encoder: BERT, RoBERTa or XLM-R with its
+                                        tokenizer (tokenize and model info use it; a
+                                        tagger trains on it with embeddings.transformer)
   a .yaml / .yml file                   the working experiment (NAME becomes its run name)
 The loaded thing becomes current: stats, train, eval, predict and parse use it
 when not told otherwise. COLUMNS name a dataset's columns in file order (text
 ner, or text pos chunk ner); by default the first column is the text and the
 last the tags.`,
 		Args: []Param{
-			{Name: "NAME", Help: "name to refer to it by", Values: func(s *Session) []Candidate { return append(datasetCandidates(s), modelCandidates(s)...) }},
-			{Name: "PATH", Kind: Path, Help: "dataset folder or file, model or run folder, or experiment YAML"},
+			{Name: "NAME", Help: "name to refer to it by", Values: func(s *Session) []Candidate {
+				return append(append(datasetCandidates(s), modelCandidates(s)...), encoderCandidates(s)...)
+			}},
+			{Name: "PATH", Kind: Path, Help: "dataset folder or file, model or run folder, Hugging Face model folder, or experiment YAML"},
 			{Name: "COLUMNS", Optional: true, Rest: true, Help: "column names in file order (datasets only)",
 				Values: func(*Session) []Candidate {
 					return []Candidate{{Text: "text", Description: "the token column"}, {Text: "ner", Description: "the tag column"},
@@ -78,6 +83,7 @@ last the tags.`,
 			"load wnut ../shared/datasets/wnut17",
 			"load conll ../shared/datasets/conll03 text pos chunk ner",
 			"load demo runs/demo",
+			"load bert ~/models/bert-base-cased",
 			"load quick data/configs/wnut17.yaml",
 		},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
@@ -101,6 +107,15 @@ last the tags.`,
 				s.SetExperiment(exp)
 				fmt.Fprintf(env.Stdout, "experiment %s from %s: train %s, %d epochs max; %s prints it, %s runs it\n",
 					name, path, exp.Data.Train, exp.Train.MaxEpochs, env.Frontend.Command("show config"), env.Frontend.Command("train"))
+				return nil
+			}
+			if st.IsDir() && isEncoderPath(path) {
+				e, err := s.AddEncoder(name, path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "encoder %s: %s (%s); %s shows its pieces, %s trains a tagger on it\n", name, path, describeEncoder(e),
+					env.Frontend.Command("tokenize "+name+" TEXT"), env.Frontend.Command("set embeddings.transformer.model="+path))
 				return nil
 			}
 			if ok, err := isModelPath(path); err != nil {
@@ -238,7 +253,7 @@ func showCommand() *Command {
                for the current dataset, with the session's set overrides)
 show model     the current model: its files, tags, vocabulary and size
 show runs      the runs table (as runs)
-show datasets  the datasets and models loaded in this session`,
+show datasets  the datasets, models and encoders loaded in this session`,
 		Args:     []Param{{Name: "WHAT", Kind: Choice, Choices: []string{"config", "model", "runs", "datasets"}, Help: "what to show"}},
 		Examples: []string{"show config", "show model"},
 		Run: func(ctx context.Context, env *Env, in *Input) error {
@@ -273,7 +288,7 @@ show datasets  the datasets and models loaded in this session`,
 				writeRunsTable(env.Stdout, list, s.runsDir(), env.Frontend)
 				return nil
 			default:
-				if len(s.datasets) == 0 && len(s.models) == 0 {
+				if len(s.datasets) == 0 && len(s.models) == 0 && len(s.encoders) == 0 {
 					fmt.Fprintf(env.Stdout, "nothing loaded; %s loads a dataset, a model or a config\n", env.Frontend.Command("load NAME PATH"))
 				}
 				for _, d := range s.Datasets() {
@@ -293,6 +308,9 @@ show datasets  the datasets and models loaded in this session`,
 						mark = "*"
 					}
 					fmt.Fprintf(env.Stdout, "%s model   %-12s %s\n", mark, m.Name, m.Dir())
+				}
+				for _, e := range s.Encoders() {
+					fmt.Fprintf(env.Stdout, "  encoder %-12s %s (%s)\n", e.Name, e.Dir, describeEncoder(e))
 				}
 				return nil
 			}

@@ -25,8 +25,10 @@ func BuildTagger(exp *config.Experiment, train, dev []*corpus.Corpus, device got
 
 // TaggerConfig translates exp's data.tag_scheme, embeddings and model
 // sections into a tagger's structure. The encoders are stacked word
-// table first, then characters, in the order their parameters are
-// initialised. A word table's vectors file is read here.
+// table first, then characters, then the transformer, in the order their
+// parameters are initialised. A word table's vectors file, and a
+// transformer's config.json and tokenizer, are read here; the
+// transformer's weights when the tagger is built.
 func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 	m := exp.Model
 	cfg := tagger.Config{
@@ -51,6 +53,21 @@ func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 	}
 	if c := exp.Embeddings.Char; c != nil {
 		cfg.Embeddings = append(cfg.Embeddings, embed.Spec{Config: &embed.CharConfig{Encoder: c.Encoder, Dim: c.Dim, Hidden: c.Hidden, Kernel: c.Kernel}})
+	}
+	if tr := exp.Embeddings.Transformer; tr != nil {
+		layers, err := config.ParseLayers(tr.Layers)
+		if err != nil {
+			return cfg, err // Validate reports it first
+		}
+		t := &embed.TransformerConfig{Layers: layers, LayerMean: tr.LayerMean, Pooling: tr.Pooling, FineTune: tr.FineTune,
+			MaxLength: tr.MaxLength, Stride: tr.Stride}
+		if err := t.From(tr.Model); err != nil {
+			if at := exp.Where("embeddings.transformer.model"); at != "" {
+				return cfg, fmt.Errorf("%s: embeddings.transformer.model: %w", at, err)
+			}
+			return cfg, err
+		}
+		cfg.Embeddings = append(cfg.Embeddings, embed.Spec{Config: t})
 	}
 	return cfg, nil
 }

@@ -16,15 +16,23 @@ type Scorer interface {
 	Score(query []string, hit Hit) float64
 }
 
+// BatchScorer is a Scorer that scores a query's candidates together, as
+// an encoder does in batches (lib/retrieve/bertscore); Retrieve calls
+// ScoreAll when the re-ranker has it.
+type BatchScorer interface {
+	Scorer
+	ScoreAll(query []string, hits []Hit) ([]float64, error)
+}
+
 // Rerankers lists the built-in scorers.
 var Rerankers = []string{"bm25", "overlap", "bertscore"}
 
 // NewScorer returns a built-in scorer: "bm25" keeps the search order,
 // "overlap" is the F1 of the token multisets (lower-cased), "bertscore"
 // greedily matches each token to its most similar token on the other side
-// by the cosine of their vectors (vecs: static vectors now; contextual
-// encoders can implement Scorer later) and takes the F1 of the two mean
-// similarities.
+// by the cosine of their static vectors and takes the F1 of the two mean
+// similarities (lib/retrieve/bertscore is BERTScore with an encoder's
+// contextual vectors).
 func NewScorer(name string, vecs *wordvec.Vectors) (Scorer, error) {
 	switch name {
 	case "", "bm25":

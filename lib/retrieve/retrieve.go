@@ -87,7 +87,24 @@ func Retrieve(idx Index, tokens []string, opt RetrieveOptions) ([]Ranked, error)
 		if !searchOrder {
 			h.Tokens = corpus.Tokenize(h.Text)
 		}
-		out = append(out, Ranked{Hit: h, Rerank: opt.Rerank.Score(tokens, h)})
+		out = append(out, Ranked{Hit: h})
+	}
+	if b, ok := opt.Rerank.(BatchScorer); ok && len(out) > 0 {
+		hits := make([]Hit, len(out))
+		for i, r := range out {
+			hits[i] = r.Hit
+		}
+		scores, err := b.ScoreAll(tokens, hits)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].Rerank = scores[i]
+		}
+	} else {
+		for i := range out {
+			out[i].Rerank = opt.Rerank.Score(tokens, out[i].Hit)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Rerank > out[j].Rerank })
 	if opt.PerArticle > 0 {

@@ -98,7 +98,7 @@ func TestParameterNamesAreEncoderPrefixes(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
-		{`{"format": 2, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": [{"kind": "elmo"}]}`, `embedding kind "elmo"; this nerlab knows char, word`},
+		{`{"format": 2, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": [{"kind": "elmo"}]}`, `embedding kind "elmo"; this nerlab knows char, transformer, word`},
 		{`{"format": 2, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": [{"kind": "char", "hiden": 3}]}`, `char embedding: json: unknown field "hiden"`},
 		{`{"format": 1, "tag_scheme": "bio", "tags": ["O"], "model": {}, "embeddings": []}`, `unknown field "embeddings"`},
 	} {
@@ -132,7 +132,7 @@ func TestConfigErrorLines(t *testing.T) {
 		{"unknown field before kind", head + "   \"hiden\": 3,\n   \"kind\": \"char\"\n  }\n ]\n}",
 			`model.json:9: embeddings[1]: char embedding: json: unknown field "hiden"`},
 		{"unknown kind", head + "   \"dim\": 3,\n   \"kind\": \"elmo\"\n  }\n ]\n}",
-			`model.json:10: embeddings[1]: embedding kind "elmo"; this nerlab knows char, word`},
+			`model.json:10: embeddings[1]: embedding kind "elmo"; this nerlab knows char, transformer, word`},
 		{"no kind", head + "   \"dim\": 3\n  }\n ]\n}",
 			`model.json:8: embeddings[1]: embedding without a "kind" string`},
 		{"top-level unknown field", strings.Replace(head, `"model": {},`, "\"model\": {\n  \"use_crf\": true,\n  \"use_cfr\": true},", 1) + "  \"kind\": \"char\"}\n ]\n}",

@@ -37,7 +37,7 @@ func (t *Tagger) Save(dir string) error {
 	}
 	for _, spec := range t.Config.Embeddings {
 		if b, ok := spec.Config.(embed.Bundled); ok {
-			if err := b.WriteFiles(filepath.Join(dir, b.Kind())); err != nil {
+			if err := writeBundle(dir, b); err != nil {
 				return err
 			}
 		}
@@ -52,6 +52,28 @@ func (t *Tagger) Save(dir string) error {
 		return err
 	}
 	return safefile.WriteBytes(filepath.Join(dir, ConfigFile), append(data, '\n'))
+}
+
+// writeBundle writes b's files into dir/KIND whole: into a temporary
+// folder first, which then replaces the old one, so that no file of an
+// earlier save (another tokenizer's) is left beside them.
+func writeBundle(dir string, b embed.Bundled) error {
+	tmp, err := os.MkdirTemp(dir, "."+b.Kind()+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp) // a no-op after the rename
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp's 0700 would stay after the rename
+		return err
+	}
+	if err := b.WriteFiles(tmp); err != nil {
+		return err
+	}
+	final := filepath.Join(dir, b.Kind())
+	if err := os.RemoveAll(final); err != nil {
+		return err
+	}
+	return os.Rename(tmp, final)
 }
 
 // Load reads a model saved by Save. dir may also be a run folder, whose

@@ -52,7 +52,7 @@ func (n bertNormalizer) apply(cs chars) chars {
 func stripMarks(cs chars) chars {
 	out := cs[:0:0]
 	for _, c := range cs {
-		if !unicode.Is(unicode.Mn, c.r) {
+		if c.r < 0x300 || !unicode.Is(unicode.Mn, c.r) { // no mark below U+0300
 			out = append(out, c)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -24,17 +23,20 @@ import (
 // join adjacent pieces, the earliest-listed merge first.
 type BPE struct {
 	vocab
-	ranks    map[[2]string]int // merge → its line (lower merges first)
-	merges   [][2]string
-	unk      string // the piece for a byte the vocabulary lacks ("" drops it)
-	prefix   bool   // add_prefix_space: a text not starting with ' ' gets one
-	trim     bool   // trim_offsets: a piece's offsets leave out its spaces
-	names    specialNames
-	added    []addedToken
-	config   hfConfig
-	cacheMu  sync.Mutex
-	cache    map[string][]string // a cut's pieces
-	cacheCap int
+	ranks  map[[2]string]int // merge → its line (lower merges first)
+	merges [][2]string
+	// contPrefix marks a word's later symbols in tokenizer.json's BPE
+	// (continuing_subword_prefix): a merge drops the right symbol's.
+	contPrefix string
+	unk        string // the piece for a byte the vocabulary lacks ("" drops it)
+	prefix     bool   // add_prefix_space: a text not starting with ' ' gets one
+	trim       bool   // trim_offsets: a piece's offsets leave out its spaces
+	names      specialNames
+	added      []addedToken
+	config     hfConfig
+	cacheMu    sync.Mutex
+	cache      map[string][]string // a cut's pieces
+	cacheCap   int
 }
 
 // defaultRobertaNames are RobertaTokenizer's special tokens.
@@ -63,19 +65,25 @@ var byteChar, charByte = func() ([256]rune, map[rune]byte) {
 // id: no gaps) and merges in priority order, with RoBERTa's settings.
 func NewBPE(pieces []string, merges [][2]string) (*BPE, error) {
 	b := &BPE{vocab: newVocab(pieces), merges: merges, trim: true, names: defaultRobertaNames, config: hfConfig{}, cacheCap: 10000}
-	if err := b.setMerges("merges", merges); err != nil {
+	if err := b.setMerges("merges", merges, nil); err != nil {
 		return nil, err
 	}
 	b.setAdded()
 	return b, nil
 }
 
-func (b *BPE) setMerges(file string, merges [][2]string) error {
+// setMerges checks and ranks merges; lines are their lines in file
+// (nil: merge i is on line i+1).
+func (b *BPE) setMerges(file string, merges [][2]string, lines []int) error {
 	b.ranks = make(map[[2]string]int, len(merges))
 	for i, m := range merges {
-		for _, p := range []string{m[0], m[1], m[0] + m[1]} {
+		for _, p := range []string{m[0], m[1], m[0] + strings.TrimPrefix(m[1], b.contPrefix)} {
 			if _, ok := b.ids[p]; !ok {
-				return fmt.Errorf("%s: line %d: merge %q %q: %q is not in the vocabulary", file, i+1, m[0], m[1], p)
+				where := fmt.Sprintf("merge %d", i)
+				if lines != nil {
+					where = fmt.Sprintf("line %d", lines[i])
+				}
+				return fmt.Errorf("%s: %s: merge %q %q: %q is not in the vocabulary", file, where, m[0], m[1], p)
 			}
 		}
 		if _, dup := b.ranks[m]; !dup {
@@ -108,12 +116,12 @@ func ReadBPE(dir string) (*BPE, error) {
 		return nil, err
 	}
 	mpath := filepath.Join(dir, "merges.txt")
-	merges, err := readMerges(mpath)
+	merges, lines, err := readMerges(mpath)
 	if err != nil {
 		return nil, err
 	}
 	b := &BPE{vocab: newVocab(pieces), trim: true, names: defaultRobertaNames, cacheCap: 10000}
-	if err := b.setMerges(mpath, merges); err != nil {
+	if err := b.setMerges(mpath, merges, lines); err != nil {
 		return nil, err
 	}
 	c, err := readConfig(dir)
@@ -167,13 +175,12 @@ func vocabByID(path string, m map[string]int) ([]string, error) {
 }
 
 // readMerges reads merges.txt: "a b" a line; a first line starting
-// "#version" is a header.
-func readMerges(path string) ([][2]string, error) {
+// "#version" is a header. lines are the merges' line numbers.
+func readMerges(path string) (merges [][2]string, lines []int, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var merges [][2]string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, len(data)+1)
 	for n := 1; sc.Scan(); n++ {
@@ -183,26 +190,34 @@ func readMerges(path string) ([][2]string, error) {
 		}
 		a, b, ok := strings.Cut(line, " ")
 		if !ok || a == "" || b == "" || strings.Contains(b, " ") {
-			return nil, fmt.Errorf("%s: line %d: %q is not a merge (two pieces separated by one space)", path, n, line)
+			return nil, nil, fmt.Errorf("%s: line %d: %q is not a merge (two pieces separated by one space)", path, n, line)
 		}
 		merges = append(merges, [2]string{a, b})
+		lines = append(lines, n)
 	}
-	return merges, nil
+	return merges, lines, nil
 }
 
 func (b *BPE) Specials() Specials { return b.names.ids(&b.vocab) }
 
 func (b *BPE) Encode(text string) []Token {
 	var out []Token
+	var added []bool // which pieces are added tokens
 	for _, seg := range splitAdded(text, b.added) {
 		if seg.id >= 0 {
-			out = append(out, Token{seg.id, b.pieces[seg.id], seg.start, seg.end})
+			// As Hugging Face: the token stands for the whitespace it
+			// took too, until trimming takes that off.
+			out = append(out, Token{seg.id, b.pieces[seg.id], seg.wideStart, seg.wideEnd})
+			added = append(added, true)
 			continue
 		}
 		out = b.encode(text, seg.start, seg.end, out)
+		for len(added) < len(out) {
+			added = append(added, false)
+		}
 	}
 	if b.trim {
-		trimOffsets(out, b.prefix)
+		trimOffsets(text, out, added, b.prefix)
 	}
 	return out
 }
@@ -211,9 +226,9 @@ func (b *BPE) Encode(text string) []Token {
 func (b *BPE) encode(text string, start, end int, out []Token) []Token {
 	cs := newChars(text[start:end], start)
 	if b.prefix && len(cs) > 0 && cs[0].r != ' ' {
-		// The added space stands for nothing: an empty span before the
-		// first character (Hugging Face's offsets for it).
-		cs = append(chars{{' ', cs[0].start, cs[0].start}}, cs...)
+		// The added space stands for the first character (Hugging Face
+		// aligns it so); trimming then moves the piece's offsets off it.
+		cs = append(chars{{' ', cs[0].start, cs[0].end}}, cs...)
 	}
 	for _, cut := range gpt2Split(cs) {
 		out = b.cut(cut, out)
@@ -262,19 +277,7 @@ func (b *BPE) bpe(word string) []string {
 	for _, r := range word {
 		syms = append(syms, string(r))
 	}
-	for len(syms) > 1 {
-		best, at := -1, -1
-		for i := 0; i+1 < len(syms); i++ {
-			if r, ok := b.ranks[[2]string{syms[i], syms[i+1]}]; ok && (best < 0 || r < best) {
-				best, at = r, i
-			}
-		}
-		if at < 0 {
-			break
-		}
-		syms[at] += syms[at+1]
-		syms = append(syms[:at+1], syms[at+2:]...)
-	}
+	syms = mergeSymbols(syms, b.ranks, "")
 	b.cacheMu.Lock()
 	if len(b.cache) >= b.cacheCap {
 		clear(b.cache)
@@ -284,16 +287,45 @@ func (b *BPE) bpe(word string) []string {
 	return syms
 }
 
+// mergeSymbols applies merges to a word's symbols: the adjacent pair
+// whose merge ranks first, the leftmost if it occurs more than once,
+// until no pair has a merge (Hugging Face's BPE, whose priority queue
+// pops the lowest rank, then the leftmost position). A merged symbol
+// drops its right part's continuing prefix.
+func mergeSymbols(syms []string, ranks map[[2]string]int, prefix string) []string {
+	for len(syms) > 1 {
+		best, at := -1, -1
+		for i := 0; i+1 < len(syms); i++ {
+			if r, ok := ranks[[2]string{syms[i], syms[i+1]}]; ok && (best < 0 || r < best) {
+				best, at = r, i
+			}
+		}
+		if at < 0 {
+			break
+		}
+		syms[at] += strings.TrimPrefix(syms[at+1], prefix)
+		syms = append(syms[:at+1], syms[at+2:]...)
+	}
+	return syms
+}
+
 // trimOffsets moves a piece's offsets off its spaces ("Ġ" at either end:
-// "Ġthe" covers "the"), as the ByteLevel and Roberta post-processors'
-// trim_offsets do, with their rule for a text's first piece: when the
-// tokenizer added a space before the text (add_prefix_space), that space
-// already stands for the text's first character, so the first piece is
-// left as it is.
-func trimOffsets(toks []Token, prefixAdded bool) {
+// "Ġthe" covers "the"; an added token's whitespace it took), as the
+// ByteLevel and Roberta post-processors' trim_offsets do: by as many
+// characters as the piece has spaces there (Hugging Face's bindings
+// trim offsets already counted in characters), with their rule for a
+// text's first piece: when the tokenizer added a space before the text
+// (add_prefix_space), that space stands for the first character, so the
+// first piece's start stays. An added token (added[i]) is spelled by the
+// text it took.
+func trimOffsets(text string, toks []Token, added []bool, prefixAdded bool) {
 	for i := range toks {
 		t := &toks[i]
-		rs := []rune(t.Piece)
+		spelled := t.Piece
+		if added[i] {
+			spelled = text[t.Start:t.End]
+		}
+		rs := []rune(spelled)
 		lead, trail := 0, 0
 		for lead < len(rs) && (rs[lead] == byteChar[' '] || unicode.IsSpace(rs[lead])) {
 			lead++
@@ -304,11 +336,21 @@ func trimOffsets(toks []Token, prefixAdded bool) {
 		if lead > 0 {
 			first := i == 0 || t.Start == 0
 			if !first || !prefixAdded {
-				t.Start = min(t.Start+lead, t.End)
+				start := t.Start
+				for k := 0; k < lead && start < len(text); k++ {
+					_, w := utf8.DecodeRuneInString(text[start:])
+					start += w
+				}
+				t.Start = min(start, t.End)
 			}
 		}
-		if trail > 0 && t.End >= trail {
-			t.End = max(t.End-trail, t.Start)
+		if trail > 0 && utf8.RuneCountInString(text[:t.End]) >= trail {
+			end := t.End
+			for k := 0; k < trail && end > 0; k++ {
+				_, w := utf8.DecodeLastRuneInString(text[:end])
+				end -= w
+			}
+			t.End = max(end, t.Start)
 		}
 	}
 }
@@ -393,14 +435,4 @@ func (b *BPE) Save(dir string) error {
 		"add_prefix_space": b.prefix,
 		"trim_offsets":     b.trim,
 	}, b.names)
-}
-
-// sortedKeys is used where a map is written in a stable order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

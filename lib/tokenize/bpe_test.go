@@ -113,8 +113,13 @@ func TestBPEAgreesWithHuggingFace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The reference reads what nerlab saves.
+			saved := t.TempDir()
+			if err := tok.Save(saved); err != nil {
+				t.Fatal(err)
+			}
 			refs := runJS(t, map[string]any{
-				"kind": "bpe", "vocab": filepath.Join(dir, "vocab.json"), "merges": filepath.Join(dir, "merges.txt"),
+				"kind": "bpe", "vocab": filepath.Join(saved, "vocab.json"), "merges": filepath.Join(saved, "merges.txt"),
 				"addPrefixSpace": prefix, "cls": 0, "sep": 2,
 				"specials": []any{"<s>", "<pad>", "</s>", "<unk>", map[string]any{"content": "<mask>", "lstrip": true}},
 			}, texts)

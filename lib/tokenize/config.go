@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nerlab/nerlab/internal/jsonpos"
@@ -190,20 +191,29 @@ type addedToken struct {
 	// lstrip and rstrip: the match takes the whitespace before (after)
 	// it, as RoBERTa's <mask> does.
 	lstrip, rstrip bool
+	// singleWord: only where no word character is right before or after.
+	singleWord bool
 }
+
+// isWordChar is a letter, digit or '_' (what single_word tokens must not
+// touch).
+func isWordChar(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // segment is a stretch of the text: an added token (id ≥ 0) or text to
 // tokenize (id < 0).
 type segment struct {
 	start, end int
 	id         int
+	// For an added token, the bytes it took with the whitespace its
+	// lstrip and rstrip took (start and end are its own text's).
+	wideStart, wideEnd int
 }
 
 // splitAdded cuts text at the added tokens, leftmost first and the
 // longest of those that start at the same byte.
 func splitAdded(text string, added []addedToken) []segment {
 	if len(added) == 0 {
-		return []segment{{0, len(text), -1}}
+		return []segment{{start: 0, end: len(text), id: -1}}
 	}
 	var segs []segment
 	last := 0 // end of the last added token
@@ -212,6 +222,13 @@ func splitAdded(text string, added []addedToken) []segment {
 		for k, a := range added {
 			if a.content != "" && strings.HasPrefix(text[i:], a.content) && (best < 0 || len(a.content) > len(added[best].content)) {
 				best = k
+			}
+		}
+		if best >= 0 && added[best].singleWord {
+			before, _ := utf8.DecodeLastRuneInString(text[:i])
+			after, _ := utf8.DecodeRuneInString(text[i+len(added[best].content):])
+			if i > 0 && isWordChar(before) || i+len(added[best].content) < len(text) && isWordChar(after) {
+				best = -1
 			}
 		}
 		if best < 0 {
@@ -239,15 +256,13 @@ func splitAdded(text string, added []addedToken) []segment {
 			}
 		}
 		if start > last {
-			segs = append(segs, segment{last, start, -1})
+			segs = append(segs, segment{start: last, end: start, id: -1})
 		}
-		// The token covers its own text: the whitespace it took is
-		// nobody's (Hugging Face's trim_offsets gives the same).
-		segs = append(segs, segment{i, i + len(a.content), a.id})
+		segs = append(segs, segment{start: i, end: i + len(a.content), id: a.id, wideStart: start, wideEnd: end})
 		last, i = end, end
 	}
 	if last < len(text) {
-		segs = append(segs, segment{last, len(text), -1})
+		segs = append(segs, segment{start: last, end: len(text), id: -1})
 	}
 	return segs
 }

@@ -39,7 +39,7 @@ var (
 // datasets have little of: CJK, Hangul, emoji (with modifiers and joiners),
 // combining accents, ligatures and full-width forms, unusual spaces,
 // control and zero-width characters, URLs.
-func agreementCorpus(t *testing.T) []string {
+func agreementCorpus(t testing.TB) []string {
 	t.Helper()
 	files := []string{"wnut17/train.txt", "conll03/train.txt", "cofee/twitter2015/train.txt", "bc5cdr/train.txt"}
 	var paths []string
@@ -199,25 +199,54 @@ func runJS(t *testing.T, job map[string]any, texts []string) []refEncoding {
 // many agree.
 func agree(t *testing.T, name string, tok Tokenizer, texts []string, refs []refEncoding) int {
 	t.Helper()
-	bad := 0
+	return agreeExcept(t, name, tok, texts, refs, "", nil)
+}
+
+// agreeExcept is agree where the reference is known to differ on some
+// texts, for a reason given as why: texts that explained says are such
+// are counted apart (and logged); any other disagreement fails.
+func agreeExcept(t *testing.T, name string, tok Tokenizer, texts []string, refs []refEncoding, why string, explained func(string) bool) int {
+	t.Helper()
+	bad, excused := 0, 0
+	// Pieces the references spell by the text they cover: the unknown
+	// piece (SentencePiece, Hugging Face's Unigram) and added tokens
+	// (Hugging Face: " <mask>" with the space it took, "[new]" for a
+	// normalized "[NEW]").
+	spelledByText := map[int]bool{tok.Specials().UNK: true}
+	if h, ok := tok.(*HFTokenizer); ok {
+		for _, a := range append(h.added[:len(h.added):len(h.added)], h.normAdded...) {
+			spelledByText[a.id] = true
+		}
+	}
 	for i, text := range texts {
 		got := tok.Encode(text)
-		if msg := differ(got, refs[i]); msg != "" {
+		checkEncoding(t, tok, text, got) // what the interface promises, on every text
+		msg := differ(got, refs[i], spelledByText)
+		if msg != "" && explained != nil && explained(text) {
+			excused++
+			continue
+		}
+		if msg != "" {
 			bad++
 			if bad <= 5 {
 				t.Errorf("%s: text %d %q: %s", name, i, text, msg)
 			}
 		}
 	}
+	if excused > 0 {
+		t.Logf("%s: %d texts differ where the reference is known to (%s)", name, excused, why)
+	}
 	if bad > 0 {
 		t.Errorf("%s: %d of %d texts disagree with the reference", name, bad, len(texts))
+	} else if excused > 0 {
+		t.Logf("%s: the other %d texts agree with the reference", name, len(texts)-excused)
 	} else {
 		t.Logf("%s: all %d texts agree with the reference", name, len(texts))
 	}
-	return len(texts) - bad
+	return len(texts) - bad - excused
 }
 
-func differ(got []Token, ref refEncoding) string {
+func differ(got []Token, ref refEncoding, spelledByText map[int]bool) string {
 	show := func() string {
 		var g, r []string
 		for _, tk := range got {
@@ -236,9 +265,11 @@ func differ(got []Token, ref refEncoding) string {
 		return fmt.Sprintf("%d pieces, reference %d%s", len(got), len(ref.IDs), show())
 	}
 	for k, tk := range got {
-		// Hugging Face spells an added token that took the whitespace
-		// beside it (RoBERTa's <mask>) with that whitespace: " <mask>".
-		if tk.ID != ref.IDs[k] || tk.Piece != ref.Tokens[k] && tk.Piece != strings.TrimSpace(ref.Tokens[k]) {
+		// The references spell some pieces by the text they cover
+		// (spelledByText); nerlab spells every piece as the vocabulary
+		// does.
+		samePiece := tk.Piece == ref.Tokens[k] || tk.Piece == strings.TrimSpace(ref.Tokens[k]) || spelledByText[tk.ID]
+		if tk.ID != ref.IDs[k] || !samePiece {
 			return fmt.Sprintf("piece %d differs%s", k, show())
 		}
 		if ref.Offsets != nil && (tk.Start != ref.Offsets[k][0] || tk.End != ref.Offsets[k][1]) {

@@ -70,8 +70,14 @@ func (cs chars) normalize(f norm.Form) chars {
 	out := make(chars, 0, len(cs))
 	var buf []byte
 	for i := 0; i < len(cs); {
+		// ASCII is left alone by every form and starts a segment.
+		if cs[i].r < utf8.RuneSelf && (i+1 == len(cs) || cs[i+1].r < utf8.RuneSelf) {
+			out = append(out, cs[i])
+			i++
+			continue
+		}
 		j := i + 1
-		for j < len(cs) && !f.PropertiesString(string(cs[j].r)).BoundaryBefore() {
+		for j < len(cs) && cs[j].r >= utf8.RuneSelf && !f.PropertiesString(string(cs[j].r)).BoundaryBefore() {
 			j++
 		}
 		buf = buf[:0]
@@ -117,12 +123,20 @@ func isControl(r rune) bool {
 	case '\t', '\n', '\r':
 		return false
 	}
+	if r < utf8.RuneSelf {
+		return r < ' ' || r == 0x7f
+	}
 	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs)
 }
 
 // isSpace is Unicode's White_Space property (Rust's char::is_whitespace,
 // which Hugging Face's tokenizers use).
-func isSpace(r rune) bool { return unicode.Is(unicode.White_Space, r) }
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || '\t' <= r && r <= '\r'
+	}
+	return unicode.Is(unicode.White_Space, r)
+}
 
 // isPunct is BERT's punctuation: ASCII punctuation (which includes
 // symbols such as $ + < = > ^ ` | ~) or any Unicode punctuation category.

@@ -17,7 +17,20 @@ type Token struct {
 	// Start and End are the byte offsets, in the text given to Encode,
 	// of what the piece stands for: text[Start:End]. A piece made of a
 	// multi-byte character's bytes (byte-level BPE, SentencePiece's byte
-	// fallback) covers the whole character.
+	// fallback) covers the whole character. Offsets follow the reference
+	// implementations (Hugging Face's tokenizers, SentencePiece), so:
+	// consecutive pieces may share a character (the bytes of an emoji
+	// split between pieces; "İ" lower-cased to "i̇"), and a piece may be
+	// empty (Start == End) where what it stands for is no byte of the
+	// text — a trimmed lone "Ġ", the dummy "▁" SentencePiece puts
+	// before a text, or the first of SentencePiece's pieces for a
+	// character it normalised into several: "…" as "." [i,i] and ".."
+	// [i,i+3]. An added token that takes the whitespace beside it
+	// (lstrip, rstrip) covers that whitespace where the tokenizer.json
+	// does not trim offsets. Among the pieces that cover something, Start and End
+	// never decrease; an empty piece may sit out of that order (Hugging
+	// Face's ByteLevel with add_prefix_space on each word puts the
+	// trimmed "Ġ" at the end of the character it was added before).
 	Start, End int
 }
 

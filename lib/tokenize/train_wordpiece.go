@@ -194,7 +194,7 @@ type merger struct {
 	counts []int
 	pairs  map[uint64]int     // weighted count of each adjacent pair
 	where  map[uint64][]int32 // words that had the pair (may hold stale or repeated entries)
-	queue  pairQueue
+	queue  mergeQueue
 	seen   []int // the merge that last visited each word, to visit it once per merge
 	merges int
 }
@@ -205,7 +205,7 @@ func (m *merger) pairName(k uint64) string { a, b := pairOf(k); return m.queue.n
 
 func newMerger(words [][]int32, counts []int, name func(a, b int32) string) *merger {
 	m := &merger{words: words, counts: counts, pairs: map[uint64]int{}, where: map[uint64][]int32{},
-		seen: make([]int, len(words)), queue: pairQueue{name: name}}
+		seen: make([]int, len(words)), queue: mergeQueue{name: name}}
 	for wi, w := range words {
 		for i := 0; i+1 < len(w); i++ {
 			k := pairKey(w[i], w[i+1])
@@ -296,22 +296,22 @@ type pairItem struct {
 	name  string // the two symbols, for ties
 }
 
-// pairQueue is a max-heap of pairs by count, then by name (byte order).
-type pairQueue struct {
+// mergeQueue is a max-heap of pairs by count, then by name (byte order).
+type mergeQueue struct {
 	items []pairItem
 	name  func(a, b int32) string
 }
 
-func (q pairQueue) Len() int { return len(q.items) }
-func (q pairQueue) Less(i, j int) bool {
+func (q mergeQueue) Len() int { return len(q.items) }
+func (q mergeQueue) Less(i, j int) bool {
 	if q.items[i].count != q.items[j].count {
 		return q.items[i].count > q.items[j].count
 	}
 	return q.items[i].name < q.items[j].name
 }
-func (q pairQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *pairQueue) Push(x any)   { q.items = append(q.items, x.(pairItem)) }
-func (q *pairQueue) Pop() any {
+func (q mergeQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
+func (q *mergeQueue) Push(x any)   { q.items = append(q.items, x.(pairItem)) }
+func (q *mergeQueue) Pop() any {
 	last := q.items[len(q.items)-1]
 	q.items = q.items[:len(q.items)-1]
 	return last

@@ -88,6 +88,9 @@ func ReadWordPiece(dir string) (*WordPiece, error) {
 	w := NewWordPiece(pieces, lowercase)
 	w.norm.stripAccents, w.norm.chineseChars = strip, cjk
 	w.names = c.names(defaultBertNames)
+	if w.id(w.names.UNK) < 0 {
+		return nil, fmt.Errorf("%s has no %s, the unknown token", path, w.names.UNK)
+	}
 	w.config = c
 	w.setAdded()
 	return w, nil
@@ -142,6 +145,9 @@ func (w *WordPiece) word(cs chars, out []Token) []Token {
 	n := len(out)
 	unk := func() []Token {
 		id := w.id(w.names.UNK)
+		if id < 0 {
+			return out[:n] // no unknown token (readers refuse such files)
+		}
 		start, end := cs.span(0, len(cs))
 		return append(out[:n], Token{id, w.Piece(id), start, end})
 	}

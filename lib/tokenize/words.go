@@ -39,6 +39,11 @@ func Words(t Tokenizer, words []string) (tokens []Token, wordOf []int) {
 		for word+1 < len(words) && starts[word+1] <= last {
 			word++
 		}
+		// A piece that covers only the space after the word (a lone
+		// "▁") is the next word's.
+		if word+1 < len(words) && tok.Start >= starts[word]+len(words[word]) && tok.End <= starts[word+1] {
+			word++
+		}
 		fill(word)
 		tokens = append(tokens, tok)
 		wordOf = append(wordOf, word)
