@@ -205,21 +205,10 @@ func runTokenizer(ctx context.Context, cfg Config, logf func(string, ...any)) (t
 	return LoadTokenizer(dir)
 }
 
-// LoadTokenizer reads the tokenizer of a folder: WordPiece (vocab.txt) or
-// byte-level BPE (vocab.json and merges.txt).
-func LoadTokenizer(dir string) (tokenize.Tokenizer, error) {
-	has := func(name string) bool {
-		_, err := os.Stat(filepath.Join(dir, name))
-		return err == nil
-	}
-	switch {
-	case has("vocab.txt"):
-		return tokenize.ReadWordPiece(dir)
-	case has("vocab.json") && has("merges.txt"):
-		return tokenize.ReadBPE(dir)
-	}
-	return nil, fmt.Errorf("%s: no tokenizer (expected vocab.txt, or vocab.json and merges.txt)", dir)
-}
+// LoadTokenizer reads the tokenizer of a model folder (tokenize.Load:
+// tokenizer.json, vocab.txt, vocab.json with merges.txt, or a
+// SentencePiece model).
+func LoadTokenizer(dir string) (tokenize.Tokenizer, error) { return tokenize.Load(dir) }
 
 // runner is one sitting of a run.
 type runner struct {
