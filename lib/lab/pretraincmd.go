@@ -150,7 +150,7 @@ func runPretrain(ctx context.Context, env *Env, in *Input) error {
 	fmt.Fprintf(w, "encoder     %s (Hugging Face layout; %s)\n", res.Model, hint.Command("model info "+res.Model))
 	fmt.Fprintf(w, "steps       %d (%s of training)\n", res.Step, time.Duration(res.Seconds*float64(time.Second)).Round(time.Second))
 	if !math.IsNaN(res.HeldOut) {
-		fmt.Fprintf(w, "held-out    loss %.4f, perplexity %.2f\n", res.HeldOut, res.Perplexity)
+		fmt.Fprintf(w, "held-out    loss %.4f, perplexity %.2f, top-1 accuracy %.1f%%\n", res.HeldOut, res.Perplexity, 100*res.Accuracy)
 	}
 	// The weights' checksum, to say which encoder a result came from.
 	weights := filepath.Join(res.Model, torch.SafetensorsFile)
@@ -193,7 +193,7 @@ func pretrainEvents(env *Env) func(pretrain.Event) {
 			if terminal {
 				fmt.Fprint(env.Stderr, "\r\x1b[K") // the progress line
 			}
-			fmt.Fprintf(env.Stderr, "step %d/%d  held-out loss %.4f  perplexity %.2f\n", e.Step, e.Steps, e.Loss, e.Perplexity)
+			fmt.Fprintf(env.Stderr, "step %d/%d  held-out loss %.4f  perplexity %.2f  top-1 %.1f%%\n", e.Step, e.Steps, e.Loss, e.Perplexity, 100*e.Accuracy)
 		case pretrain.EventDone:
 			progress(train.Event{Kind: train.EventDone, Message: e.Message})
 		}

@@ -51,6 +51,7 @@ type Metric struct {
 	Epoch        float64 `json:"epoch,omitempty"` // epochs done, fractional
 	Loss         float64 `json:"loss"`
 	Perplexity   float64 `json:"perplexity,omitempty"`
+	Accuracy     float64 `json:"accuracy,omitempty"` // held-out: masked tokens whose top prediction is right
 	LR           float64 `json:"lr,omitempty"`
 	TokensPerSec float64 `json:"tokens_per_sec,omitempty"`
 	Seconds      float64 `json:"seconds,omitempty"` // training time so far, all sittings

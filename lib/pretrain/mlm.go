@@ -158,20 +158,42 @@ func activation(name string, x *ts.Tensor) *ts.Tensor {
 // against targets (int64, [N]: the original tokens there), a scalar.
 func (m *MaskedLM) Loss(ids, mask, positions, targets *ts.Tensor, train bool) *ts.Tensor {
 	logits := m.Logits(ids, mask, positions, train)
-	return logits.MustCrossEntropyLoss(targets, ts.NewTensor(), 1, -100, 0, true)
+	return logits.MustCrossEntropyLoss(targets, noWeight, 1, -100, 0, true)
 }
 
-// SumLoss is Loss summed instead of averaged (held-out evaluation adds
-// batches of different numbers of masked tokens), as a float64.
-func (m *MaskedLM) SumLoss(ids, mask, positions, targets *ts.Tensor) float64 {
-	var sum float64
+// noWeight is the undefined tensor that tells cross_entropy to weigh
+// every class alike (made once: each ts.NewTensor is a handle to free).
+var noWeight = ts.NewTensor()
+
+// scalar reads a one-element float32 tensor. (gotch's Float64Values
+// leaves a converted copy behind at every call.)
+func scalar(t *ts.Tensor) float64 {
+	v, err := torch.Float32s(t)
+	if err != nil || len(v) != 1 {
+		panic(fmt.Sprintf("pretrain: reading a loss: %v (%d values)", err, len(v))) // a programming error
+	}
+	return float64(v[0])
+}
+
+// Evaluate is Loss summed instead of averaged (held-out evaluation adds
+// batches of different numbers of masked tokens), and the number of
+// positions whose top prediction is the target.
+func (m *MaskedLM) Evaluate(ids, mask, positions, targets *ts.Tensor) (sum float64, correct int) {
 	torch.NoGrad(func() {
 		logits := m.Logits(ids, mask, positions, false)
-		l := logits.MustCrossEntropyLoss(targets, ts.NewTensor(), 2, -100, 0, true)
-		sum = l.Float64Values()[0]
+		top := logits.MustArgmax([]int64{1}, false, false)
+		hits := top.MustEqTensor(targets, true).MustSum(gotch.Int64, true)
+		n, err := torch.Int64s(hits)
+		hits.MustDrop()
+		if err != nil || len(n) != 1 {
+			panic(fmt.Sprintf("pretrain: counting hits: %v", err)) // a programming error
+		}
+		correct = int(n[0])
+		l := logits.MustCrossEntropyLoss(targets, noWeight, 2, -100, 0, true)
+		sum = scalar(l)
 		l.MustDrop()
 	})
-	return sum
+	return sum, correct
 }
 
 // Save writes m as a Hugging Face BertForMaskedLM folder: config.json

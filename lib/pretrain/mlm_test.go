@@ -196,3 +196,34 @@ func heldOutBatch(t *testing.T, dir string, cfg Config) referenceBatch {
 	out.Positions = b.Positions
 	return out
 }
+
+// TestEvaluate: Evaluate's summed loss is Loss times the positions, and
+// its hits are the positions whose largest logit is the target.
+func TestEvaluate(t *testing.T) {
+	c := embed.BertConfig{ModelType: "bert", VocabSize: 30, HiddenSize: 8, NumHiddenLayers: 1, NumAttentionHeads: 2,
+		IntermediateSize: 16, HiddenAct: "gelu", MaxPositionEmbeddings: 8, TypeVocabSize: 2, LayerNormEps: 1e-12}
+	torch.Seed(5)
+	m := NewMaskedLM(c, gotch.CPU)
+	torch.NoGrad(func() {
+		for _, p := range m.Params() {
+			p.MustUniform_(-1, 1)
+		}
+	})
+	b := referenceBatch{IDs: [][]int64{{2, 7, 8, 9, 3}, {2, 10, 11, 3, 0}}, Mask: [][]int64{{1, 1, 1, 1, 1}, {1, 1, 1, 1, 0}}, Positions: []int64{1, 2, 3, 6, 7}}
+	logits, _ := logitsOf(t, m, b)
+	targets := []int64{7, 8, 9, 10, 11}
+	for i := range targets {
+		targets[i] = int64(argmax(logits[i*30 : (i+1)*30])) // hits everywhere …
+	}
+	targets[2] = (targets[2] + 1) % 30 // … but here
+	ids := torch.MustFromInt64s(slices.Concat(b.IDs...), []int64{2, 5}, gotch.CPU)
+	mask := torch.MustFromInt64s(slices.Concat(b.Mask...), []int64{2, 5}, gotch.CPU)
+	pos := torch.MustFromInt64s(b.Positions, []int64{5}, gotch.CPU)
+	tg := torch.MustFromInt64s(targets, []int64{5}, gotch.CPU)
+	sum, hits := m.Evaluate(ids, mask, pos, tg)
+	var mean float64
+	torch.NoGrad(func() { mean = scalar(m.Loss(ids, mask, pos, tg, false)) })
+	if hits != 4 || math.Abs(sum-5*mean) > 1e-4 {
+		t.Errorf("Evaluate: sum %v (5 × mean %v), %d hits; want 4", sum, mean, hits)
+	}
+}

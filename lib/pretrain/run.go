@@ -45,6 +45,7 @@ type Event struct {
 	Epochs       float64 // epochs the whole run takes
 	Loss         float64 // progress: the step's training loss; held-out: the held-out loss
 	Perplexity   float64 // held-out
+	Accuracy     float64 // held-out: the fraction of masked tokens whose top prediction is right
 	LR           float64
 	TokensPerSec float64
 	ETA          time.Duration // the rest of the run at this sitting's pace
@@ -77,6 +78,7 @@ type Result struct {
 	Step       int
 	HeldOut    float64 // the last held-out loss (NaN without held-out data)
 	Perplexity float64
+	Accuracy   float64 // the last held-out top-1 accuracy
 	Seconds    float64 // training time, all sittings
 }
 
@@ -203,21 +205,10 @@ func runTokenizer(ctx context.Context, cfg Config, logf func(string, ...any)) (t
 	return LoadTokenizer(dir)
 }
 
-// LoadTokenizer reads the tokenizer of a folder: WordPiece (vocab.txt) or
-// byte-level BPE (vocab.json and merges.txt).
-func LoadTokenizer(dir string) (tokenize.Tokenizer, error) {
-	has := func(name string) bool {
-		_, err := os.Stat(filepath.Join(dir, name))
-		return err == nil
-	}
-	switch {
-	case has("vocab.txt"):
-		return tokenize.ReadWordPiece(dir)
-	case has("vocab.json") && has("merges.txt"):
-		return tokenize.ReadBPE(dir)
-	}
-	return nil, fmt.Errorf("%s: no tokenizer (expected vocab.txt, or vocab.json and merges.txt)", dir)
-}
+// LoadTokenizer reads the tokenizer of a model folder (tokenize.Load:
+// tokenizer.json, vocab.txt, vocab.json with merges.txt, or a
+// SentencePiece model).
+func LoadTokenizer(dir string) (tokenize.Tokenizer, error) { return tokenize.Load(dir) }
 
 // runner is one sitting of a run.
 type runner struct {
@@ -368,12 +359,12 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		if (done%t.EvalEvery == 0 || done == t.Steps) && heldSeqs > 0 {
-			loss, masked := r.heldOut(heldSeqs)
-			res.HeldOut, res.Perplexity = loss, math.Exp(loss)
-			if err := appendMetric(r.cfg.Out, Metric{Kind: KindHeldOut, Step: done, Epoch: ep, Loss: loss, Perplexity: math.Exp(loss), Masked: masked, Seconds: r.st.Seconds}); err != nil {
+			loss, acc, masked := r.heldOut(heldSeqs)
+			res.HeldOut, res.Perplexity, res.Accuracy = loss, math.Exp(loss), acc
+			if err := appendMetric(r.cfg.Out, Metric{Kind: KindHeldOut, Step: done, Epoch: ep, Loss: loss, Perplexity: math.Exp(loss), Accuracy: acc, Masked: masked, Seconds: r.st.Seconds}); err != nil {
 				return nil, err
 			}
-			r.emit(Event{Kind: EventHeldOut, Step: done, Epoch: ep, Loss: loss, Perplexity: math.Exp(loss)})
+			r.emit(Event{Kind: EventHeldOut, Step: done, Epoch: ep, Loss: loss, Perplexity: math.Exp(loss), Accuracy: acc})
 		}
 		if done%t.CheckpointEvery == 0 || done == t.Steps {
 			path, err := r.checkpoint()
@@ -400,7 +391,7 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 		if ms, err := ReadMetrics(r.cfg.Out); err == nil {
 			for _, m := range ms {
 				if m.Kind == KindHeldOut {
-					res.HeldOut, res.Perplexity = m.Loss, m.Perplexity
+					res.HeldOut, res.Perplexity, res.Accuracy = m.Loss, m.Perplexity, m.Accuracy
 				}
 			}
 		}
@@ -412,7 +403,7 @@ func (r *runner) train(ctx context.Context) (*Result, error) {
 	}
 	msg := fmt.Sprintf("finished %d steps in %s of training; the encoder is in %s", res.Step, time.Duration(res.Seconds*float64(time.Second)).Round(time.Second), res.Model)
 	if !math.IsNaN(res.HeldOut) {
-		msg += fmt.Sprintf(" (held-out loss %.4f, perplexity %.2f)", res.HeldOut, res.Perplexity)
+		msg += fmt.Sprintf(" (held-out loss %.4f, perplexity %.2f, top-1 accuracy %.1f%%)", res.HeldOut, res.Perplexity, 100*res.Accuracy)
 	}
 	r.emit(Event{Kind: EventDone, Step: res.Step, Message: msg, Path: res.Model})
 	return res, nil
@@ -464,7 +455,7 @@ func (r *runner) step(b *Batch) (float64, error) {
 		}
 	}()
 	loss := r.model.Loss(ids, mask, pos, targets, true)
-	value := loss.Float64Values()[0]
+	value := scalar(loss)
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		loss.MustDrop()
 		return 0, fmt.Errorf("pretrain: the loss is %v at step %d; lower train.lr (now %g) or raise train.warmup", value, r.st.Step+1, t.LR)
@@ -484,11 +475,12 @@ func (r *runner) step(b *Batch) (float64, error) {
 
 // heldOut is the mean masked-token loss on the first n held-out
 // sequences, with the same masks at every evaluation so that the curve
-// compares like with like, and the number of tokens predicted.
-func (r *runner) heldOut(n int) (float64, int) {
+// compares like with like, the fraction of masked tokens predicted right
+// (top-1), and the number of tokens predicted.
+func (r *runner) heldOut(n int) (loss, accuracy float64, masked int) {
 	t := r.cfg.Train
 	var sum float64
-	masked := 0
+	correct := 0
 	for i, k := 0, 0; i < n; i, k = i+t.Batch, k+1 {
 		seqs := make([]int, 0, t.Batch)
 		for j := i; j < min(i+t.Batch, n); j++ {
@@ -499,13 +491,14 @@ func (r *runner) heldOut(n int) (float64, int) {
 		mask := torch.MustFromInt64s(b.Attention, []int64{int64(b.B), int64(b.T)}, r.device)
 		pos := torch.MustFromInt64s(b.Positions, []int64{int64(len(b.Positions))}, r.device)
 		targets := torch.MustFromInt64s(b.Targets, []int64{int64(len(b.Targets))}, r.device)
-		sum += r.model.SumLoss(ids, mask, pos, targets)
+		s, c := r.model.Evaluate(ids, mask, pos, targets)
+		sum, correct = sum+s, correct+c
 		masked += len(b.Targets)
 		for _, x := range []*ts.Tensor{ids, mask, pos, targets} {
 			x.MustDrop()
 		}
 	}
-	return sum / float64(max(masked, 1)), masked
+	return sum / float64(max(masked, 1)), float64(correct) / float64(max(masked, 1)), masked
 }
 
 // checkpoint saves the run's position and renews the model folder.
