@@ -165,6 +165,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSentencePieceModel -fuzztime 60s ./lib/tokenize
 	$(GO) test -run '^$$' -fuzz FuzzTokenizerJSON -fuzztime 60s ./lib/tokenize
 	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 60s ./lib/tokenize
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 60s ./lib/pretrain
+	$(GO) test -run '^$$' -fuzz FuzzReadMetrics -fuzztime 60s ./lib/pretrain
 
 # Regenerates data/sample from its seed (a test checks it is up to date).
 sample:
