@@ -199,3 +199,22 @@ func asCount(v any) (int64, bool) {
 	}
 	return int64(f), true
 }
+
+// LoadStateFile restores opt's state from a safetensors file that a
+// checkpoint wrote from opt.State's tensors, with meta, State's other
+// half, as the checkpoint kept it. Errors name the file.
+func LoadStateFile(opt Optimizer, path string, meta map[string]any) error {
+	tensors, _, err := torch.ReadSafetensors(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, t := range tensors {
+			t.MustDrop()
+		}
+	}()
+	if err := opt.LoadState(tensors, meta); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

@@ -155,18 +155,5 @@ func loadOptimizer(dir string, opt optim.Optimizer, st *state) error {
 	if st.OptimizerName != opt.Name() {
 		return fmt.Errorf("%s: saved by optimizer %s, not %s", filepath.Join(dir, stateFile), st.OptimizerName, opt.Name())
 	}
-	path := filepath.Join(dir, optimizerFile)
-	tensors, _, err := torch.ReadSafetensors(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, t := range tensors {
-			t.MustDrop()
-		}
-	}()
-	if err := opt.LoadState(tensors, st.OptimizerMeta); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	return optim.LoadStateFile(opt, filepath.Join(dir, optimizerFile), st.OptimizerMeta)
 }

@@ -62,7 +62,7 @@ func writeBundle(dir string, b embed.Bundled) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp) // a no-op after the rename
+	defer os.RemoveAll(tmp)                      // a no-op after the rename
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp's 0700 would stay after the rename
 		return err
 	}
