@@ -62,8 +62,9 @@ func writeBundle(dir string, b embed.Bundled) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)                      // a no-op after the rename
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp's 0700 would stay after the rename
+	defer os.RemoveAll(tmp) // a no-op after the rename
+	// MkdirTemp's 0700 would stay after the rename.
+	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
 	if err := b.WriteFiles(tmp); err != nil {
