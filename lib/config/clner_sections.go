@@ -169,14 +169,16 @@ func (r *reader) clnerTrain(p pair, st *clnerFile) error {
 	return nil
 }
 
-// clnerHeadGroups are the parameter groups of the tagger above its
-// encoders.
-var clnerHeadGroups = []string{"reproject", "rnn", "out", "crf"}
+// clnerLRRateGroups are the parameter groups ACE's ModelFinetuner (which
+// CLNER's training uses) trains at learning_rate × lr_rate: every
+// parameter whose name has no "embedding" in it except the output layer
+// (linear.weight, linear.bias), which stays at learning_rate with the
+// embeddings; in nerlab's names, the BiLSTM and the CRF.
+var clnerLRRateGroups = []string{"rnn", "crf"}
 
-// clnerLRRate reads lr_rate: ACE's ModelFinetuner trains every parameter
-// outside the embeddings at learning_rate × lr_rate (the BiLSTM, the
-// output layer and the CRF), so that a transformer fine-tuned at 5e-6
-// has a head that learns at 5e-2. A rate of 1 changes nothing.
+// clnerLRRate reads lr_rate (see clnerLRRateGroups): with a transformer
+// fine-tuned at 5e-6 and lr_rate 10000, the BiLSTM and the CRF learn at
+// 5e-2. A rate of 1 changes nothing.
 func (r *reader) clnerLRRate(a pair, src string) error {
 	var rate float64
 	if err := r.clnerValue(a, src, &rate); err != nil {
@@ -188,7 +190,7 @@ func (r *reader) clnerLRRate(a pair, src string) error {
 	if r.exp.Train.LRMultipliers == nil {
 		r.exp.Train.LRMultipliers = map[string]float64{}
 	}
-	for _, g := range clnerHeadGroups {
+	for _, g := range clnerLRRateGroups {
 		r.exp.Train.LRMultipliers[g] = rate
 		r.set("train.lr_multipliers."+g, a.val)
 	}

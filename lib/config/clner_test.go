@@ -56,7 +56,7 @@ func TestCLNERFile(t *testing.T) {
 	wantTrain.LearningRate = 5e-6
 	wantTrain.MiniBatchSize = 1
 	wantTrain.Accumulate = 4
-	wantTrain.LRMultipliers = map[string]float64{"reproject": 10000, "rnn": 10000, "out": 10000, "crf": 10000}
+	wantTrain.LRMultipliers = map[string]float64{"rnn": 10000, "crf": 10000}
 	wantTrain.MaxEpochs = 10
 	wantTrain.SaveFinalModel = false
 	wantTrain.SortByLength = false
@@ -88,7 +88,7 @@ func TestCLNERFile(t *testing.T) {
 		}
 	}
 	for key, line := range map[string]int{"data.train": 49, "data.columns": 47, "data.context.train": 55,
-		"model.hidden_size": 32, "train.multi_view_training": 34, "train.lr_multipliers.out": 72, "name": 43} {
+		"model.hidden_size": 32, "train.multi_view_training": 34, "train.lr_multipliers.crf": 72, "name": 43} {
 		if e.Lines[key] != line {
 			t.Errorf("Lines[%s] = %d; want %d", key, e.Lines[key], line)
 		}

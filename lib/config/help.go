@@ -57,7 +57,7 @@ var help = map[string]string{
 	"train.clip_norm":         "clip the gradient norm to this; 0 turns clipping off",
 	"train.accumulate":        "mini-batches whose gradients are summed before one update",
 	"train.crf_lr_multiplier": "learning rate multiplier of the CRF transitions",
-	"train.lr_multipliers":    "learning rate multipliers by parameter group, the first segment of a parameter's name: {transformer: 1, out: 1000, crf: 1000}; set one with train.lr_multipliers.GROUP=X (CLNER's lr_rate sets rnn, out, crf and reproject)",
+	"train.lr_multipliers":    "learning rate multipliers by parameter group, the first segment of a parameter's name: {transformer: 1, out: 1000, crf: 1000}; set one with train.lr_multipliers.GROUP=X (CLNER's lr_rate sets rnn and crf, as ACE's ModelFinetuner)",
 	"train.sort_by_length":    "batch sentences of similar length together",
 	"train.shuffle":           "shuffle the training sentences each epoch",
 	"train.seed":              "random seed for initialisation, shuffling and dropout",
