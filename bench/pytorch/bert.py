@@ -385,24 +385,6 @@ def read_safetensors(path):
     return out
 
 
-def hf_params(m):
-    """The encoder's parameters under BertModel's names."""
-    sd = OrderedDict()
-    sd["embeddings.word_embeddings.weight"] = m.word.weight
-    sd["embeddings.position_embeddings.weight"] = m.pos.weight
-    sd["embeddings.token_type_embeddings.weight"] = m.typ.weight
-    sd["embeddings.LayerNorm.weight"] = m.emb_norm.weight
-    sd["embeddings.LayerNorm.bias"] = m.emb_norm.bias
-    for i, l in enumerate(m.layers):
-        p = "encoder.layer.%d." % i
-        for name, mod in [("attention.self.query", l.q), ("attention.self.key", l.k), ("attention.self.value", l.v),
-                          ("attention.output.dense", l.o), ("attention.output.LayerNorm", l.attn_norm),
-                          ("intermediate.dense", l.fc1), ("output.dense", l.fc2), ("output.LayerNorm", l.out_norm)]:
-            sd[p + name + ".weight"] = mod.weight
-            sd[p + name + ".bias"] = mod.bias
-    return sd
-
-
 class MLMHead(torch.nn.Module):
     """BertForMaskedLM's cls.predictions: t = LayerNorm(act(W h + b)),
     logits = t E^T + bias, E the (tied) word embeddings."""
@@ -429,7 +411,7 @@ def mlm(folder, batch_path, out):
     m, head = Bert(c), MLMHead(c)
     used = set()
     with torch.no_grad():
-        for name, p in hf_params(m).items():
+        for name, p in m.named_hf().items():
             p.copy_(sd["bert." + name])
             used.add("bert." + name)
         for name, p in [("cls.predictions.transform.dense.weight", head.dense.weight),
