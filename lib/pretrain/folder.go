@@ -4,14 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/nerlab/nerlab/internal/safefile"
 	"github.com/nerlab/nerlab/lib/runs"
@@ -156,7 +153,7 @@ func prepareFolder(dir string, cfg Config, fresh bool) (release func(), err erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	unlock, err := lock(dir)
+	unlock, err := runs.Lock(dir, "pretrained")
 	if err != nil {
 		return nil, err
 	}
@@ -226,28 +223,4 @@ func at(lines []string, i int) string {
 		return lines[i]
 	}
 	return ""
-}
-
-// lock takes dir's running.lock (flock), so that a second pretrain of the
-// same folder is refused instead of interleaving two writers.
-func lock(dir string) (release func(), err error) {
-	path := filepath.Join(dir, runs.LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s is being pretrained by another process; wait for it, or stop it first", dir)
-		}
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	f.Truncate(0)
-	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return func() {
-		os.Remove(path)
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }

@@ -8,8 +8,6 @@ const (
 	OptimizerFile = optimizerFile
 )
 
-var ErrRunning = errRunning
-
 var (
 	WriteRunMarker   = writeRunMarker
 	LatestCheckpoint = latestCheckpoint

@@ -279,7 +279,7 @@ func TestRunLock(t *testing.T) {
 		if pid, ok := runs.Running(dir); !ok || pid != os.Getpid() {
 			t.Errorf("Running = %d, %v during training", pid, ok)
 		}
-		if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) {
+		if _, err := Resume(context.Background(), dir, models.Recipe, Options{}); !errors.Is(err, runs.ErrRunning) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) {
 			t.Errorf("resume while training: %v", err)
 		}
 		if _, err := Train(context.Background(), exp, models.Recipe, Options{RunDir: dir, Fresh: true}); err == nil || !strings.Contains(err.Error(), "being trained now") {
