@@ -20,6 +20,7 @@ func init() {
 			"Float32s":               r.ValueOf(p.Float32s),
 			"FromFloat32s":           r.ValueOf(p.FromFloat32s),
 			"FromInt64s":             r.ValueOf(p.FromInt64s),
+			"InPlace":                r.ValueOf(p.InPlace),
 			"Int64s":                 r.ValueOf(p.Int64s),
 			"LoadVarStore":           r.ValueOf(p.LoadVarStore),
 			"MustFromFloat32s":       r.ValueOf(p.MustFromFloat32s),

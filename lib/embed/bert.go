@@ -415,10 +415,10 @@ func dense(l *nn.Linear, rows *ts.Tensor) *ts.Tensor {
 // add_ adds other to t in place. gotch's Add_ (and its other in-place
 // operations) would leak the tensor: it replaces the Go tensor's handle
 // with the second one libtorch returns for the result and never frees the
-// first, so the storage is never released. inPlace frees the second
-// handle instead, as lib/optim does.
+// first, so the storage is never released. torch.InPlace frees the
+// second handle instead, as lib/optim does.
 func add_(t, other *ts.Tensor) {
-	inPlace(func(out *lib.Ctensor) { lib.AtgAdd_(out, lib.Ctensor(t.Ctensor()), lib.Ctensor(other.Ctensor())) })
+	torch.InPlace(func(out *lib.Ctensor) { lib.AtgAdd_(out, lib.Ctensor(t.Ctensor()), lib.Ctensor(other.Ctensor())) })
 	runtime.KeepAlive(t)
 	runtime.KeepAlive(other)
 }

@@ -1,7 +1,6 @@
 package embed
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
 	"runtime"
@@ -11,6 +10,8 @@ import (
 	"github.com/sugarme/gotch"
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
+
+	"github.com/nerlab/nerlab/lib/torch"
 )
 
 // Dropout masks for the transformer layers, drawn in Go on all of
@@ -108,10 +109,10 @@ func dropout_(t *ts.Tensor, p float64, train bool) {
 	switch {
 	case !train || p == 0:
 	case libtorchDropout || t.MustDevice() != gotch.CPU || p >= 1:
-		inPlace(func(out *lib.Ctensor) { lib.AtgDropout_(out, lib.Ctensor(t.Ctensor()), p, 1) })
+		torch.InPlace(func(out *lib.Ctensor) { lib.AtgDropout_(out, lib.Ctensor(t.Ctensor()), p, 1) })
 	default:
 		mask := dropoutMask(t.MustSize(), p)
-		inPlace(func(out *lib.Ctensor) { lib.AtgMul_(out, lib.Ctensor(t.Ctensor()), lib.Ctensor(mask.Ctensor())) })
+		torch.InPlace(func(out *lib.Ctensor) { lib.AtgMul_(out, lib.Ctensor(t.Ctensor()), lib.Ctensor(mask.Ctensor())) })
 		mask.MustDrop()
 	}
 	runtime.KeepAlive(t)
@@ -127,15 +128,4 @@ func dropout(t *ts.Tensor, p float64, train bool) *ts.Tensor {
 	mask := dropoutMask(t.MustSize(), p)
 	defer mask.MustDrop()
 	return t.MustMul(mask, false)
-}
-
-// inPlace runs an in-place libtorch operation and frees the second handle
-// libtorch returns for its result (see add_).
-func inPlace(call func(out *lib.Ctensor)) {
-	var out lib.Ctensor
-	call(&out)
-	if err := ts.TorchErr(); err != nil {
-		panic(fmt.Sprintf("embed: %v", err)) // as gotch's Must* functions do
-	}
-	lib.AtFree(out)
 }

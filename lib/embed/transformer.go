@@ -192,7 +192,7 @@ func (c *TransformerConfig) New(p *nn.Path) (Embedder, error) {
 		for _, v := range t.bert.Variables() {
 			// Not gotch's RequiresGrad_: it keeps libtorch's second handle
 			// to the tensor, which then is never freed.
-			inPlace(func(out *lib.Ctensor) { lib.AtgRequiresGrad_(out, lib.Ctensor(v.Ctensor()), 0) })
+			torch.InPlace(func(out *lib.Ctensor) { lib.AtgRequiresGrad_(out, lib.Ctensor(v.Ctensor()), 0) })
 		}
 	}
 	t.layers = make([]int, len(c.Layers))

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/sugarme/gotch"
+	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
@@ -95,22 +96,31 @@ func initWeights(vs *nn.VarStore, prefix string, padding int64) {
 		if !strings.HasPrefix(name, prefix) {
 			continue
 		}
-		v := vars[name]
+		t := vars[name]
+		v := lib.Ctensor(t.Ctensor())
 		switch {
 		case strings.HasSuffix(name, "LayerNorm.weight"):
-			v.MustFill_(ts.FloatScalar(1))
+			fill_(v, 1)
 		case strings.HasSuffix(name, "bias"):
-			v.MustZero_()
+			fill_(v, 0)
 		default:
-			v.MustNormal_(0, initializerRange)
+			torch.InPlace(func(out *lib.Ctensor) { lib.AtgNormal_(out, v, 0, initializerRange) })
 		}
 		if name == encoderPrefix+wordEmbedding && padding >= 0 {
-			row := v.MustNarrow(0, padding, 1, false)
-			row.MustZero_()
+			row := t.MustNarrow(0, padding, 1, false)
+			fill_(lib.Ctensor(row.Ctensor()), 0)
 			row.MustDrop()
 		}
 	}
 	runtime.KeepAlive(vs) // Variables copies the handles; the store owns the tensors
+}
+
+// fill_ sets every element of t to v (through torch.InPlace: gotch's
+// Fill_ would leak the tensor).
+func fill_(t lib.Ctensor, v float64) {
+	s := lib.AtsFloat(v)
+	defer lib.AtsFree(s)
+	torch.InPlace(func(out *lib.Ctensor) { lib.AtgFill_(out, t, s) })
 }
 
 // Params are the model's trainable tensors under the names

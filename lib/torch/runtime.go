@@ -150,3 +150,18 @@ func elements(shape []int64) int64 {
 	}
 	return n
 }
+
+// InPlace runs an in-place libtorch operation through gotch's C binding
+// (call passes the Go tensor's own handle as self) and frees the second
+// handle libtorch returns for the result. gotch's in-place methods (Add_,
+// Zero_, Normal_ …) instead swap the Go tensor's handle for that second
+// one and never free the first, so the tensor's storage is never
+// released. InPlace panics on a libtorch error, as gotch's Must methods do.
+func InPlace(call func(out *libtch.Ctensor)) {
+	var out libtch.Ctensor
+	call(&out)
+	if err := ts.TorchErr(); err != nil {
+		panic(fmt.Sprintf("torch: %v", err))
+	}
+	libtch.AtFree(out)
+}
