@@ -15,7 +15,8 @@ func Seed(seed int64) { libtch.AtManualSeed(seed) }
 
 // SetThreads sets libtorch's intra-op thread count (n <= 0 keeps the
 // current setting) and makes OpenBLAS single-threaded, so that the only
-// thread pool is libtorch's (see singleThreadedBLAS). It returns the count
+// thread pool is libtorch's (see singleThreadedBLAS); the first call also
+// makes glibc keep freed large blocks (keepFreedMemory). It returns the count
 // in effect afterwards. libtorch's OpenMP team belongs to the OS thread that
 // calls it: long computations should run on a goroutine locked to its
 // thread (runtime.LockOSThread), as training and inference in nerlab do.
@@ -24,6 +25,7 @@ func SetThreads(n int) int {
 		libtch.AtSetNumThreads(n)
 	}
 	singleThreadedBLAS()
+	keepFreedMemory()
 	return libtch.AtGetNumThreads()
 }
 
