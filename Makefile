@@ -86,8 +86,6 @@ test: setup weaviate
 # and the test set scored once at the end instead of every epoch.
 DEMO_WORLD_EPOCHS := 8
 DEMO_WORLD_SET := --set train.max_epochs=$(DEMO_WORLD_EPOCHS) --set train.monitor_test=false
-# The demo's encoder is pretrained for fewer steps than the config's 2000.
-DEMO_PRETRAIN_STEPS := 400
 
 demo: build
 	@echo "== statistics of the bundled training split: bin/nerlab stats data/sample/train.conll"
@@ -122,8 +120,8 @@ demo: build
 	@bin/nerlab plot runs/world/runs/context f1 -o runs/world/runs/context/f1.png
 	@echo
 	@echo "== CLNER stands on a pretrained transformer; nerlab makes one: a small BERT of the world's encyclopedia"
-	@echo "   ($(DEMO_PRETRAIN_STEPS) of the config's 2000 steps here: a weaker encoder, quicker; README, Pretraining an encoder)"
-	@set -o pipefail; bin/nerlab pretrain data/configs/pretrain-world.yaml --out runs/world/pretrain --fresh --set train.steps=$(DEMO_PRETRAIN_STEPS) --progress 60 | tail -n 4
+	@echo "   (2,000 steps, about 3 minutes on two idle cores: README, Pretraining an encoder)"
+	@set -o pipefail; bin/nerlab pretrain data/configs/pretrain-world.yaml --out runs/world/pretrain --fresh --progress 60 | tail -n 4
 	@bin/nerlab tokenize runs/world/pretrain/model Stedian Restous left Siastias Systems to join a guild near Razaerholm .
 	@echo "-- the transformer fine-tuned on the sentences alone (linear + CRF over it)"
 	@set -o pipefail; bin/nerlab train data/configs/world-bert.yaml --out runs/world/runs/bert --fresh $(DEMO_WORLD_SET) --set embeddings.transformer.model=runs/world/pretrain/model | tail -n 1
