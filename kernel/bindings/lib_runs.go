@@ -93,7 +93,7 @@ func init() {
 		"Inspect":               "Inspect reads a run folder's progress and results.",
 		"LineError":             "LineError is a problem at one line of a run log. Its message reads\n\"path:line: what is wrong; what was expected\"; Err is the cause.",
 		"List":                  "List returns the run folders directly under root plus extra ones (a\nsession's), newest first. A missing root is no error.",
-		"Lock":                  "Lock takes dir's LockFile (flock) for this process and writes its id\ninto it; release unlocks and removes it. A folder another process holds\nis refused with an error wrapping ErrRunning that names that process;\ndoing says what it is doing (\"trained\", \"pretrained\").",
+		"Lock":                  "Lock takes dir's LockFile (flock) for this process and writes its id\ninto it; release unlocks and removes it. A folder another process holds\n(training or pretraining in it) is refused with an error wrapping\nErrRunning that names that process.",
 		"LockFile":              "LockFile is held (flock) by the process that trains a run, so that a\nsecond train or resume of the same folder is refused instead of\ninterleaving two writers, and so that the runs table can tell a run that\nis going on from one that was interrupted. The kernel drops the lock\nwhen the process dies, however it dies; the file holds the process id.",
 		"LogFile":               "The files and folders of a run folder.",
 		"LooksLikeRun":          "LooksLikeRun reports whether dir holds one of the files a run writes\nfirst: a quick test for listing folders, which does not prove that\nnerlab made it (see Marked).",

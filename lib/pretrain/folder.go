@@ -153,7 +153,7 @@ func prepareFolder(dir string, cfg Config, fresh bool) (release func(), err erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	unlock, err := runs.Lock(dir, "pretrained")
+	unlock, err := runs.Lock(dir)
 	if err != nil {
 		return nil, err
 	}

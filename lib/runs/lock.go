@@ -14,9 +14,9 @@ var ErrRunning = errors.New("run in use")
 
 // Lock takes dir's LockFile (flock) for this process and writes its id
 // into it; release unlocks and removes it. A folder another process holds
-// is refused with an error wrapping ErrRunning that names that process;
-// doing says what it is doing ("trained", "pretrained").
-func Lock(dir, doing string) (release func(), err error) {
+// (training or pretraining in it) is refused with an error wrapping
+// ErrRunning that names that process.
+func Lock(dir string) (release func(), err error) {
 	path := filepath.Join(dir, LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -29,7 +29,7 @@ func Lock(dir, doing string) (release func(), err error) {
 			if pid, ok := Running(dir); ok && pid > 0 {
 				who = "process " + strconv.Itoa(pid)
 			}
-			return nil, fmt.Errorf("%s is being %s by %s: %w (wait for it, or stop it first)", dir, doing, who, ErrRunning)
+			return nil, fmt.Errorf("%s is in use by %s: %w (wait for it, or stop it first)", dir, who, ErrRunning)
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}

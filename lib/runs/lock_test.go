@@ -11,7 +11,7 @@ import (
 
 func TestLockRefusesASecondHolder(t *testing.T) {
 	dir := t.TempDir()
-	release, err := Lock(dir, "trained")
+	release, err := Lock(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,8 +20,8 @@ func TestLockRefusesASecondHolder(t *testing.T) {
 	}
 	// flock belongs to an open file, so a second Lock in the same process
 	// stands for a second process.
-	_, err = Lock(dir, "pretrained")
-	if !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), "being pretrained by process "+strconv.Itoa(os.Getpid())) {
+	_, err = Lock(dir)
+	if !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), "in use by process "+strconv.Itoa(os.Getpid())) {
 		t.Errorf("second Lock: %v", err)
 	}
 	release()
@@ -31,7 +31,7 @@ func TestLockRefusesASecondHolder(t *testing.T) {
 	if _, ok := Running(dir); ok {
 		t.Error("Running after release")
 	}
-	again, err := Lock(dir, "trained")
+	again, err := Lock(dir)
 	if err != nil {
 		t.Fatalf("Lock after release: %v", err)
 	}

@@ -170,7 +170,7 @@ func Train(ctx context.Context, exp *config.Experiment, recipes Recipes, opts Op
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	release, err := runs.Lock(dir, "trained")
+	release, err := runs.Lock(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +271,7 @@ func Resume(ctx context.Context, dir string, recipes Recipes, opts Options) (*Re
 	if _, err := os.Stat(filepath.Join(dir, runs.ConfigCopy)); err != nil || !IsRun(dir) {
 		return nil, fmt.Errorf("%s: not a run folder nerlab made (it needs %s and %s, or a checkpoint)", dir, runs.ConfigCopy, runs.Marker)
 	}
-	release, err := runs.Lock(dir, "trained")
+	release, err := runs.Lock(dir)
 	if err != nil {
 		return nil, err
 	}
