@@ -68,6 +68,11 @@ type Optimizer interface {
 	LoadState(tensors map[string]*ts.Tensor, meta map[string]any) error
 	// Name is "sgd" or "adamw".
 	Name() string
+	// Release frees the state tensors now rather than whenever Go's
+	// finalizers get to them: a REPL or kernel session that trains again
+	// would otherwise hold two models' optimizer state (AdamW's is twice
+	// the parameters). The optimizer stays usable, as if just made.
+	Release()
 }
 
 // CheckGroups reports what is wrong with a parameter set: no parameters,
@@ -148,6 +153,18 @@ func newCore(name string, groups []Group, stateNames []string) core {
 }
 
 func (c *core) Name() string { return c.name }
+
+func (c *core) Release() {
+	for _, s := range c.slots {
+		for i, t := range s.state {
+			if t != nil {
+				t.MustDrop()
+				s.state[i] = nil
+			}
+		}
+		s.steps = 0
+	}
+}
 
 // step validates lr and runs update on every slot whose parameter has a
 // gradient, under no-grad and on one OS thread.

@@ -179,3 +179,44 @@ func TestLoadStateAcrossMomentumSettings(t *testing.T) {
 		t.Errorf("momentum SGD loading plain state: %v", err)
 	}
 }
+
+// TestReleaseFreesTheState: after Release the optimizer exports no state,
+// the tensors it held are freed, and it goes on exactly as an optimizer
+// just made for the same parameters would.
+func TestReleaseFreesTheState(t *testing.T) {
+	for _, sc := range optimizerScenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			params, opt := sc.build(t, gotch.Double)
+			sc.runSteps(t, params, opt, 0, resumeAt)
+			var held []*ts.Tensor
+			for _, s := range opt.(interface{ slotsForTest() []*slot }).slotsForTest() {
+				for _, x := range s.state {
+					if x != nil {
+						held = append(held, x)
+					}
+				}
+			}
+			opt.Release()
+			for i, x := range held {
+				if x.Ctensor() != nil {
+					t.Fatalf("state tensor %d of %d is still allocated after Release", i, len(held))
+				}
+			}
+			if tensors, _ := opt.State(); len(tensors) != 0 {
+				t.Fatalf("State after Release has %d tensors; want none", len(tensors))
+			}
+			params2, fresh := sc.restart(t, params, gotch.Double)
+			got := sc.runSteps(t, params, opt, resumeAt, len(sc.lrs))
+			want := sc.runSteps(t, params2, fresh, resumeAt, len(sc.lrs))
+			for k, step := range got {
+				for name, v := range step {
+					if i := closeTo(v, want[k][name], 0); i >= 0 {
+						t.Fatalf("step %d %s[%d]: after Release %.17g, fresh optimizer %.17g", resumeAt+k, name, i, v[i], want[k][name][i])
+					}
+				}
+			}
+		})
+	}
+}
+
+func (c *core) slotsForTest() []*slot { return c.slots }

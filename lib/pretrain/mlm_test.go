@@ -167,6 +167,41 @@ func TestPretrainedMatchesPyTorch(t *testing.T) {
 	compareWithPyTorch(t, dir, heldOutBatch(t, dir, cfg))
 }
 
+// TestRunOutputMatchesPyTorch checks the encoder of a real pretraining
+// run, such as the 4-layer/256 one of the shared corpora, on the first
+// held-out sequences of its own corpus:
+//
+//	NERLAB_PRETRAIN_RUN=runs/pretrain-wiki-4x256 go test -run TestRunOutputMatchesPyTorch ./lib/pretrain
+//
+// The run folder and the corpus paths of its pretrain.yaml are taken
+// relative to the repository root, where `nerlab pretrain` runs.
+func TestRunOutputMatchesPyTorch(t *testing.T) {
+	run := os.Getenv("NERLAB_PRETRAIN_RUN")
+	if run == "" {
+		t.Skip("NERLAB_PRETRAIN_RUN names no pretraining run folder")
+	}
+	shareddata.PythonTorch(t)
+	fromRoot := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join("..", "..", p)
+	}
+	run = fromRoot(run)
+	cfg, err := ReadConfig(filepath.Join(run, "pretrain.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cfg.Corpus {
+		cfg.Corpus[i] = fromRoot(c)
+	}
+	// Four sequences: their logits (masked positions × vocabulary) travel
+	// as JSON, which for a 16k vocabulary is already tens of megabytes.
+	cfg.Train.Batch = 4
+	dir := filepath.Join(run, ModelDir)
+	compareWithPyTorch(t, dir, heldOutBatch(t, dir, cfg))
+}
+
 // heldOutBatch is the first held-out batch of a run's corpus, masked as a
 // held-out evaluation masks it, in the reference's form.
 func heldOutBatch(t *testing.T, dir string, cfg Config) referenceBatch {

@@ -134,10 +134,24 @@ func Run(ctx context.Context, cfg Config, opt Options) (res *Result, err error) 
 		return nil, err
 	}
 	r := &runner{cfg: cfg, opt: opt, emit: emit, tok: tok, corpus: corpus, device: device}
+	defer r.release()
 	if err := r.build(); err != nil {
 		return nil, err
 	}
 	return r.train(ctx)
+}
+
+// release frees the model and the optimizer's state once the run has
+// written them: a REPL or kernel session would otherwise hold them (four
+// times the parameters) until Go's finalizers ran, which a small Go heap
+// may put off indefinitely.
+func (r *runner) release() {
+	if r.adamw != nil {
+		r.adamw.Release()
+	}
+	if r.model != nil {
+		r.model.VS.Destroy()
+	}
 }
 
 // runTokenizer is the run's tokenizer: --from's, tokenizer.dir, or a

@@ -18,26 +18,51 @@ var ErrRunning = errors.New("run in use")
 // ErrRunning that names that process.
 func Lock(dir string) (release func(), err error) {
 	path := filepath.Join(dir, LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			who := "another process"
-			if pid, ok := Running(dir); ok && pid > 0 {
-				who = "process " + strconv.Itoa(pid)
-			}
-			return nil, fmt.Errorf("%s is in use by %s: %w (wait for it, or stop it first)", dir, who, ErrRunning)
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("%s: %v", path, err)
+		lockOpened(path)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				who := "another process"
+				if pid, ok := Running(dir); ok && pid > 0 {
+					who = "process " + strconv.Itoa(pid)
+				}
+				return nil, fmt.Errorf("%s is in use by %s: %w (wait for it, or stop it first)", dir, who, ErrRunning)
+			}
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		// The holder before us removes the file before it unlocks, so the
+		// file we locked may no longer be the one at path; a third process
+		// would then lock a new file there and both would go on. Only the
+		// lock on the file path names counts: otherwise try again.
+		if !samePath(f, path) {
+			f.Close()
+			continue
+		}
+		f.Truncate(0)
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		return func() {
+			os.Remove(path)
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			f.Close()
+		}, nil
 	}
-	f.Truncate(0)
-	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return func() {
-		os.Remove(path)
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+}
+
+// lockOpened runs between opening the lock file and locking it; tests
+// use it to let another holder replace the file in that moment.
+var lockOpened = func(path string) {}
+
+// samePath says whether the open file f is the file at path now.
+func samePath(f *os.File, path string) bool {
+	held, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := os.Stat(path)
+	return err == nil && os.SameFile(held, now)
 }

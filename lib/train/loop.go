@@ -18,6 +18,9 @@ import (
 // and test evaluation.
 func (tr *trainer) run(ctx context.Context) (*Result, error) {
 	t := tr.exp.Train
+	// The optimizer's state is not needed once the run ends; free it now
+	// rather than when Go's finalizers get to it (see optim.Release).
+	defer tr.opt.Release()
 	msg := fmt.Sprintf("training %s → %s (%d sentences, %d batches per epoch)", tr.exp.Name, tr.dir, len(tr.data.first().train), tr.batchesPerEpoch())
 	if tr.note != "" {
 		msg = tr.note + "\n" + msg
