@@ -164,6 +164,7 @@ func (c *core) Release() {
 		}
 		s.steps = 0
 	}
+	c.pending = nil
 }
 
 // step validates lr and runs update on every slot whose parameter has a

@@ -174,7 +174,9 @@ func TestPretrainedMatchesPyTorch(t *testing.T) {
 //	NERLAB_PRETRAIN_RUN=runs/pretrain-wiki-4x256 go test -run TestRunOutputMatchesPyTorch ./lib/pretrain
 //
 // The run folder and the corpus paths of its pretrain.yaml are taken
-// relative to the repository root, where `nerlab pretrain` runs.
+// relative to the repository root, where `nerlab pretrain` runs. Check a
+// finished or stopped run: a running one replaces model/ at every
+// checkpoint.
 func TestRunOutputMatchesPyTorch(t *testing.T) {
 	run := os.Getenv("NERLAB_PRETRAIN_RUN")
 	if run == "" {
@@ -210,12 +212,16 @@ func heldOutBatch(t *testing.T, dir string, cfg Config) referenceBatch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	corpus, err := ReadCorpus(context.Background(), cfg.Corpus, "", tok, cfg.Train.HeldOutEvery, nil)
+	format := cfg.Format
+	if format == "auto" {
+		format = ""
+	}
+	corpus, err := ReadCorpus(context.Background(), cfg.Corpus, format, tok, cfg.Train.HeldOutEvery, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := min(cfg.Train.Batch, corpus.HeldOut.Sequences(cfg.Train.SeqLen))
-	mk := Masking{Prob: cfg.Train.MaskProb, Specials: tok.Specials(), Vocab: tok.VocabSize()}
+	mk := Masking{Prob: cfg.Train.MaskProb, WholeWord: cfg.Train.WholeWord, Specials: tok.Specials(), Vocab: tok.VocabSize()}
 	b := mk.batch(&corpus.HeldOut, slices.Collect(func(yield func(int) bool) {
 		for i := range n {
 			if !yield(i) {
@@ -229,6 +235,9 @@ func heldOutBatch(t *testing.T, dir string, cfg Config) referenceBatch {
 		out.Mask = append(out.Mask, b.Attention[r*b.T:(r+1)*b.T])
 	}
 	out.Positions = b.Positions
+	if len(out.Positions) == 0 {
+		t.Fatalf("%s: no held-out sequence to compare (held_out_every %d)", dir, cfg.Train.HeldOutEvery)
+	}
 	return out
 }
 

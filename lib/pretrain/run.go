@@ -141,8 +141,9 @@ func Run(ctx context.Context, cfg Config, opt Options) (res *Result, err error) 
 	return r.train(ctx)
 }
 
-// release frees the model and the optimizer's state once the run has
-// written them: a REPL or kernel session would otherwise hold them (four
+// release frees the model and the optimizer's state when Run returns,
+// whether the run finished, stopped or failed (what it finished is on
+// disk by then): a REPL or kernel session would otherwise hold them (four
 // times the parameters) until Go's finalizers ran, which a small Go heap
 // may put off indefinitely.
 func (r *runner) release() {

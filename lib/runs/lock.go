@@ -3,6 +3,7 @@ package runs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,7 +19,7 @@ var ErrRunning = errors.New("run in use")
 // ErrRunning that names that process.
 func Lock(dir string) (release func(), err error) {
 	path := filepath.Join(dir, LockFile)
-	for {
+	for try := 1; ; try++ {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
 			return nil, err
@@ -39,8 +40,15 @@ func Lock(dir string) (release func(), err error) {
 		// file we locked may no longer be the one at path; a third process
 		// would then lock a new file there and both would go on. Only the
 		// lock on the file path names counts: otherwise try again.
-		if !samePath(f, path) {
+		same, err := samePath(f, path)
+		if err != nil || !same {
 			f.Close()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", path, err)
+			}
+			if try == 100 { // holders come and go without end: give up rather than spin
+				return nil, fmt.Errorf("%s is in use: its lock file was replaced 100 times while this process took it: %w", dir, ErrRunning)
+			}
 			continue
 		}
 		f.Truncate(0)
@@ -57,12 +65,19 @@ func Lock(dir string) (release func(), err error) {
 // use it to let another holder replace the file in that moment.
 var lockOpened = func(path string) {}
 
-// samePath says whether the open file f is the file at path now.
-func samePath(f *os.File, path string) bool {
+// samePath says whether the open file f is the file at path now; no file
+// at path (the holder removed it) is false, not an error.
+func samePath(f *os.File, path string) (bool, error) {
 	held, err := f.Stat()
 	if err != nil {
-		return false
+		return false, err
 	}
 	now, err := os.Stat(path)
-	return err == nil && os.SameFile(held, now)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(held, now), nil
 }
