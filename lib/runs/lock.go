@@ -39,7 +39,7 @@ func Lock(dir string) (release func(), err error) {
 		// The holder before us removes the file before it unlocks, so the
 		// file we locked may no longer be the one at path; a third process
 		// would then lock a new file there and both would go on. Only the
-		// lock on the file path names counts: otherwise try again.
+		// lock on the file that path names counts: otherwise try again.
 		same, err := samePath(f, path)
 		if err != nil || !same {
 			f.Close()
