@@ -14,6 +14,7 @@ func init() {
 	imports.Packages["github.com/nerlab/nerlab/lib/wiki"] = imports.Package{
 		Name: "wiki",
 		Binds: map[string]r.Value{
+			"FormatAuto":          r.ValueOf(p.FormatAuto),
 			"FormatJSONL":         r.ValueOf(p.FormatJSONL),
 			"FormatMediaWiki":     r.ValueOf(p.FormatMediaWiki),
 			"FormatText":          r.ValueOf(p.FormatText),
@@ -31,6 +32,7 @@ func init() {
 			"Reader":  r.TypeOf((*p.Reader)(nil)).Elem(),
 		},
 		Untypeds: map[string]string{
+			"FormatAuto":          "string:auto",
 			"FormatJSONL":         "string:jsonl",
 			"FormatMediaWiki":     "string:mediawiki",
 			"FormatText":          "string:text",
@@ -40,6 +42,7 @@ func init() {
 	docs["github.com/nerlab/nerlab/lib/wiki"] = map[string]string{
 		"Anchor":              "Anchor is a link in an article's text.\n\nStart and End are byte offsets (not runes) into\nParagraphs[Paragraph], so that Paragraphs[Paragraph][Start:End] ==\nText: Go slices strings by bytes, and a caller that needs runes counts\nthem with utf8.RuneCountInString on the prefix. Text never starts or\nends with white space and is never empty.\n\nTarget is the linked article's title as the link names it, URL-decoded\n(WikiExtractor writes it escaped), with \"_\" read as a space, the\nsection after \"#\" dropped and the first letter upper-cased, as\nMediaWiki resolves titles; a link to a section of the same article\nkeeps its \"#section\".",
 		"Article":             "Article is one document of a knowledge corpus: a title, its paragraphs\nof plain text and the links in them.",
+		"FormatAuto":          "FormatAuto asks Open to detect the format; the commands' format flags\noffer it beside Formats.",
 		"FormatJSONL":         "Formats of knowledge corpora.",
 		"FormatMediaWiki":     "Formats of knowledge corpora.",
 		"FormatText":          "Formats of knowledge corpora.",
@@ -47,7 +50,7 @@ func init() {
 		"Formats":             "Formats lists the corpus formats Open reads.",
 		"NewReader":           "NewReader reads a corpus in format (not \"\") from r; name is what errors\ncall it.",
 		"NormalizeTarget":     "NormalizeTarget returns a link target as MediaWiki resolves it to a\ntitle: \"_\" is a space, runs of spaces are one, the section after \"#\" is\ndropped (unless the link is to a section of its own article, \"#History\")\nand the first letter is upper case.",
-		"Open":                "Open opens a corpus file in format (\"\" detects it: .jsonl is JSONL,\n.xml a MediaWiki dump, a file starting with <doc WikiExtractor output,\nanything else plain text). .bz2 and .gz files are decompressed as they\nare read.",
+		"Open":                "Open opens a corpus file in format (\"\" or \"auto\" detects it: .jsonl is JSONL,\n.xml a MediaWiki dump, a file starting with <doc WikiExtractor output,\nanything else plain text). .bz2 and .gz files are decompressed as they\nare read.",
 		"Reader":              "Reader streams the articles of a corpus file.",
 		"StripWikitext":       "StripWikitext reduces MediaWiki markup to plain paragraphs (Wikitext\nwithout the anchors).",
 		"Wikitext":            "Wikitext reduces MediaWiki markup to plain paragraphs and the anchors\nof its links: comments, references, templates, tables, media and\ncategory links and HTML are removed; [[target|label]] keeps its label\nand [[target]] its target (without a #section), each an anchor together\nwith the lower-case letters that follow it ([[dog]]s is \"dogs\", as\nMediaWiki shows it); external links keep their label; headings and list\nmarkers go.\n\nThe anchors are found while the markup is taken out: the links are\nreplaced first, and every later edit of the text (a tag removed, an\nentity decoded, spaces collapsed, lines joined) moves the anchors'\noffsets with it, so the text is exactly what it would be without them.",

@@ -56,7 +56,7 @@ The config is a YAML file (see data/configs/pretrain-world.yaml) or the flags;
 		Flags: []Param{
 			{Name: "config", Short: "c", Kind: Path, Help: "pretraining YAML"},
 			{Name: "corpus", Kind: Path, Repeat: true, Help: "knowledge corpus file (repeatable; replaces the config's)"},
-			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, wiki.Formats...), Help: "corpus format (default: the config's, or detected)"},
+			{Name: "format", Kind: Choice, Choices: append([]string{wiki.FormatAuto}, wiki.Formats...), Help: "corpus format (default: the config's, or detected)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "run folder (default: the config's out)"},
 			{Name: "from", Kind: Path, Help: "Hugging Face BERT folder to continue pretraining"},
 			{Name: "set", Kind: String, Repeat: true, Help: "override a key, e.g. --set train.steps=500 (repeatable)",

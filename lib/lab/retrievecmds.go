@@ -53,7 +53,7 @@ words' vectors, and searches become hybrid (BM25 and vector similarity).`,
 		Flags: []Param{
 			{Name: "corpus", Kind: Path, Repeat: true, Help: "corpus file (repeatable)"},
 			{Name: "out", Short: "o", Kind: Path, Help: "index folder to build"},
-			{Name: "format", Kind: Choice, Choices: append([]string{"auto"}, wiki.Formats...), Default: "auto", Help: "corpus format"},
+			{Name: "format", Kind: Choice, Choices: append([]string{wiki.FormatAuto}, wiki.Formats...), Default: wiki.FormatAuto, Help: "corpus format"},
 			{Name: "sentences", Kind: Int, Min: atLeast(1), Default: "3", Help: "sentences per passage"},
 			{Name: "stride", Kind: Int, Min: atLeast(0), Default: "0", Help: "sentences between passage starts (0: the passage length, no overlap)"},
 			{Name: "fresh", Kind: Bool, Help: "rebuild from scratch instead of continuing"},
@@ -129,9 +129,6 @@ func indexBuild(ctx context.Context, env *Env, in *Input) error {
 		return err
 	}
 	format := in.Flag("format")
-	if format == "auto" {
-		format = ""
-	}
 	backend := retrieve.Backend{Kind: in.Flag("backend")}
 	if backend.Kind == weaviate.Kind {
 		wo := weaviateOptions(in, env)

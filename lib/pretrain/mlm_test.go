@@ -212,11 +212,7 @@ func heldOutBatch(t *testing.T, dir string, cfg Config) referenceBatch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	format := cfg.Format
-	if format == "auto" {
-		format = ""
-	}
-	corpus, err := ReadCorpus(context.Background(), cfg.Corpus, format, tok, cfg.Train.HeldOutEvery, nil)
+	corpus, err := ReadCorpus(context.Background(), cfg.Corpus, cfg.Format, tok, cfg.Train.HeldOutEvery, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,9 +93,6 @@ func Run(ctx context.Context, cfg Config, opt Options) (res *Result, err error) 
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	if cfg.Format == "auto" {
-		cfg.Format = ""
-	}
 	emit := func(e Event) {
 		if opt.Events != nil {
 			e.Steps = cfg.Train.Steps

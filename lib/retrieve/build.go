@@ -18,7 +18,7 @@ import (
 // BuildOptions say what goes into an index.
 type BuildOptions struct {
 	Corpora   []string // corpus files
-	Format    string   // "" detects each file's format
+	Format    string   // "" or wiki.FormatAuto detects each file's format
 	Passages  PassageOptions
 	BatchSize int // passages per index batch and per progress save (default 2000)
 	// Fresh removes an existing index first (for a remote one: what it

@@ -58,6 +58,10 @@ const (
 	FormatMediaWiki     = "mediawiki"     // a Wikipedia XML dump (pages-articles)
 )
 
+// FormatAuto asks Open to detect the format; the commands' format flags
+// offer it beside Formats.
+const FormatAuto = "auto"
+
 // Formats lists the corpus formats Open reads.
 var Formats = []string{FormatWikiExtractor, FormatJSONL, FormatText, FormatMediaWiki}
 
@@ -69,7 +73,7 @@ type Reader interface {
 	Close() error
 }
 
-// Open opens a corpus file in format ("" detects it: .jsonl is JSONL,
+// Open opens a corpus file in format ("" or "auto" detects it: .jsonl is JSONL,
 // .xml a MediaWiki dump, a file starting with <doc WikiExtractor output,
 // anything else plain text). .bz2 and .gz files are decompressed as they
 // are read.
@@ -92,7 +96,7 @@ func Open(path, format string) (Reader, error) {
 		r, name = gz, strings.TrimSuffix(name, ".gz")
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
-	if format == "" {
+	if format == "" || format == FormatAuto {
 		if format, err = detect(name, br); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("%s: %w", path, err)

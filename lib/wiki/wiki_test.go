@@ -189,9 +189,11 @@ func TestOpenGzipAndDetectByContent(t *testing.T) {
 	w.Write([]byte(body))
 	w.Close()
 	for _, path := range []string{write(t, "kb.jsonl.gz", gz.String()), write(t, "kb.data", body)} {
-		arts, err := readAll(t, path, "")
-		if err != nil || len(arts) != 2 || arts[1].Title != "Stedian Restous" || arts[1].Paragraphs[0] != "Stedian Restous is a painter." {
-			t.Errorf("%s: %v %+v", filepath.Base(path), err, arts)
+		for _, format := range []string{"", FormatAuto} {
+			arts, err := readAll(t, path, format)
+			if err != nil || len(arts) != 2 || arts[1].Title != "Stedian Restous" || arts[1].Paragraphs[0] != "Stedian Restous is a painter." {
+				t.Errorf("%s, format %q: %v %+v", filepath.Base(path), format, err, arts)
+			}
 		}
 	}
 	broken := write(t, "kb.jsonl.gz", "not gzip at all")
