@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/nerlab/nerlab/lib/wiki"
 )
 
 // Config is a pretraining run. Start from Defaults: a YAML file is read
@@ -217,8 +219,13 @@ func (c *Config) Set(assignment string) error {
 	return nil
 }
 
-// yamlText is c as YAML (the run folder's pretrain.yaml).
+// yamlText is c as YAML (the run folder's pretrain.yaml). "auto" and ""
+// both detect the format, so they are written alike: a run started with
+// one resumes with the other.
 func (c Config) yamlText() ([]byte, error) {
+	if c.Format == wiki.FormatAuto {
+		c.Format = ""
+	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/nerlab/nerlab/lib/embed"
 	"github.com/nerlab/nerlab/lib/torch"
+	"github.com/nerlab/nerlab/lib/wiki"
 )
 
 // writeCorpus writes a small JSONL knowledge corpus of generated
@@ -171,6 +172,12 @@ func TestResumeIsExact(t *testing.T) {
 	}
 	if got := losses(t, whole.Out, KindTrain); len(got) != 9 {
 		t.Errorf("%d loss lines after a rerun; want 9", len(got))
+	}
+	// The format spelt "auto" instead of "" is the same config.
+	auto := whole
+	auto.Format = wiki.FormatAuto
+	if again, err := Run(context.Background(), auto, Options{}); err != nil || again.Step != 9 {
+		t.Errorf("rerun with format auto: %+v, %v", again, err)
 	}
 	// Another config is refused, unless fresh.
 	other := whole
