@@ -114,23 +114,35 @@ func (c BertConfig) InputLimit() int64 {
 	return c.MaxPositionEmbeddings - c.PadTokenID - 1
 }
 
+// OptionError is an option of TransformerConfig that does not fit the
+// model. Option is its name in an experiment's embeddings.transformer
+// section (layers, pooling, max_length, stride), so that the experiment
+// can point at the line that set it rather than at the model's.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
 // check validates the options against the model; where names the folder
 // or file they come from.
 func (c *TransformerConfig) check(where string) error {
 	n := c.Config.NumHiddenLayers
 	for _, l := range c.Layers {
 		if l < -n || l > n {
-			return fmt.Errorf("%s: layer %d; a model of %d layers has hidden states 0 to %d (or -1 to -%d from the top)", where, l, n, n, n)
+			return &OptionError{"layers", fmt.Errorf("%s: layer %d; a model of %d layers has hidden states 0 to %d (or -1 to -%d from the top)", where, l, n, n, n)}
 		}
 	}
 	if !slices.Contains(Poolings, c.Pooling) {
-		return fmt.Errorf("%s: pooling %q; expected one of %s", where, c.Pooling, strings.Join(Poolings, ", "))
+		return &OptionError{"pooling", fmt.Errorf("%s: pooling %q; expected one of %s", where, c.Pooling, strings.Join(Poolings, ", "))}
 	}
 	if limit := int(c.Config.InputLimit()); c.MaxLength < 3 || c.MaxLength > limit {
-		return fmt.Errorf("%s: max_length %d; the model reads 3 to %d pieces at once", where, c.MaxLength, limit)
+		return &OptionError{"max_length", fmt.Errorf("%s: max_length %d; the model reads 3 to %d pieces at once", where, c.MaxLength, limit)}
 	}
 	if c.Stride < 0 || c.Stride > (c.MaxLength-2)/2 {
-		return fmt.Errorf("%s: stride %d; windows of %d pieces can share 1 to %d (0 means half a window)", where, c.Stride, c.MaxLength-2, (c.MaxLength-2)/2)
+		return &OptionError{"stride", fmt.Errorf("%s: stride %d; windows of %d pieces can share 1 to %d (0 means half a window)", where, c.Stride, c.MaxLength-2, (c.MaxLength-2)/2)}
 	}
 	if c.tok != nil {
 		s := c.tok.Specials()

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/sugarme/gotch"
@@ -62,8 +63,15 @@ func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 		t := &embed.TransformerConfig{Layers: layers, LayerMean: tr.LayerMean, Pooling: tr.Pooling, FineTune: tr.FineTune,
 			MaxLength: tr.MaxLength, Stride: tr.Stride}
 		if err := t.From(tr.Model); err != nil {
-			if at := exp.Where("embeddings.transformer.model"); at != "" {
-				return cfg, fmt.Errorf("%s: embeddings.transformer.model: %w", at, err)
+			// An option that does not fit the model (a layer it lacks, a
+			// stride too long for its windows) is reported at the option;
+			// anything else (no config.json, no tokenizer) at the folder.
+			key := "embeddings.transformer.model"
+			if opt := (*embed.OptionError)(nil); errors.As(err, &opt) {
+				key = "embeddings.transformer." + opt.Option
+			}
+			if at := exp.Where(key); at != "" {
+				return cfg, fmt.Errorf("%s: %s: %w", at, key, err)
 			}
 			return cfg, err
 		}

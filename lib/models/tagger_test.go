@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"github.com/nerlab/nerlab/lib/config"
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/embed/berttest"
 	"github.com/nerlab/nerlab/lib/tagger"
 	"github.com/nerlab/nerlab/lib/torch"
 )
@@ -115,5 +117,37 @@ func TestVectorsErrorNamesTheLine(t *testing.T) {
 	_, err = TaggerConfig(exp)
 	if err == nil || !strings.HasPrefix(err.Error(), path+":4: embeddings.word.vectors: ") || !strings.Contains(err.Error(), "missing.vec") {
 		t.Errorf("error %v; expected it to start with %s:4: embeddings.word.vectors", err, path)
+	}
+}
+
+// TestTransformerOptionErrorsNameTheirLine: an option that does not fit the
+// model is reported at its own line, a folder that is not a model at the
+// line naming it.
+func TestTransformerOptionErrorsNameTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "tiny")
+	if _, err := berttest.Write(model, "bert", 5); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "exp.yaml")
+	for _, tc := range []struct {
+		model, option, want string
+		line                int
+	}{
+		{model, "layers: \"-1,7\"", "embeddings.transformer.layers: " + model + ": layer 7;", 5},
+		{model, "pooling: first\n    max_length: 1000", "embeddings.transformer.max_length: " + model + ": max_length 1000;", 6},
+		{model, "max_length: 20\n    stride: 12", "embeddings.transformer.stride: " + model + ": stride 12;", 6},
+		{filepath.Join(dir, "none"), "stride: 12", "embeddings.transformer.model: ", 4},
+	} {
+		yaml := "data: {train: x.conll}\nembeddings:\n  transformer:\n    model: " + tc.model + "\n    " + tc.option + "\n"
+		exp, err := config.Parse([]byte(yaml), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = TaggerConfig(exp)
+		prefix := fmt.Sprintf("%s:%d: %s", path, tc.line, tc.want)
+		if err == nil || !strings.HasPrefix(err.Error(), prefix) {
+			t.Errorf("%q: error %v; expected it to start with %s", tc.option, err, prefix)
+		}
 	}
 }
