@@ -6,6 +6,7 @@
 #
 #   bench/clner/wnut17.sh [OUT]          (default runs/clner-wnut17)
 #   SEEDS="1 2 3" KINDS="baseline context cl-l2 cl-kl" THREADS=1
+#   SET="model.linear_init=torch"   (key=value settings added to every training)
 #
 # Needs `make build` (bin/nerlab) and the encoder of
 # `nerlab pretrain data/configs/pretrain-wiki-4x256.yaml` (ENCODER, default
@@ -56,6 +57,7 @@ for seed in $seeds; do
     echo "training $run"
     common=(--out "$run" --fresh --set "train.seed=$seed" --set "train.threads=$threads"
             --set "embeddings.transformer.model=$encoder")
+    for kv in ${SET:-}; do common+=(--set "$kv"); done
     case $kind in
       baseline) $nl train data/configs/wnut17_bert.yaml "${common[@]}" ;;
       context) $nl train data/configs/wnut17_bert_context.yaml "${common[@]}" ;;

@@ -7,6 +7,7 @@
 #
 #   bench/clner/world.sh [OUT]          (default runs/clner-world)
 #   SEEDS="1 2 3" KINDS="baseline context twoview cl-l2 cl-kl" THREADS=1 NAME_CUE=0.5
+#   SET="model.linear_init=torch"   (key=value settings added to every training)
 #
 # Needs `make build` first (bin/nerlab). Layout: OUT/world (sentences and
 # encyclopedia), OUT/index, OUT/context (the context views), OUT/runs.
@@ -47,6 +48,7 @@ for seed in $seeds; do
     run=$out/runs/$kind-s$seed
     [ -f "$run/results.json" ] && continue
     common=(--out "$run" --fresh --set "train.seed=$seed" --set "train.threads=$threads")
+    for kv in ${SET:-}; do common+=(--set "$kv"); done
     warm=()
     case $kind in *-warm)
       # The context model of the same seed is the starting point.

@@ -25,6 +25,7 @@ func init() {
 			"LoadVarStore":           r.ValueOf(p.LoadVarStore),
 			"MustFromFloat32s":       r.ValueOf(p.MustFromFloat32s),
 			"MustFromInt64s":         r.ValueOf(p.MustFromInt64s),
+			"NewLinear":              r.ValueOf(p.NewLinear),
 			"NoGrad":                 r.ValueOf(p.NoGrad),
 			"ParseSafetensors":       r.ValueOf(p.ParseSafetensors),
 			"ParseSafetensorsHeader": r.ValueOf(p.ParseSafetensorsHeader),

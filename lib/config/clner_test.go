@@ -47,7 +47,7 @@ func TestCLNERFile(t *testing.T) {
 		t.Errorf("embeddings.transformer = %+v; want %+v", e.Embeddings.Transformer, wantTransformer)
 	}
 	wantModel := Model{UseRNN: true, HiddenSize: 128, RNNLayers: 2, UseCRF: true, Constraints: true,
-		Dropout: 0.1, WordDropout: 0.1, LockedDropout: 0.25}
+		Dropout: 0.1, WordDropout: 0.1, LockedDropout: 0.25, LinearInit: "normal"}
 	if e.Model != wantModel {
 		t.Errorf("model = %+v\nwant %+v", e.Model, wantModel)
 	}

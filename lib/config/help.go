@@ -42,6 +42,7 @@ var help = map[string]string{
 	"model.word_dropout":   "probability of dropping a whole word's embedding, in [0, 1)",
 	"model.locked_dropout": "dropout with one mask per sentence (variational), in [0, 1)",
 	"model.reproject":      "linear map of the stacked embeddings before the BiLSTM",
+	"model.linear_init":    "how the output and reprojection layers start: normal (weights N(0, 1)) or torch (U(±1/√inputs), as torch.nn.Linear)",
 
 	"train.optimizer":         "sgd (annealed on plateau) or adamw (linear warmup then decay)",
 	"train.learning_rate":     "initial learning rate",

@@ -84,9 +84,9 @@ func TestKeys(t *testing.T) {
 		}
 	}
 	// 2 top + 5 data + 1+5 context + 1+5 word + 1+4 char + 1+7 transformer
-	// + 9 model + 32 train.
-	if len(keys) != 73 {
-		t.Errorf("len(Keys()) = %d; want 73", len(keys))
+	// + 10 model + 32 train.
+	if len(keys) != 74 {
+		t.Errorf("len(Keys()) = %d; want 74", len(keys))
 	}
 	for _, k := range []string{"data", "model", "data.context.context", "Path", "lines"} {
 		if slices.Contains(keys, k) {

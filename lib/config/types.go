@@ -89,6 +89,10 @@ type Model struct {
 	WordDropout   float64 `yaml:"word_dropout" json:"word_dropout"`
 	LockedDropout float64 `yaml:"locked_dropout" json:"locked_dropout"`
 	Reproject     bool    `yaml:"reproject" json:"reproject"` // linear map of the stacked embeddings before the RNN
+	// LinearInit is how the output and reprojection layers start: one of
+	// tagger.LinearInits (normal, nerlab's default; torch, as
+	// torch.nn.Linear and so flair's tagger).
+	LinearInit string `yaml:"linear_init" json:"linear_init"`
 }
 
 // Train holds the optimisation recipe.
@@ -160,7 +164,7 @@ func Default() Experiment {
 			Char: &CharEmbeddings{Encoder: "lstm", Dim: 25, Hidden: 25, Kernel: 3},
 		},
 		Model: Model{UseRNN: true, HiddenSize: 256, RNNLayers: 1, UseCRF: true, Constraints: true,
-			WordDropout: 0.05, LockedDropout: 0.5},
+			WordDropout: 0.05, LockedDropout: 0.5, LinearInit: "normal"},
 		Train: Train{Optimizer: "sgd", LearningRate: 0.1, MiniBatchSize: 32, EvalBatchSize: 64,
 			MaxEpochs: 100, Patience: 3, AnnealFactor: 0.5, MinLearningRate: 1e-4, WarmupFraction: 0.1,
 			WeightDecay: 0.01, ClipNorm: 5, Accumulate: 1, CRFLRMultiplier: 1, Shuffle: true, Seed: 1,

@@ -158,6 +158,9 @@ func (v *validator) model() {
 	v.fraction("model.dropout", m.Dropout, false)
 	v.fraction("model.word_dropout", m.WordDropout, false)
 	v.fraction("model.locked_dropout", m.LockedDropout, false)
+	if !slices.Contains(linearInits, m.LinearInit) {
+		v.fail("model.linear_init", "%q; expected one of %s", m.LinearInit, strings.Join(linearInits, ", "))
+	}
 }
 
 func (v *validator) train() {
@@ -328,6 +331,9 @@ func validGroupName(name string) bool {
 // embedPoolings are lib/embed's Poolings (lib/config does not import the
 // libtorch packages).
 var embedPoolings = []string{"first", "last", "mean", "first_last"}
+
+// linearInits are lib/tagger's LinearInits (likewise).
+var linearInits = []string{"normal", "torch"}
 
 // ParseLayers reads a transformer's layers in flair's form, "-1" or
 // "-1,-2,-3,-4" (spaces allowed): hidden-state numbers, negative from the

@@ -126,7 +126,7 @@ func NewBert(c BertConfig, device gotch.Device) *Bert {
 // BuildBert builds a BERT of the given shape under p, a path of another
 // model's store (a tagger's transformer.), its parameters named under p
 // as BertModel's state dict names them. The weights are those a BertModel
-// starts from before loading: zeros for the embedding tables, libtorch's
+// starts from before loading: zeros for the embedding tables, gotch's
 // default initialisation for the linear maps, ones and zeros for the
 // layer norms; LoadWeights replaces them.
 func BuildBert(c BertConfig, p *nn.Path) *Bert {
@@ -150,6 +150,10 @@ func BuildBert(c BertConfig, p *nn.Path) *Bert {
 		return l
 	}
 	linear := func(p *nn.Path, name string, in, out int64) *nn.Linear {
+		// gotch's initial values (not PyTorch's: see torch.NewLinear)
+		// never reach a model: a Bert is loaded or initialised as BERT
+		// is (pretrain.NewMaskedLM). The draws stay, as every seeded
+		// pretraining so far followed them.
 		l := nn.NewLinear(p, in, out, nn.DefaultLinearConfig())
 		keep(p, name, "weight", "bias")
 		return l

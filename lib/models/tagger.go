@@ -36,7 +36,7 @@ func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 		TagScheme: exp.Data.TagScheme,
 		Model: tagger.Layers{UseRNN: m.UseRNN, HiddenSize: m.HiddenSize, RNNLayers: m.RNNLayers, UseCRF: m.UseCRF,
 			Constraints: m.Constraints, Dropout: m.Dropout, WordDropout: m.WordDropout, LockedDropout: m.LockedDropout,
-			Reproject: m.Reproject},
+			Reproject: m.Reproject, LinearInit: m.LinearInit},
 	}
 	if w := exp.Embeddings.Word; w != nil {
 		word := &embed.WordConfig{Dim: w.Dim, MinCount: w.MinCount, LowercaseFallback: w.LowercaseFallback, Frozen: w.Frozen}

@@ -21,7 +21,7 @@ import (
 func TestTaggerConfigTranslatesTheExperiment(t *testing.T) {
 	exp := config.Default()
 	exp.Data.TagScheme = "bio"
-	exp.Model.Dropout, exp.Model.Reproject, exp.Model.RNNLayers = 0.25, true, 2
+	exp.Model.Dropout, exp.Model.Reproject, exp.Model.RNNLayers, exp.Model.LinearInit = 0.25, true, 2, "torch"
 	exp.Embeddings.Word.Frozen, exp.Embeddings.Word.MinCount = true, 3
 	exp.Embeddings.Char.Encoder, exp.Embeddings.Char.Kernel = "cnn", 5
 	cfg, err := TaggerConfig(&exp)
@@ -29,7 +29,7 @@ func TestTaggerConfigTranslatesTheExperiment(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLayers := tagger.Layers{UseRNN: true, HiddenSize: 256, RNNLayers: 2, UseCRF: true, Constraints: true,
-		Dropout: 0.25, WordDropout: 0.05, LockedDropout: 0.5, Reproject: true}
+		Dropout: 0.25, WordDropout: 0.05, LockedDropout: 0.5, Reproject: true, LinearInit: "torch"}
 	if cfg.TagScheme != "bio" || cfg.Model != wantLayers {
 		t.Errorf("scheme %q, layers %+v; want bio, %+v", cfg.TagScheme, cfg.Model, wantLayers)
 	}
@@ -149,5 +149,28 @@ func TestTransformerOptionErrorsNameTheirLine(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), prefix) {
 			t.Errorf("%q: error %v; expected it to start with %s", tc.option, err, prefix)
 		}
+	}
+}
+
+// TestLinearInitsAgree: the experiment accepts every way the tagger can
+// start its linear layers, passes it on, and refuses others at the key.
+func TestLinearInitsAgree(t *testing.T) {
+	for _, init := range tagger.LinearInits {
+		exp := config.Default()
+		exp.Data.Train = "x.conll"
+		exp.Model.LinearInit = init
+		if err := exp.Validate(); err != nil {
+			t.Errorf("linear_init %s: %v", init, err)
+		}
+		cfg, err := TaggerConfig(&exp)
+		if err != nil || cfg.Model.LinearInit != init {
+			t.Errorf("linear_init %s reaches the tagger as %q (%v)", init, cfg.Model.LinearInit, err)
+		}
+	}
+	exp := config.Default()
+	exp.Data.Train = "x.conll"
+	exp.Model.LinearInit = "xavier"
+	if err := exp.Validate(); err == nil || !strings.Contains(err.Error(), "model.linear_init") {
+		t.Errorf("linear_init xavier: %v", err)
 	}
 }

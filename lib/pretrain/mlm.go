@@ -69,7 +69,8 @@ func NewMaskedLM(c embed.BertConfig, device gotch.Device) *MaskedLM {
 }
 
 // buildMaskedLM makes the model's variables (their weights still to be
-// initialised or loaded).
+// initialised or loaded: the values gotch's layers start from, dense's
+// included, never reach a model; see embed.BuildBert).
 func buildMaskedLM(c embed.BertConfig, device gotch.Device) *MaskedLM {
 	vs := nn.NewVarStore(device)
 	b := embed.BuildBert(c, vs.Root().Sub("bert"))

@@ -9,6 +9,7 @@ package tagger
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sugarme/gotch"
@@ -18,6 +19,7 @@ import (
 	"github.com/nerlab/nerlab/lib/corpus"
 	"github.com/nerlab/nerlab/lib/crf"
 	"github.com/nerlab/nerlab/lib/embed"
+	"github.com/nerlab/nerlab/lib/torch"
 )
 
 // FormatVersion is written into saved models; loading refuses other
@@ -58,6 +60,28 @@ type Layers struct {
 	WordDropout   float64 `json:"word_dropout"`
 	LockedDropout float64 `json:"locked_dropout"`
 	Reproject     bool    `json:"reproject"` // linear map of the stacked embeddings before the RNN
+	// LinearInit is one of LinearInits ("" is normal); it matters only
+	// when the tagger is built, not when it is loaded.
+	LinearInit string `json:"linear_init,omitempty"`
+}
+
+// LinearInits are the ways the output and reprojection layers can start.
+// normal is gotch's linear layer: weights from N(0, 1), biases from
+// U(±1/√outputs). torch is torch.nn.Linear's, and so flair's: weights and
+// biases from U(±1/√inputs), 20 to 40 times smaller for 128 to 512
+// inputs. normal stays the default because the BiLSTM learns faster from
+// it: on the demo world, 8 epochs, its context view reaches 84 test F1
+// where torch's reaches 57. A fine-tuned transformer does 2 points better
+// with torch (BENCHMARKS.md, "how the output layer starts").
+var LinearInits = []string{"normal", "torch"}
+
+// newLinear makes a linear layer of the tagger, started as init (checked
+// by New) says.
+func newLinear(p *nn.Path, in, out int64, init string) *nn.Linear {
+	if init == "torch" {
+		return torch.NewLinear(p, in, out)
+	}
+	return nn.NewLinear(p, in, out, nn.DefaultLinearConfig())
 }
 
 // Tagger is a sequence tagger with its weights.
@@ -105,6 +129,10 @@ func New(cfg Config, device gotch.Device) (*Tagger, error) {
 		t.numTags -= 2
 	}
 	root := t.VS.Root()
+	if init := cfg.Model.LinearInit; init != "" && !slices.Contains(LinearInits, init) {
+		// before the embeddings, which may load a transformer
+		return nil, fmt.Errorf("linear_init %q; expected one of %s", init, strings.Join(LinearInits, ", "))
+	}
 	if len(cfg.Embeddings) == 0 {
 		return nil, fmt.Errorf("the model has no embeddings; expected at least one encoder (%s)", strings.Join(embed.Kinds(), ", "))
 	}
@@ -132,7 +160,7 @@ func New(cfg Config, device gotch.Device) (*Tagger, error) {
 	t.embed = embed.NewStack(device, parts...)
 	dim := int64(t.embed.Dim())
 	if cfg.Model.Reproject {
-		t.project = nn.NewLinear(root.Sub("reproject"), dim, dim, nn.DefaultLinearConfig())
+		t.project = newLinear(root.Sub("reproject"), dim, dim, cfg.Model.LinearInit)
 	}
 	if cfg.Model.UseRNN {
 		layers := max(cfg.Model.RNNLayers, 1)
@@ -142,7 +170,7 @@ func New(cfg Config, device gotch.Device) (*Tagger, error) {
 		t.rnn = embed.NewBiLSTM(root.Sub("rnn"), int(dim), cfg.Model.HiddenSize, layers)
 		dim = int64(t.rnn.OutDim())
 	}
-	t.out = nn.NewLinear(root.Sub("out"), dim, int64(t.numTags), nn.DefaultLinearConfig())
+	t.out = newLinear(root.Sub("out"), dim, int64(t.numTags), cfg.Model.LinearInit)
 	if cfg.Model.UseCRF {
 		t.crf = crf.New(root.Sub("crf"), t.numTags)
 		if cfg.Model.Constraints {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -398,5 +399,43 @@ func TestResolveModelDir(t *testing.T) {
 	touch(lone, "final-model", ConfigFile)
 	if dir, err := ResolveModelDir(lone); err != nil || dir != filepath.Join(lone, "final-model") {
 		t.Errorf("final-model alone: %s, %v", dir, err)
+	}
+}
+
+// TestLinearInit: with linear_init torch the output and reprojection
+// layers start as torch.nn.Linear does (flair's tagger is made of them),
+// every weight and bias within ±1/√inputs; by default (normal) their
+// weights are N(0, 1), as every tagger nerlab trained before the option
+// had. An unknown way is refused before anything is built.
+func TestLinearInit(t *testing.T) {
+	for _, init := range []string{"torch", ""} {
+		cfg := flairRecipe()
+		cfg.Model.Reproject, cfg.Model.LinearInit = true, init
+		tg := build(t, cfg, sampleCorpus(t))
+		inputs := map[string]float64{"reproject": float64(tg.embed.Dim()), "out": float64(tg.rnn.OutDim())}
+		vars := tg.VS.Variables()
+		for _, layer := range []string{"reproject", "out"} {
+			w, b := vars[layer+".weight"], vars[layer+".bias"]
+			bound := 1 / math.Sqrt(inputs[layer])
+			wMax := w.MustAbs(false).MustMax(true).Float64Values()[0]
+			bMax := b.MustAbs(false).MustMax(true).Float64Values()[0]
+			std := w.MustStd(true, false).Float64Values()[0]
+			switch init {
+			case "torch":
+				if wMax > bound || wMax < bound/2 || bMax > bound {
+					t.Errorf("torch: %s reaches %.4f (bias %.4f); torch.nn.Linear draws from ±%.4f", layer, wMax, bMax, bound)
+				}
+			default:
+				if std < 0.9 || std > 1.1 {
+					t.Errorf("normal: %s's weights have sd %.3f; expected N(0, 1)", layer, std)
+				}
+			}
+		}
+		runtime.KeepAlive(tg) // vars copies the store's handles; the tagger's finalizers free them
+	}
+	cfg := smallConfig()
+	cfg.Model.LinearInit = "xavier"
+	if _, _, err := Build(cfg, []*corpus.Corpus{sampleCorpus(t)}, nil, gotch.CPU); err == nil || !strings.Contains(err.Error(), `linear_init "xavier"; expected one of normal, torch`) {
+		t.Errorf("linear_init xavier: %v", err)
 	}
 }
