@@ -6,7 +6,9 @@
 #
 #   bench/clner/wnut17.sh [OUT]          (default runs/clner-wnut17)
 #   SEEDS="1 2 3" KINDS="baseline context cl-l2 cl-kl" THREADS=1
-#   SET="model.linear_init=torch"   (key=value settings added to every training)
+#   SET="model.linear_init=torch"   (key=value settings, without spaces, added
+#   to every training; give such runs an OUT of their own, since finished runs
+#   in OUT are kept whatever SET says)
 #
 # Needs `make build` (bin/nerlab) and the encoder of
 # `nerlab pretrain data/configs/pretrain-wiki-4x256.yaml` (ENCODER, default

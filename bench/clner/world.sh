@@ -7,7 +7,9 @@
 #
 #   bench/clner/world.sh [OUT]          (default runs/clner-world)
 #   SEEDS="1 2 3" KINDS="baseline context twoview cl-l2 cl-kl" THREADS=1 NAME_CUE=0.5
-#   SET="model.linear_init=torch"   (key=value settings added to every training)
+#   SET="model.linear_init=torch"   (key=value settings, without spaces, added
+#   to every training; give such runs an OUT of their own, since finished runs
+#   in OUT are kept whatever SET says)
 #
 # Needs `make build` first (bin/nerlab). Layout: OUT/world (sentences and
 # encyclopedia), OUT/index, OUT/context (the context views), OUT/runs.

@@ -158,8 +158,8 @@ func (v *validator) model() {
 	v.fraction("model.dropout", m.Dropout, false)
 	v.fraction("model.word_dropout", m.WordDropout, false)
 	v.fraction("model.locked_dropout", m.LockedDropout, false)
-	if !slices.Contains(linearInits, m.LinearInit) {
-		v.fail("model.linear_init", "%q; expected one of %s", m.LinearInit, strings.Join(linearInits, ", "))
+	if !slices.Contains(LinearInits, m.LinearInit) {
+		v.fail("model.linear_init", "%q; expected one of %s", m.LinearInit, strings.Join(LinearInits, ", "))
 	}
 }
 
@@ -332,8 +332,10 @@ func validGroupName(name string) bool {
 // libtorch packages).
 var embedPoolings = []string{"first", "last", "mean", "first_last"}
 
-// linearInits are lib/tagger's LinearInits (likewise).
-var linearInits = []string{"normal", "torch"}
+// LinearInits are the values model.linear_init takes: lib/tagger's
+// LinearInits, which lib/models checks they equal (lib/config does not
+// import the libtorch packages).
+var LinearInits = []string{"normal", "torch"}
 
 // ParseLayers reads a transformer's layers in flair's form, "-1" or
 // "-1,-2,-3,-4" (spaces allowed): hidden-state numbers, negative from the

@@ -125,10 +125,10 @@ func NewBert(c BertConfig, device gotch.Device) *Bert {
 
 // BuildBert builds a BERT of the given shape under p, a path of another
 // model's store (a tagger's transformer.), its parameters named under p
-// as BertModel's state dict names them. The weights are those a BertModel
-// starts from before loading: zeros for the embedding tables, gotch's
-// default initialisation for the linear maps, ones and zeros for the
-// layer norms; LoadWeights replaces them.
+// as BertModel's state dict names them. The weights are placeholders,
+// replaced by LoadWeights or by pretraining's initialisation: zeros for
+// the embedding tables, the values gotch's linear layers start with,
+// ones and zeros for the layer norms.
 func BuildBert(c BertConfig, p *nn.Path) *Bert {
 	b := &Bert{Config: c, vars: map[string]*ts.Tensor{}}
 	// keep records the store's own tensors (a Linear's Ws is a transposed

@@ -138,7 +138,9 @@ func (c *TransformerConfig) check(where string) error {
 	if !slices.Contains(Poolings, c.Pooling) {
 		return &OptionError{"pooling", fmt.Errorf("%s: pooling %q; expected one of %s", where, c.Pooling, strings.Join(Poolings, ", "))}
 	}
-	if limit := int(c.Config.InputLimit()); c.MaxLength < 3 || c.MaxLength > limit {
+	if limit := int(c.Config.InputLimit()); limit < 3 {
+		return &OptionError{"max_length", fmt.Errorf("%s: max_length %d; the model reads at most %d pieces at once, too few for [CLS], a piece and [SEP]", where, c.MaxLength, limit)}
+	} else if c.MaxLength < 3 || c.MaxLength > limit {
 		return &OptionError{"max_length", fmt.Errorf("%s: max_length %d; the model reads 3 to %d pieces at once", where, c.MaxLength, limit)}
 	}
 	if c.Stride < 0 || c.Stride > (c.MaxLength-2)/2 {

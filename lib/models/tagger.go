@@ -38,6 +38,11 @@ func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 			Constraints: m.Constraints, Dropout: m.Dropout, WordDropout: m.WordDropout, LockedDropout: m.LockedDropout,
 			Reproject: m.Reproject, LinearInit: m.LinearInit},
 	}
+	if cfg.Model.LinearInit == "normal" {
+		// The default is left out of saved models, which builds from
+		// before the option can then still read.
+		cfg.Model.LinearInit = ""
+	}
 	if w := exp.Embeddings.Word; w != nil {
 		word := &embed.WordConfig{Dim: w.Dim, MinCount: w.MinCount, LowercaseFallback: w.LowercaseFallback, Frozen: w.Frozen}
 		if w.Vectors != "" {
@@ -64,10 +69,12 @@ func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 			MaxLength: tr.MaxLength, Stride: tr.Stride}
 		if err := t.From(tr.Model); err != nil {
 			// An option that does not fit the model (a layer it lacks, a
-			// stride too long for its windows) is reported at the option;
-			// anything else (no config.json, no tokenizer) at the folder.
+			// stride too long for its windows) is reported at its own line;
+			// anything else (no config.json, no tokenizer), and an option
+			// the file does not set (a default, or --set), at the model's.
+			// The message names the option either way.
 			key := "embeddings.transformer.model"
-			if opt := (*embed.OptionError)(nil); errors.As(err, &opt) {
+			if opt := (*embed.OptionError)(nil); errors.As(err, &opt) && exp.Lines["embeddings.transformer."+opt.Option] > 0 {
 				key = "embeddings.transformer." + opt.Option
 			}
 			if at := exp.Where(key); at != "" {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,12 +122,26 @@ func TestVectorsErrorNamesTheLine(t *testing.T) {
 }
 
 // TestTransformerOptionErrorsNameTheirLine: an option that does not fit the
-// model is reported at its own line, a folder that is not a model at the
-// line naming it.
+// model is reported at its own line; a folder that is not a model, or a
+// model that its default options do not fit, at the line naming it.
 func TestTransformerOptionErrorsNameTheirLine(t *testing.T) {
 	dir := t.TempDir()
 	model := filepath.Join(dir, "tiny")
 	if _, err := berttest.Write(model, "bert", 5); err != nil {
+		t.Fatal(err)
+	}
+	// A model that reads 2 pieces at once: the default max_length (the
+	// model's limit) cannot hold [CLS] and [SEP] around a piece.
+	short := filepath.Join(dir, "short")
+	if err := os.CopyFS(short, os.DirFS(model)); err != nil {
+		t.Fatal(err)
+	}
+	configJSON, err := os.ReadFile(filepath.Join(model, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	configJSON = []byte(strings.Replace(string(configJSON), `"max_position_embeddings": 64`, `"max_position_embeddings": 2`, 1))
+	if err := os.WriteFile(filepath.Join(short, "config.json"), configJSON, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "exp.yaml")
@@ -138,6 +153,7 @@ func TestTransformerOptionErrorsNameTheirLine(t *testing.T) {
 		{model, "pooling: first\n    max_length: 1000", "embeddings.transformer.max_length: " + model + ": max_length 1000;", 6},
 		{model, "max_length: 20\n    stride: 12", "embeddings.transformer.stride: " + model + ": stride 12;", 6},
 		{filepath.Join(dir, "none"), "stride: 12", "embeddings.transformer.model: ", 4},
+		{short, "pooling: first", "embeddings.transformer.model: " + short + ": max_length 2; the model reads at most 2 pieces", 4},
 	} {
 		yaml := "data: {train: x.conll}\nembeddings:\n  transformer:\n    model: " + tc.model + "\n    " + tc.option + "\n"
 		exp, err := config.Parse([]byte(yaml), path)
@@ -152,9 +168,13 @@ func TestTransformerOptionErrorsNameTheirLine(t *testing.T) {
 	}
 }
 
-// TestLinearInitsAgree: the experiment accepts every way the tagger can
-// start its linear layers, passes it on, and refuses others at the key.
+// TestLinearInitsAgree: the experiment accepts exactly the ways the tagger
+// can start its linear layers and passes them on (the default as "", which
+// saved models leave out), and refuses others at the key.
 func TestLinearInitsAgree(t *testing.T) {
+	if !slices.Equal(config.LinearInits, tagger.LinearInits) {
+		t.Errorf("config takes linear_init %v; the tagger %v", config.LinearInits, tagger.LinearInits)
+	}
 	for _, init := range tagger.LinearInits {
 		exp := config.Default()
 		exp.Data.Train = "x.conll"
@@ -162,9 +182,13 @@ func TestLinearInitsAgree(t *testing.T) {
 		if err := exp.Validate(); err != nil {
 			t.Errorf("linear_init %s: %v", init, err)
 		}
+		want := init
+		if init == "normal" {
+			want = ""
+		}
 		cfg, err := TaggerConfig(&exp)
-		if err != nil || cfg.Model.LinearInit != init {
-			t.Errorf("linear_init %s reaches the tagger as %q (%v)", init, cfg.Model.LinearInit, err)
+		if err != nil || cfg.Model.LinearInit != want {
+			t.Errorf("linear_init %s reaches the tagger as %q (%v); want %q", init, cfg.Model.LinearInit, err, want)
 		}
 	}
 	exp := config.Default()

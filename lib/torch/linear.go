@@ -22,7 +22,10 @@ import (
 func NewLinear(p *nn.Path, in, out int64) *nn.Linear {
 	w := p.MustZeros("weight", []int64{out, in})
 	b := p.MustZeros("bias", []int64{out})
-	bound := 1 / math.Sqrt(float64(in))
+	bound := 0.0 // PyTorch's bound for a layer without inputs
+	if in > 0 {
+		bound = 1 / math.Sqrt(float64(in))
+	}
 	NoGrad(func() {
 		for _, v := range []*ts.Tensor{w, b} {
 			c := libtch.Ctensor(v.Ctensor())
