@@ -38,11 +38,6 @@ func TaggerConfig(exp *config.Experiment) (tagger.Config, error) {
 			Constraints: m.Constraints, Dropout: m.Dropout, WordDropout: m.WordDropout, LockedDropout: m.LockedDropout,
 			Reproject: m.Reproject, LinearInit: m.LinearInit},
 	}
-	if cfg.Model.LinearInit == "normal" {
-		// The default is left out of saved models, which builds from
-		// before the option can then still read.
-		cfg.Model.LinearInit = ""
-	}
 	if w := exp.Embeddings.Word; w != nil {
 		word := &embed.WordConfig{Dim: w.Dim, MinCount: w.MinCount, LowercaseFallback: w.LowercaseFallback, Frozen: w.Frozen}
 		if w.Vectors != "" {

@@ -169,8 +169,8 @@ func TestTransformerOptionErrorsNameTheirLine(t *testing.T) {
 }
 
 // TestLinearInitsAgree: the experiment accepts exactly the ways the tagger
-// can start its linear layers and passes them on (the default as "", which
-// saved models leave out), and refuses others at the key.
+// can start its linear layers and passes them on, and refuses others at
+// the key.
 func TestLinearInitsAgree(t *testing.T) {
 	if !slices.Equal(config.LinearInits, tagger.LinearInits) {
 		t.Errorf("config takes linear_init %v; the tagger %v", config.LinearInits, tagger.LinearInits)
@@ -182,13 +182,9 @@ func TestLinearInitsAgree(t *testing.T) {
 		if err := exp.Validate(); err != nil {
 			t.Errorf("linear_init %s: %v", init, err)
 		}
-		want := init
-		if init == "normal" {
-			want = ""
-		}
 		cfg, err := TaggerConfig(&exp)
-		if err != nil || cfg.Model.LinearInit != want {
-			t.Errorf("linear_init %s reaches the tagger as %q (%v); want %q", init, cfg.Model.LinearInit, err, want)
+		if err != nil || cfg.Model.LinearInit != init {
+			t.Errorf("linear_init %s reaches the tagger as %q (%v)", init, cfg.Model.LinearInit, err)
 		}
 	}
 	exp := config.Default()

@@ -43,7 +43,13 @@ func (t *Tagger) Save(dir string) error {
 		}
 	}
 	t.Config.WeightChecksums = true // torch.SaveVarStore writes them
-	data, err := json.MarshalIndent(t.Config, "", " ")
+	saved := t.Config
+	if saved.Model.LinearInit == "normal" {
+		// The default is left out (omitempty), so that builds from before
+		// the option, which refuse unknown fields, still read the model.
+		saved.Model.LinearInit = ""
+	}
+	data, err := json.MarshalIndent(saved, "", " ")
 	if err != nil {
 		return err
 	}

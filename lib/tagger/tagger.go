@@ -60,8 +60,9 @@ type Layers struct {
 	WordDropout   float64 `json:"word_dropout"`
 	LockedDropout float64 `json:"locked_dropout"`
 	Reproject     bool    `json:"reproject"` // linear map of the stacked embeddings before the RNN
-	// LinearInit is one of LinearInits ("" is normal); it matters only
-	// when the tagger is built, not when it is loaded.
+	// LinearInit is one of LinearInits ("" is normal, and Save writes
+	// normal as ""); it matters only when the tagger is built, not when
+	// it is loaded.
 	LinearInit string `json:"linear_init,omitempty"`
 }
 
